@@ -58,6 +58,8 @@ class HaInstance(models.Model):
                 )
             if parts.query or parts.fragment:
                 raise ValidationError(
-                    _("The URL of %(name)s must not carry a query or fragment.",
-                      name=instance.name)
+                    _(
+                        "The URL of %(name)s must not carry a query or fragment.",
+                        name=instance.name,
+                    )
                 )
