@@ -1,9 +1,10 @@
 """Module hooks.
 
-``pre_init_hook`` makes sure a recent ``websockets`` is importable, ``post_init_hook``
-gives the administrator the HA Manager group, ``uninstall_hook`` removes our system
-parameters, and ``post_load`` is the per-process entry point of the connection
-supervisor.
+``pre_init_hook`` makes sure a recent ``websockets`` is importable,
+``post_init_hook`` gives the administrator the HA Manager group,
+``uninstall_hook`` stops this database's HA connections in this process and
+removes our system parameters, and ``post_load`` starts the per-process
+connection supervisor.
 """
 
 import importlib
@@ -83,6 +84,9 @@ def post_init_hook(env):
 
 
 def uninstall_hook(env):
+    from .models.common import websocket_thread_manager
+
+    websocket_thread_manager.stop_database(env.cr.dbname)
     env.cr.execute(
         "DELETE FROM ir_config_parameter WHERE key LIKE %s",
         (PARAM_PREFIX.replace("_", r"\_") + "%",),
@@ -90,9 +94,12 @@ def uninstall_hook(env):
 
 
 def post_load():
-    """Per-process entry point of the HA connection supervisor.
+    """Start the per-process HA connection supervisor.
 
-    Runs once per Odoo process at module import; it must stay cheap and start
-    no thread by itself (tests, ``--stop-after-init`` and the gevent process
-    import the module too). The supervisor arrives with the connection layer.
+    Runs once per process at module import. The supervisor decides whether
+    this process serves (not in tests, shells, ``--stop-after-init`` runs or
+    the gevent process) and connects without waiting for any cron.
     """
+    from .models.common import websocket_thread_manager
+
+    websocket_thread_manager.start_supervisor()

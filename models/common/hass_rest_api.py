@@ -1,0 +1,329 @@
+"""Pure REST client for Home Assistant (no ``odoo`` import).
+
+Covers the few REST endpoints the addon needs (ha-protocol.md §3): the API
+check, configuration, states, service calls, services and history.  Everything
+streaming lives in :mod:`.hass_websocket_service`.
+
+Rules kept by this module:
+
+* every request carries a timeout; there is no way to send one without;
+* failures raise the typed errors of :mod:`.ha_errors`, with messages a user
+  understands and that never contain the token;
+* logs name the method, path and status only, never bodies or headers.
+"""
+
+import logging
+import re
+import time
+from datetime import datetime, timezone
+from urllib.parse import quote, urlsplit
+
+import requests
+
+from .ha_errors import (
+    HaAuthError,
+    HaBadRequestError,
+    HaCommandError,
+    HaNotFoundError,
+    HaProtocolError,
+    HaTimeoutError,
+    HaUnreachableError,
+)
+
+_logger = logging.getLogger(__name__)
+
+__all__ = ["HassRestApi"]
+
+# Entity ids, domains and services go into URL paths: accept only HA's syntax.
+_SLUG_RE = re.compile(r"^[a-z0-9_]+$")
+_ENTITY_ID_RE = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
+
+
+def _check_timeout(timeout):
+    """Return ``timeout`` if it is a positive number or a (connect, read) pair."""
+    values = timeout if isinstance(timeout, tuple) else (timeout,)
+    if not values or len(values) > 2:
+        raise ValueError("timeout must be a number or a (connect, read) pair")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("a timeout is mandatory for Home Assistant requests")
+        if value <= 0:
+            raise ValueError("timeout must be positive")
+    return timeout
+
+
+def _iso(value):
+    """Format a datetime (naive = UTC) or pass an ISO string through."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.isoformat()
+    if isinstance(value, str) and value:
+        return value
+    raise ValueError("expected a datetime or an ISO-8601 string")
+
+
+def _ha_message(response):
+    """The ``message`` of an HA JSON error body, or a short text body."""
+    try:
+        body = response.json()
+    except ValueError:
+        text = (response.text or "").strip()
+        return text[:200]
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"]
+    return ""
+
+
+class HassRestApi:
+    """Blocking REST client bound to one Home Assistant instance.
+
+    :param base_url: e.g. ``http://homeassistant.local:8123`` (no ``/api``).
+    :param token: long-lived access token.
+    :param timeout: default timeout in seconds (or a ``(connect, read)`` pair)
+        for every request; a per-call ``timeout`` may override it, never drop it.
+    :param session: optional ``requests.Session`` to reuse; it is not closed by
+        :meth:`close` when given.
+    """
+
+    def __init__(self, base_url, token, *, timeout=10, session=None):
+        parts = urlsplit(base_url or "")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("base_url must look like http://host:8123")
+        if not token or not isinstance(token, str):
+            raise ValueError("an access token is required")
+        self.base_url = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+        self.timeout = _check_timeout(timeout)
+        self._token = token
+        self._own_session = session is None
+        self.session = session if session is not None else requests.Session()
+
+    def __repr__(self):
+        return f"<HassRestApi {self.base_url}>"
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def close(self):
+        """Close the HTTP session if this client created it."""
+        if self._own_session:
+            self.session.close()
+
+    # ------------------------------------------------------------------ core
+
+    def request(self, method, path, *, params=None, json=None, timeout=None):
+        """Send one request to ``/api/...`` and return the decoded JSON body.
+
+        ``path`` starts after the base URL, e.g. ``/api/config``.
+        """
+        timeout = _check_timeout(self.timeout if timeout is None else timeout)
+        url = self.base_url + path
+        headers = {
+            "Authorization": f"Bearer {self._token}",
+            "Accept": "application/json",
+        }
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                method,
+                url,
+                params=params,
+                json=json,
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+            )
+        except requests.exceptions.Timeout as err:
+            raise HaTimeoutError(
+                f"Home Assistant at {self.base_url} did not answer {method} "
+                f"{path} within {timeout} s.",
+                code="timeout",
+            ) from err
+        except requests.exceptions.RequestException as err:
+            raise HaUnreachableError(
+                f"Cannot reach Home Assistant at {self.base_url} "
+                f"({type(err).__name__}). Check the URL and that it is running.",
+            ) from err
+        _logger.debug(
+            "%s %s -> %s in %.3f s",
+            method,
+            path,
+            response.status_code,
+            time.monotonic() - started,
+        )
+        self._raise_for_status(response, method, path)
+        try:
+            return response.json()
+        except ValueError as err:
+            raise HaProtocolError(
+                f"{self.base_url} answered {method} {path} with a non-JSON body; "
+                "is this really Home Assistant?",
+                status=response.status_code,
+            ) from err
+
+    def _raise_for_status(self, response, method, path):
+        status = response.status_code
+        if 200 <= status < 300:
+            return
+        where = f"Home Assistant at {self.base_url}"
+        if status == 401:
+            raise HaAuthError(
+                f"{where} rejected the access token (HTTP 401). Create a new "
+                "long-lived token in your HA profile.",
+                code="http_401",
+                status=status,
+            )
+        if status == 403:
+            raise HaAuthError(
+                f"{where} refused access (HTTP 403). This address may be banned "
+                "after failed logins; an HA administrator must lift the ban.",
+                code="http_403",
+                status=status,
+            )
+        message = _ha_message(response)
+        detail = f": {message}" if message else ""
+        if status == 404:
+            raise HaNotFoundError(
+                f"{where} found nothing at {method} {path} (HTTP 404){detail}",
+                code="http_404",
+                status=status,
+            )
+        if status == 400:
+            raise HaBadRequestError(
+                f"{where} rejected {method} {path} (HTTP 400){detail}",
+                code="http_400",
+                status=status,
+            )
+        if status in (502, 503, 504):
+            raise HaUnreachableError(
+                f"{where} is not available (HTTP {status}); it may be starting "
+                "or shutting down.",
+                code=f"http_{status}",
+                status=status,
+            )
+        if 300 <= status < 400:
+            raise HaProtocolError(
+                f"{where} redirected {method} {path} (HTTP {status}); check the "
+                "URL (no trailing /api, right scheme).",
+                code=f"http_{status}",
+                status=status,
+            )
+        raise HaCommandError(
+            f"{where} failed on {method} {path} (HTTP {status}){detail}",
+            code=f"http_{status}",
+            status=status,
+        )
+
+    # -------------------------------------------------------------- endpoints
+
+    def ping(self, *, timeout=None):
+        """Check the API and the token: ``GET /api/``.
+
+        Returns HA's message (``"API running."``); raises
+        :class:`HaProtocolError` if the answer does not look like Home Assistant.
+        """
+        body = self.request("GET", "/api/", timeout=timeout)
+        if not isinstance(body, dict) or not isinstance(body.get("message"), str):
+            raise HaProtocolError(
+                f"{self.base_url}/api/ did not answer like Home Assistant."
+            )
+        return body["message"]
+
+    check = ping
+
+    def get_config(self, *, timeout=None):
+        """``GET /api/config``: the core configuration (``version``, ``state``…)."""
+        return self._expect(dict, self.request("GET", "/api/config", timeout=timeout))
+
+    def get_states(self, *, timeout=None):
+        """``GET /api/states``: the list of every state object."""
+        return self._expect(list, self.request("GET", "/api/states", timeout=timeout))
+
+    def get_state(self, entity_id, *, timeout=None):
+        """``GET /api/states/<entity_id>``; :class:`HaNotFoundError` if unknown."""
+        if not isinstance(entity_id, str) or not _ENTITY_ID_RE.match(entity_id):
+            raise HaBadRequestError(f"Invalid entity id {entity_id!r}.")
+        path = f"/api/states/{entity_id}"
+        return self._expect(dict, self.request("GET", path, timeout=timeout))
+
+    def get_services(self, *, timeout=None):
+        """``GET /api/services``: ``[{"domain": ..., "services": {...}}, ...]``."""
+        return self._expect(list, self.request("GET", "/api/services", timeout=timeout))
+
+    def call_service(
+        self,
+        domain,
+        service,
+        service_data=None,
+        *,
+        return_response=False,
+        timeout=None,
+    ):
+        """``POST /api/services/<domain>/<service>``.
+
+        ``service_data`` holds the fields and the target (``entity_id``,
+        ``area_id``…).  Returns the list of changed states, or with
+        ``return_response`` a dict ``{"changed_states", "service_response"}``.
+        """
+        for name, value in (("domain", domain), ("service", service)):
+            if not isinstance(value, str) or not _SLUG_RE.match(value):
+                raise HaBadRequestError(f"Invalid service {name} {value!r}.")
+        params = {"return_response": ""} if return_response else None
+        return self.request(
+            "POST",
+            f"/api/services/{domain}/{service}",
+            params=params,
+            json=service_data or {},
+            timeout=timeout,
+        )
+
+    def get_history(
+        self,
+        start_time,
+        entity_ids,
+        *,
+        end_time=None,
+        minimal_response=False,
+        no_attributes=False,
+        significant_changes_only=True,
+        include_start_time_state=True,
+        timeout=None,
+    ):
+        """``GET /api/history/period/<start>``.
+
+        Returns HA's list of lists of states (one inner list per entity with
+        data; key them by their first item's ``entity_id``, not by position).
+        """
+        if isinstance(entity_ids, str):
+            entity_ids = [entity_ids]
+        entity_ids = list(entity_ids or ())
+        if not entity_ids:
+            raise HaBadRequestError("History needs at least one entity id.")
+        params = {"filter_entity_id": ",".join(entity_ids)}
+        if end_time is not None:
+            params["end_time"] = _iso(end_time)
+        if minimal_response:
+            params["minimal_response"] = ""
+        if no_attributes:
+            params["no_attributes"] = ""
+        if not significant_changes_only:
+            params["significant_changes_only"] = "0"
+        if not include_start_time_state:
+            params["skip_initial_state"] = ""
+        path = "/api/history/period/" + quote(_iso(start_time), safe="")
+        return self._expect(
+            list, self.request("GET", path, params=params, timeout=timeout)
+        )
+
+    history_period = get_history
+
+    def _expect(self, kind, body):
+        if not isinstance(body, kind):
+            raise HaProtocolError(
+                f"Home Assistant at {self.base_url} sent a {type(body).__name__} "
+                f"where a {kind.__name__} was expected."
+            )
+        return body

@@ -1,0 +1,198 @@
+import json
+import select
+import threading
+import time
+
+import psycopg2
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .common import ha_errors
+from .common import websocket_thread_manager as wtm
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class _ConnectionPool:
+    """A few idle autocommit connections per database for the request path.
+
+    Queue rows are written outside the caller's transaction (never committing
+    it) and the result is awaited with LISTEN on the same connection.
+    """
+
+    def __init__(self, size=4):
+        self.size = size
+        self._idle = {}
+        self._lock = threading.Lock()
+
+    def take(self, dbname):
+        with self._lock:
+            idle = self._idle.get(dbname) or []
+            while idle:
+                conn = idle.pop()
+                if not conn.closed:
+                    return conn
+        return wtm.connect_autocommit(dbname)
+
+    def give_back(self, dbname, conn):
+        if conn.closed:
+            return
+        with self._lock:
+            idle = self._idle.setdefault(dbname, [])
+            if len(idle) < self.size:
+                idle.append(conn)
+                return
+        conn.close()
+
+
+_pool = _ConnectionPool()
+
+
+class HaWsRequestQueue(models.Model):
+    """Commands for Home Assistant, run by the process holding the connection.
+
+    Only the system reaches this model (no access rule for any group): callers
+    go through :meth:`_execute`, which validates the instance and the caller's
+    rights first.
+    """
+
+    _name = "ha.ws.request.queue"
+    _description = "Home Assistant Request Queue"
+    _order = "id"
+    _log_access = False
+
+    ha_instance_id = fields.Many2one(
+        "ha.instance", required=True, ondelete="cascade", index=True
+    )
+    command = fields.Char(required=True, help="WebSocket command type")
+    payload = fields.Text(required=True)
+    timeout = fields.Float(default=DEFAULT_TIMEOUT)
+    state = fields.Selection(
+        [
+            ("pending", "Pending"),
+            ("processing", "Processing"),
+            ("done", "Done"),
+            ("error", "Error"),
+            ("timeout", "Timed out"),
+        ],
+        default="pending",
+        required=True,
+        index=True,
+    )
+    result = fields.Text()
+    create_date = fields.Datetime(readonly=True)
+    deadline = fields.Datetime(required=True)
+    claimed_by = fields.Char()
+    claimed_at = fields.Datetime()
+    done_at = fields.Datetime()
+
+    @api.model
+    def _execute(self, instance, payload, timeout=DEFAULT_TIMEOUT):
+        """Run one WebSocket command on ``instance`` and return its result.
+
+        Raises a :class:`~.common.ha_errors.HaError` on failure. The caller's
+        transaction is never committed: the row lives on its own connection.
+        """
+        instance.ensure_one()
+        if not isinstance(payload, dict) or not isinstance(payload.get("type"), str):
+            raise ValueError("a WebSocket command needs a string 'type'")
+        dbname = self.env.cr.dbname
+        leader = wtm.local_leader(dbname, instance.id)
+        if leader is not None and leader.client.connected:
+            # This process holds the connection: no round trip through the table.
+            future = leader.loop_thread.submit(leader.call(payload, timeout))
+            try:
+                return future.result(timeout + 1)
+            except TimeoutError as err:
+                future.cancel()
+                raise ha_errors.HaTimeoutError(
+                    "Home Assistant did not answer in time", code="timeout"
+                ) from err
+        return self._execute_queued(dbname, instance.id, payload, timeout)
+
+    @api.model
+    def _execute_queued(self, dbname, instance_id, payload, timeout):
+        conn = _pool.take(dbname)
+        row_id = None
+        try:
+            with conn.cursor() as cr:
+                cr.execute(f"LISTEN {wtm.RESULT_CHANNEL}")
+                cr.execute(
+                    """
+                    INSERT INTO ha_ws_request_queue
+                        (ha_instance_id, command, payload, timeout, state,
+                         create_date, deadline)
+                    VALUES (%s, %s, %s, %s, 'pending', now() at time zone 'UTC',
+                            now() at time zone 'UTC' + %s * interval '1 second')
+                    RETURNING id
+                    """,
+                    (
+                        instance_id,
+                        payload["type"],
+                        json.dumps(payload),
+                        timeout,
+                        timeout,
+                    ),
+                )
+                row_id = cr.fetchone()[0]
+                cr.execute(
+                    "SELECT pg_notify(%s, %s)", (wtm.REQUEST_CHANNEL, str(row_id))
+                )
+            return self._wait_result(conn, row_id, timeout)
+        finally:
+            if row_id is not None:
+                try:
+                    with conn.cursor() as cr:
+                        cr.execute(
+                            "DELETE FROM ha_ws_request_queue WHERE id = %s", (row_id,)
+                        )
+                        cr.execute(f"UNLISTEN {wtm.RESULT_CHANNEL}")
+                except psycopg2.Error:
+                    conn.close()
+            _pool.give_back(dbname, conn)
+
+    @staticmethod
+    def _wait_result(conn, row_id, timeout):
+        deadline = time.monotonic() + timeout
+        wanted = str(row_id)
+        while True:
+            with conn.cursor() as cr:
+                cr.execute(
+                    "SELECT state, result FROM ha_ws_request_queue WHERE id = %s",
+                    (row_id,),
+                )
+                state, result = cr.fetchone()
+            if state == "done":
+                return json.loads(result)
+            if state == "error":
+                raise wtm.error_from_dict(json.loads(result))
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ha_errors.HaTimeoutError(
+                    "Home Assistant did not answer in time: no Odoo process holds "
+                    "a connection to this instance, or it is busy",
+                    code="timeout",
+                )
+            # Sleep until our result is announced (or the deadline).
+            while remaining > 0:
+                if select.select([conn], [], [], remaining)[0]:
+                    conn.poll()
+                    notifies, conn.notifies[:] = list(conn.notifies), []
+                    if any(n.payload == wanted for n in notifies):
+                        break
+                remaining = deadline - time.monotonic()
+
+    @api.model
+    def _execute_or_raise(self, instance, payload, timeout=DEFAULT_TIMEOUT):
+        """:meth:`_execute` with HA errors turned into a UserError for the UI."""
+        try:
+            return self._execute(instance, payload, timeout)
+        except ha_errors.HaError as err:
+            raise UserError(
+                _(
+                    "Home Assistant (%(instance)s): %(error)s",
+                    instance=instance.name,
+                    error=err,
+                )
+            ) from err

@@ -1,0 +1,1 @@
+"""Tooling around a real, offline Home Assistant used by the contract tests."""
