@@ -117,7 +117,7 @@ class HaWsRequestQueue(models.Model):
         row_id = None
         try:
             with conn.cursor() as cr:
-                cr.execute(f"LISTEN {wtm.RESULT_CHANNEL}")
+                cr.execute(wtm.LISTEN_RESULT_SQL)
                 cr.execute(
                     """
                     INSERT INTO ha_ws_request_queue
@@ -147,7 +147,7 @@ class HaWsRequestQueue(models.Model):
                         cr.execute(
                             "DELETE FROM ha_ws_request_queue WHERE id = %s", (row_id,)
                         )
-                        cr.execute(f"UNLISTEN {wtm.RESULT_CHANNEL}")
+                        cr.execute(wtm.UNLISTEN_RESULT_SQL)
                 except psycopg2.Error:
                     conn.close()
             _pool.give_back(dbname, conn)

@@ -188,8 +188,9 @@ def _merge(left, right):
     return merged
 
 
-def shape_differences(real, sim, path="$", optional=_OPTIONAL_KEYS):
+def shape_differences(real, sim, path="$", optional=None):
     """List how the simulator's schema departs from real HA's."""
+    optional = _OPTIONAL_KEYS if optional is None else optional
     out = []
     real_kinds = real["kinds"] - {"null"}
     sim_kinds = sim["kinds"] - {"null"}

@@ -104,6 +104,7 @@ JSON = "application/json"
 
 class TestHassRestApi(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self._fake = FakeRestHA()
         self.server = self._fake.__enter__()
         self.addCleanup(self._fake.__exit__, None, None, None)

@@ -131,7 +131,7 @@ class FakeHA:
                 self.received.append((number, msg))
                 await self._answer(ws, msg)
         except ConnectionClosed:
-            pass
+            return  # the client went away: the scripted peer is done
         finally:
             self.live.discard(ws)
             self.close_codes.append(ws.close_code)
@@ -186,6 +186,7 @@ class TestBackoff(unittest.TestCase):
 
 class TestEntityDiff(unittest.TestCase):
     def setUp(self):
+        super().setUp()
         self.seen = []
         self.mirror = ha_entity_diff.EntityStateMirror(
             lambda eid, state: self.seen.append((eid, state))
@@ -576,6 +577,7 @@ class TestAgainstSimulator(unittest.IsolatedAsyncioTestCase):
     """Fault knobs of the protocol-faithful simulator."""
 
     def setUp(self):
+        super().setUp()
         self._sim_cm = SimulatorThread(token=TOKEN, demo=True, port=0)
         self.sim = self._sim_cm.__enter__()
         self.addCleanup(self._sim_cm.__exit__, None, None, None)

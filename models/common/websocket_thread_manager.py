@@ -55,6 +55,10 @@ RECONCILE_EVERY = 5.0  # safety net besides NOTIFY
 CONTROL_CHANNEL = "odoo_ha_addon_control"
 REQUEST_CHANNEL = "odoo_ha_addon_request"
 RESULT_CHANNEL = "odoo_ha_addon_result"
+# Literal statements: channel names cannot be query parameters.
+LISTEN_SUPERVISOR_SQL = "LISTEN odoo_ha_addon_control; LISTEN odoo_ha_addon_request"
+LISTEN_RESULT_SQL = "LISTEN odoo_ha_addon_result"
+UNLISTEN_RESULT_SQL = "UNLISTEN odoo_ha_addon_result"
 
 _supervisor = None
 _supervisor_lock = threading.Lock()
@@ -185,8 +189,9 @@ class LoopThread(threading.Thread):
         self.loop.run_forever()
 
     def start(self):
-        super().start()
+        started = super().start()
         self._ready.wait(5)
+        return started
 
     def submit(self, coro):
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
@@ -364,7 +369,7 @@ class DatabaseWorker(threading.Thread):
         try:
             os.write(self._wake_w, b"x")
         except OSError:
-            pass
+            _logger.debug("wake-up pipe closed: the worker is stopping")
 
     def run(self):
         attempt = 0
@@ -391,7 +396,7 @@ class DatabaseWorker(threading.Thread):
         self._ctl = connect_autocommit(self.dbname)
         self._work = connect_autocommit(self.dbname)
         with self._ctl.cursor() as cr:
-            cr.execute(f"LISTEN {CONTROL_CHANNEL}; LISTEN {REQUEST_CHANNEL}")
+            cr.execute(LISTEN_SUPERVISOR_SQL)
 
     def _release_all(self):
         for instance_id in list(self.leaders):
@@ -402,7 +407,7 @@ class DatabaseWorker(threading.Thread):
                 try:
                     conn.close()  # ends the session: every lock is released
                 except psycopg2.Error:
-                    pass
+                    _logger.debug("closing a broken connection", exc_info=True)
         self._ctl = self._work = None
 
     def _serve(self):
