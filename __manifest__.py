@@ -13,7 +13,17 @@
     "data": [
         "security/security.xml",
         "security/ir.model.access.csv",
+        "security/ha_rules.xml",
+        "data/ha_cron.xml",
         "views/ha_instance_views.xml",
+        "views/ha_entity_views.xml",
+        "views/ha_entity_history_views.xml",
+        "views/ha_area_views.xml",
+        "views/ha_device_views.xml",
+        "views/ha_label_views.xml",
+        "views/ha_entity_group_views.xml",
+        "views/ha_entity_tag_views.xml",
+        "views/ha_entity_group_tag_views.xml",
         "views/menus.xml",
     ],
     "assets": {

@@ -28,11 +28,39 @@ class HaInstance(models.Model):
         compute="_compute_ws_url",
         help="Derived from the URL: http becomes ws, https becomes wss.",
     )
+    last_sync_date = fields.Datetime(
+        string="Last Sync", readonly=True, copy=False, help="Last full sync from HA"
+    )
+    entity_group_ids = fields.One2many(
+        "ha.entity.group", "ha_instance_id", string="Entity Groups"
+    )
+    entity_count = fields.Integer(compute="_compute_counts")
+    area_count = fields.Integer(compute="_compute_counts")
+    device_count = fields.Integer(compute="_compute_counts")
 
     @api.depends("api_url")
     def _compute_ws_url(self):
         for instance in self:
             instance.ws_url = self._ws_url_from(instance.api_url)
+
+    @api.depends_context("uid")
+    def _compute_counts(self):
+        # Counted as the current user: record rules decide what is counted.
+        counts = {}
+        for model, field in (
+            ("ha.entity", "entity_count"),
+            ("ha.area", "area_count"),
+            ("ha.device", "device_count"),
+        ):
+            groups = self.env[model]._read_group(
+                [("ha_instance_id", "in", self._origin.ids)],
+                ["ha_instance_id"],
+                ["__count"],
+            )
+            counts[field] = {instance.id: count for instance, count in groups}
+        for instance in self:
+            for field, by_instance in counts.items():
+                instance[field] = by_instance.get(instance._origin.id, 0)
 
     @staticmethod
     def _ws_url_from(api_url):

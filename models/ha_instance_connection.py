@@ -187,15 +187,43 @@ class HaInstance(models.Model):
         }
 
     def _ha_apply_full_sync(self, snapshot):
+        """A (re)connect's full picture: states first, then the registries.
+
+        States first: the registry sync then only touches what differs (the
+        other order rewrites every entity row twice).
+        """
         self.ensure_one()
-        version = (snapshot.get("config") or {}).get("version")
-        if version:
-            self.ha_version = version
-        self.env["ha.entity"]._ha_full_sync(self, snapshot)
+        ha_config = snapshot.get("config") or {}
+        if ha_config.get("version"):
+            self.ha_version = ha_config["version"]
+        sync = self.env["ha.sync"]
+        if snapshot.get("states") is not None:
+            sync._ha_sync_states(
+                self,
+                snapshot["states"],
+                complete=True,
+                ha_running=ha_config.get("state", "RUNNING") == "RUNNING",
+            )
+        sync._ha_sync_registries(
+            self,
+            floors=snapshot.get("floors"),
+            areas=snapshot.get("areas"),
+            labels=snapshot.get("labels"),
+            devices=snapshot.get("devices"),
+            entity_registry=snapshot.get("entities"),
+            complete=True,
+        )
+
+    def _ha_apply_registries(self, lists):
+        """Fresh full lists of the registries an HA registry event touched."""
+        self.ensure_one()
+        self.env["ha.sync"]._ha_sync_registries(self, complete=True, **lists)
 
     def _ha_apply_events(self, events):
+        """Live ``state_changed`` events (the ``event`` member of HA's message)."""
         self.ensure_one()
-        self.env["ha.entity"]._ha_apply_events(self, events)
+        data = [event.get("data") or {} for event in events if isinstance(event, dict)]
+        self.env["ha.sync"]._ha_apply_state_events(self, data)
 
 
 async def _probe(ws_url, token, timeout):

@@ -3,8 +3,8 @@
 The asyncio reader only appends to a queue (``push_*`` are cheap and never
 block); this thread drains the queue in batches and applies each batch in one
 transaction through the ``ha.instance`` methods ``_ha_apply_full_sync``,
-``_ha_apply_events`` and ``_ha_set_ws_status``. Bus notifications sent by those
-methods leave on commit.
+``_ha_apply_registries``, ``_ha_apply_events`` and ``_ha_set_ws_status``.
+Bus notifications sent by those methods leave on commit.
 """
 
 import logging
@@ -38,6 +38,9 @@ class InstanceDispatcher(threading.Thread):
 
     def push_full_sync(self, snapshot):
         self._queue.put(("full_sync", snapshot))
+
+    def push_registries(self, lists):
+        self._queue.put(("registries", lists))
 
     def push_status(self, status):
         self._queue.put(
@@ -81,6 +84,8 @@ class InstanceDispatcher(threading.Thread):
                 group = []
             if kind == "full_sync":
                 self._apply("_ha_apply_full_sync", value)
+            elif kind == "registries":
+                self._apply("_ha_apply_registries", value)
             elif kind == "status":
                 self._apply("_ha_set_ws_status", *value)
         if group:

@@ -60,6 +60,16 @@ LISTEN_SUPERVISOR_SQL = "LISTEN odoo_ha_addon_control; LISTEN odoo_ha_addon_requ
 LISTEN_RESULT_SQL = "LISTEN odoo_ha_addon_result"
 UNLISTEN_RESULT_SQL = "UNLISTEN odoo_ha_addon_result"
 
+# HA registry event -> keyword of ha.sync._ha_sync_registries
+REGISTRY_EVENTS = {
+    "floor_registry_updated": "floors",
+    "area_registry_updated": "areas",
+    "label_registry_updated": "labels",
+    "device_registry_updated": "devices",
+    "entity_registry_updated": "entity_registry",
+}
+REGISTRY_REFETCH_DELAY = 0.3  # seconds: coalesces a burst of registry events
+
 _supervisor = None
 _supervisor_lock = threading.Lock()
 _registered_dbs = set()
@@ -89,7 +99,10 @@ def supervisor_enabled():
 
     current = odoo_server.server
     if isinstance(current, odoo_server.PreforkServer):
-        return True
+        # Never in the prefork master: every worker it forks would inherit our
+        # sockets (even half-open ones) and keep the lock's session alive after
+        # the master died. Its workers run the supervisor (see _after_fork).
+        return os.getpid() != current.pid
     return isinstance(current, odoo_server.ThreadedServer) and bool(
         getattr(current, "httpd", None)
     )
@@ -147,19 +160,37 @@ def local_leader(dbname, instance_id):
     return worker.leaders.get(instance_id) if worker else None
 
 
-def _forget_after_fork():
-    # A forked child (prefork worker) inherits our objects but not our threads.
-    # It must never close the parent's sockets: keep the references, drop them
-    # from the globals.
+def _after_fork():
+    """In a forked child: forget the parent's supervisor, start our own.
+
+    A prefork worker starts its supervisor here: ``post_load`` ran in the
+    master (before the fork) and will not run again. Any other fork only drops
+    the parent's objects; their descriptors are pointed at /dev/null so the
+    child cannot keep the parent's sessions or HA connections alive, and the
+    objects are kept so nothing ever closes (writes to) those descriptors.
+    """
     global _supervisor
-    if _supervisor is not None:
-        _inherited.append(_supervisor)
-        _supervisor = None
+    supervisor, _supervisor = _supervisor, None
+    if supervisor is not None:
+        _inherited.append(supervisor)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        try:
+            for fd in supervisor.inherited_fds():
+                try:
+                    os.dup2(devnull, fd)
+                except OSError:
+                    _logger.debug("fd %s already closed", fd)
+        finally:
+            os.close(devnull)
+    from odoo.service import server as odoo_server
+
+    if isinstance(odoo_server.server, odoo_server.PreforkServer):
+        start_supervisor()
 
 
 _inherited = []
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_after_fork)
+    os.register_at_fork(after_in_child=_after_fork)
 
 
 def connect_autocommit(dbname):
@@ -215,6 +246,21 @@ class Supervisor(threading.Thread):
         self._pending.add(dbname)
         self._wake.set()
 
+    def inherited_fds(self):
+        """Every descriptor this supervisor owns (see _after_fork)."""
+        fds = []
+        loop = self.loop_thread.loop
+        selector = getattr(loop, "_selector", None)
+        if selector is not None:
+            fds.append(selector.fileno())
+        for name in ("_ssock", "_csock"):  # the loop's self-pipe
+            sock = getattr(loop, name, None)
+            if sock is not None:
+                fds.append(sock.fileno())
+        for worker in list(self.workers.values()):
+            fds.extend(worker.inherited_fds())
+        return [fd for fd in fds if isinstance(fd, int) and fd >= 0]
+
     def remove_database(self, dbname):
         self._pending.discard(dbname)
         worker = self.workers.pop(dbname, None)
@@ -262,6 +308,8 @@ class InstanceLeader:
         )
         self._future = None
         self._stop_event = None
+        self._dirty_registries = set()
+        self._refetch_handle = None
 
     def start(self):
         self.dispatcher.start()
@@ -286,16 +334,40 @@ class InstanceLeader:
         # Subscribe first, then read the full picture: an event newer than the
         # snapshot wins in the ORM by HA's last_updated, whatever the order.
         await client.subscribe_events("state_changed", self.dispatcher.push_event)
-        for event_type in (
-            "area_registry_updated",
-            "device_registry_updated",
-            "entity_registry_updated",
-            "label_registry_updated",
-            "floor_registry_updated",
-        ):
-            await client.subscribe_events(event_type, self.dispatcher.push_event)
+        for event_type in REGISTRY_EVENTS:
+            await client.subscribe_events(event_type, self._on_registry_event)
         snapshot = await self._fetch_snapshot(client)
         self.dispatcher.push_full_sync(snapshot)
+
+    def _on_registry_event(self, event):
+        # Registry events carry ids only: re-read the whole registry, once per
+        # burst (HA sends many events when e.g. an integration reloads).
+        kind = REGISTRY_EVENTS.get(event.get("event_type"))
+        if kind is None:
+            return
+        self._dirty_registries.add(kind)
+        if self._refetch_handle is None:
+            loop = asyncio.get_running_loop()
+            self._refetch_handle = loop.call_later(
+                REGISTRY_REFETCH_DELAY, lambda: asyncio.ensure_future(self._refetch())
+            )
+
+    async def _refetch(self):
+        kinds, self._dirty_registries = self._dirty_registries, set()
+        self._refetch_handle = None
+        commands = {
+            "floors": self.client.floor_registry_list,
+            "areas": self.client.area_registry_list,
+            "labels": self.client.label_registry_list,
+            "devices": self.client.device_registry_list,
+            "entity_registry": self.client.entity_registry_list,
+        }
+        try:
+            results = await asyncio.gather(*(commands[kind]() for kind in kinds))
+        except Exception as err:  # noqa: BLE001 - the next reconnect resyncs all
+            _logger.warning("HA registry refresh failed: %s", err)
+            return
+        self.dispatcher.push_registries(dict(zip(kinds, results, strict=True)))
 
     @staticmethod
     async def _fetch_snapshot(client):
@@ -360,6 +432,18 @@ class DatabaseWorker(threading.Thread):
         self._results_lock = threading.Lock()
 
     # -- lifecycle
+
+    def inherited_fds(self):
+        fds = [self._wake_r, self._wake_w]
+        for conn in (self._ctl, self._work):
+            if conn is not None and not conn.closed:
+                fds.append(conn.fileno())
+        for leader in list(self.leaders.values()):
+            ws = getattr(leader.client, "_ws", None)
+            sock = ws.transport.get_extra_info("socket") if ws is not None else None
+            if sock is not None:
+                fds.append(sock.fileno())
+        return fds
 
     def stop(self):
         self._stopping.set()

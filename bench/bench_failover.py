@@ -1,0 +1,227 @@
+"""Connection lifecycle end to end: one HA connection per instance, failover.
+
+Starts the HA simulator, then Odoo server A (``--workers 2``: prefork master,
+HTTP workers, gevent process) and Odoo server B (``--workers 0``) on the same
+database, and prints:
+
+* time from server A's start to the first connection and first mirrored data;
+* the simulator's count of authenticated connections (must be exactly 1 per
+  instance, sampled for a few seconds);
+* after ``kill -9`` of the process holding the connection: the time until
+  another process has reconnected (goal <= 10 s), and the count again.
+
+Run from the repo root with the dev virtualenv, after ``./dev tier install``:
+
+    python bench/bench_failover.py --db odoo_ha_bench
+
+Exits non-zero when a goal is missed. Everything listens on 127.0.0.1.
+"""
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg2
+
+ROOT = Path(__file__).resolve().parents[1]
+ODOO_PATH = Path(os.environ.get("ODOO_PATH", "/opt/odoo18"))
+TOKEN = "bench-failover-token"
+
+
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Sim:
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tools.ha_simulator", "--host", "127.0.0.1"]
+            + ["--port", str(self.port), "--token", TOKEN, "--demo"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        line = self.proc.stdout.readline()
+        if "ready" not in line:
+            raise SystemExit(f"simulator did not start: {line!r}")
+
+    def stats(self):
+        req = urllib.request.Request(
+            self.url + "/_simulator/stats",
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+        with urllib.request.urlopen(req, timeout=5) as resp:
+            return json.load(resp)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+def addons_path(stage):
+    paths = [str(stage), str(ODOO_PATH / "odoo" / "addons")]
+    if (ODOO_PATH / "addons").is_dir():
+        paths.append(str(ODOO_PATH / "addons"))
+    return ",".join(paths)
+
+
+def start_odoo(db, stage, http_port, workers, logfile):
+    Path(logfile).unlink(missing_ok=True)
+    args = [
+        sys.executable,
+        "odoo-bin",
+        "-d",
+        db,
+        f"--addons-path={addons_path(stage)}",
+        "--http-interface=127.0.0.1",
+        f"--http-port={http_port}",
+        f"--gevent-port={free_port()}",
+        f"--workers={workers}",
+        "--max-cron-threads=0",
+        f"--logfile={logfile}",
+        "--log-level=info",
+    ]
+    return subprocess.Popen(args, cwd=ODOO_PATH, start_new_session=True)
+
+
+def query(db, sql, params=()):
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute(sql, params)
+        return cr.fetchall()
+
+
+def wait_for(predicate, timeout, step=0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(step)
+    return None
+
+
+def sample_connections(sim, seconds):
+    counts = set()
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        counts.add(sim.stats()["connections"])
+        time.sleep(0.1)
+    return counts
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", required=True, help="database with the addon installed")
+    parser.add_argument(
+        "--stage", default=str(ROOT.parent), help="addons dir holding odoo_ha_addon"
+    )
+    parser.add_argument("--logdir", default="/tmp")
+    args = parser.parse_args()
+
+    sim = Sim()
+    servers = []
+    failures = []
+    try:
+        # The instance points at this run's simulator; old status is cleared.
+        with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
+            cr.execute("UPDATE ha_instance SET active = false")
+            cr.execute(
+                """
+                INSERT INTO ha_instance (name, sequence, active, api_url, api_token,
+                                         ws_state)
+                VALUES ('Bench', 1, true, %s, %s, 'disconnected') RETURNING id
+                """,
+                (sim.url, TOKEN),
+            )
+            instance_id = cr.fetchone()[0]
+
+        t0 = time.monotonic()
+        servers.append(
+            start_odoo(
+                args.db, args.stage, free_port(), 2, f"{args.logdir}/bench_a.log"
+            )
+        )
+        connected = wait_for(lambda: sim.stats()["connections"] >= 1, 60)
+        t_connect = time.monotonic() - t0
+        synced = wait_for(
+            lambda: query(
+                args.db,
+                "SELECT last_sync_date IS NOT NULL FROM ha_instance WHERE id = %s",
+                (instance_id,),
+            )[0][0],
+            60,
+        )
+        t_data = time.monotonic() - t0
+        print(f"server A (workers 2) start -> HA connected: {t_connect:.2f} s")
+        print(f"server A start -> first mirrored data: {t_data:.2f} s (goal <= 5 s)")
+        if not connected:
+            failures.append("never connected")
+        if not synced or t_data > 5:
+            failures.append("first data later than 5 s")
+
+        servers.append(
+            start_odoo(
+                args.db, args.stage, free_port(), 0, f"{args.logdir}/bench_b.log"
+            )
+        )
+        time.sleep(4)  # let server B start and stand by
+        counts = sample_connections(sim, 3)
+        print(f"authenticated connections with A and B running: {sorted(counts)}")
+        if counts != {1}:
+            failures.append(f"connections {sorted(counts)} != [1]")
+
+        leader = query(
+            args.db, "SELECT ws_leader FROM ha_instance WHERE id = %s", (instance_id,)
+        )[0][0]
+        pid = int(leader.rsplit(":", 1)[1])
+        auth_before = sim.stats()["auth_ok"]
+        t_kill = time.monotonic()
+        os.kill(pid, signal.SIGKILL)
+        print(f"kill -9 of the leader, pid {pid}")
+        back = wait_for(lambda: sim.stats()["auth_ok"] > auth_before, 30)
+        takeover = time.monotonic() - t_kill
+        print(f"takeover: reconnected after {takeover:.2f} s (goal <= 10 s)")
+        if not back or takeover > 10:
+            failures.append("no takeover within 10 s")
+        time.sleep(1)
+        counts = sample_connections(sim, 3)
+        print(f"authenticated connections after takeover: {sorted(counts)}")
+        if counts != {1}:
+            failures.append(f"connections after takeover {sorted(counts)} != [1]")
+        new_leader = query(
+            args.db, "SELECT ws_leader FROM ha_instance WHERE id = %s", (instance_id,)
+        )[0][0]
+        print(f"leader before: {leader}, after: {new_leader}")
+    finally:
+        for proc in servers:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for proc in servers:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+        sim.stop()
+    if failures:
+        print("FAILED: " + "; ".join(failures))
+        return 1
+    print("failover bench: all goals met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

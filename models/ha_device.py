@@ -1,0 +1,92 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class HaDevice(models.Model):
+    """A Home Assistant device (``config/device_registry``), mirrored per instance.
+
+    Devices that disappear from Home Assistant are archived, never deleted.
+    """
+
+    _name = "ha.device"
+    _description = "Home Assistant Device"
+    _order = "name, id"
+
+    ha_instance_id = fields.Many2one(
+        "ha.instance", string="Instance", required=True, ondelete="cascade", index=True
+    )
+    device_id = fields.Char(
+        string="Device ID", required=True, readonly=True, index=True, copy=False
+    )
+    name = fields.Char(readonly=True)
+    name_by_user = fields.Char(string="Custom Name")
+    manufacturer = fields.Char(readonly=True)
+    model = fields.Char(readonly=True)
+    model_id = fields.Char(string="Model ID", readonly=True)
+    sw_version = fields.Char(string="Software Version", readonly=True)
+    hw_version = fields.Char(string="Hardware Version", readonly=True)
+    serial_number = fields.Char(readonly=True)
+    configuration_url = fields.Char(string="Configuration URL", readonly=True)
+    disabled_by = fields.Char(readonly=True)
+    entry_type = fields.Char(readonly=True)
+    primary_config_entry = fields.Char(readonly=True)
+    identifiers = fields.Json(readonly=True)
+    connections = fields.Json(readonly=True)
+    config_entries = fields.Json(readonly=True)
+    area_id = fields.Many2one(
+        "ha.area",
+        string="Area",
+        ondelete="set null",
+        index=True,
+        domain="[('ha_instance_id', '=', ha_instance_id)]",
+    )
+    via_device_id = fields.Many2one(
+        "ha.device",
+        string="Via Device",
+        ondelete="set null",
+        readonly=True,
+        domain="[('ha_instance_id', '=', ha_instance_id)]",
+    )
+    label_ids = fields.Many2many(
+        "ha.label",
+        "ha_device_label_rel",
+        "device_id",
+        "label_id",
+        string="Labels",
+        domain="[('ha_instance_id', '=', ha_instance_id)]",
+    )
+    entity_ids = fields.One2many("ha.entity", "device_id", string="Entities")
+    entity_count = fields.Integer(compute="_compute_entity_count")
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        (
+            "device_instance_unique",
+            "unique(ha_instance_id, device_id)",
+            "A Home Assistant device exists only once per instance.",
+        ),
+    ]
+
+    @api.depends("name", "name_by_user")
+    def _compute_display_name(self):
+        for device in self:
+            device.display_name = device.name_by_user or device.name or device.device_id
+
+    @api.depends("entity_ids")
+    def _compute_entity_count(self):
+        for device in self:
+            device.entity_count = len(device.entity_ids)
+
+    @api.constrains("ha_instance_id", "area_id", "via_device_id", "label_ids")
+    def _check_instance_consistency(self):
+        for device in self:
+            linked = device.area_id.ha_instance_id | device.via_device_id.ha_instance_id
+            linked |= device.label_ids.ha_instance_id
+            if linked - device.ha_instance_id:
+                raise ValidationError(
+                    _(
+                        "Device %(name)s may only be linked to areas, devices and "
+                        "labels of its own instance.",
+                        name=device.display_name,
+                    )
+                )

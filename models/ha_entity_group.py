@@ -1,0 +1,76 @@
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class HaEntityGroup(models.Model):
+    """A set of entities of one instance and the users authorized to see them.
+
+    Membership (``user_ids``) is what gives an HA User access to entities,
+    history, devices, areas, labels and the instance itself (see
+    ``security/ha_rules.xml``). Only HA Managers edit groups.
+    """
+
+    _name = "ha.entity.group"
+    _description = "Home Assistant Entity Group"
+    _order = "sequence, name, id"
+
+    ha_instance_id = fields.Many2one(
+        "ha.instance", string="Instance", required=True, ondelete="cascade", index=True
+    )
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    color = fields.Integer()
+    description = fields.Text()
+    note = fields.Text()
+    active = fields.Boolean(default=True)
+    entity_ids = fields.Many2many(
+        "ha.entity",
+        "ha_entity_group_entity_rel",
+        "group_id",
+        "entity_id",
+        string="Entities",
+        domain="[('ha_instance_id', '=', ha_instance_id)]",
+    )
+    user_ids = fields.Many2many(
+        "res.users",
+        "ha_entity_group_user_rel",
+        "group_id",
+        "user_id",
+        string="Authorized Users",
+        domain=[("share", "=", False)],
+    )
+    tag_ids = fields.Many2many(
+        "ha.entity.group.tag",
+        "ha_entity_group_tag_rel",
+        "group_id",
+        "tag_id",
+        string="Tags",
+        domain="[('ha_instance_id', '=', ha_instance_id)]",
+    )
+    entity_count = fields.Integer(compute="_compute_entity_count")
+
+    _sql_constraints = [
+        (
+            "name_instance_unique",
+            "unique(ha_instance_id, name)",
+            "Group names are unique per instance.",
+        ),
+    ]
+
+    @api.depends("entity_ids")
+    def _compute_entity_count(self):
+        for group in self:
+            group.entity_count = len(group.entity_ids)
+
+    @api.constrains("ha_instance_id", "entity_ids", "tag_ids")
+    def _check_instance_consistency(self):
+        for group in self:
+            linked = group.entity_ids.ha_instance_id | group.tag_ids.ha_instance_id
+            if linked - group.ha_instance_id:
+                raise ValidationError(
+                    _(
+                        "Group %(name)s may only hold entities and tags of its own "
+                        "instance.",
+                        name=group.name,
+                    )
+                )

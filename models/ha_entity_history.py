@@ -1,0 +1,229 @@
+import logging
+import math
+from datetime import datetime, timedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+RETENTION_PARAM = "odoo_ha_addon.history_retention_days"
+DEFAULT_RETENTION_DAYS = 30
+NUMERIC_DOMAINS = ("sensor", "number", "input_number", "counter")
+
+
+def to_num_state(state):
+    """The numeric value of a state string, or None (never -1) when not numeric."""
+    try:
+        value = float(state)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+class HaEntityHistory(models.Model):
+    """Past states of recorded entities, stamped with Home Assistant's times."""
+
+    _name = "ha.entity.history"
+    _description = "Home Assistant Entity History"
+    _order = "last_updated desc, id desc"
+    _rec_name = "entity_id"
+
+    entity_id = fields.Many2one(
+        "ha.entity", string="Entity", required=True, ondelete="cascade", index=True
+    )
+    ha_instance_id = fields.Many2one(
+        "ha.instance", string="Instance", required=True, ondelete="cascade", index=True
+    )
+    domain = fields.Char(required=True, index=True)
+    entity_state = fields.Char(string="State")
+    num_state = fields.Float(
+        string="Numeric State", help="Empty when the state is not a number."
+    )
+    attributes = fields.Json()
+    last_changed = fields.Datetime(help="Home Assistant's time")
+    last_updated = fields.Datetime(required=True, index=True, help="HA's time")
+    entity_id_string = fields.Char(
+        related="entity_id.entity_id", string="Entity ID String"
+    )
+    entity_name = fields.Char(related="entity_id.name", string="Entity Name")
+
+    _sql_constraints = [
+        (
+            "entity_last_updated_unique",
+            "unique(entity_id, last_updated)",
+            "A state is recorded once per entity and Home Assistant timestamp.",
+        ),
+    ]
+
+    # -- retention --------------------------------------------------------------
+
+    @api.model
+    def _get_retention_days(self):
+        # sudo: the retention parameter is technical, readable by the cron only
+        value = (
+            self.env["ir.config_parameter"].sudo().get_param(RETENTION_PARAM, "")
+        ).strip()
+        try:
+            days = int(value) if value else DEFAULT_RETENTION_DAYS
+        except ValueError:
+            _logger.warning("Ignoring invalid %s=%r", RETENTION_PARAM, value)
+            days = DEFAULT_RETENTION_DAYS
+        return days
+
+    @api.model
+    def _cron_purge_history(self):
+        """Delete history older than the retention setting (0 or less: keep all)."""
+        days = self._get_retention_days()
+        if days <= 0:
+            return 0
+        self.env.flush_all()
+        limit = datetime.utcnow() - timedelta(days=days)
+        self.env.cr.execute(
+            SQL("DELETE FROM ha_entity_history WHERE last_updated < %s", limit)
+        )
+        count = self.env.cr.rowcount
+        self.invalidate_model()
+        if count:
+            _logger.info("Purged %s history rows older than %s days", count, days)
+        return count
+
+    # -- chart ------------------------------------------------------------------
+
+    @api.model
+    def get_chart_data(self, domain_or_entity_ids, start, end, max_points=500):
+        """Downsampled history of the entities the user may see, for charts.
+
+        ``domain_or_entity_ids`` is an ``ha.entity`` domain or a list of
+        ``ha.entity`` ids; record rules apply (the entities are searched as the
+        user before any SQL). Numeric domains come back as time buckets
+        (avg/min/max, at most ``max_points`` each), the others as state changes
+        (at most ``max_points`` each). Returns JSON-ready dicts.
+        """
+        start = fields.Datetime.to_datetime(start)
+        end = fields.Datetime.to_datetime(end)
+        if not start or not end or end <= start:
+            return {"start": None, "end": None, "series": []}
+        max_points = max(2, min(int(max_points or 500), 5000))
+        if domain_or_entity_ids and all(
+            isinstance(item, int) for item in domain_or_entity_ids
+        ):
+            domain = [("id", "in", list(domain_or_entity_ids))]
+        else:
+            domain = list(domain_or_entity_ids or [])
+        entities = self.env["ha.entity"].with_context(active_test=False).search(domain)
+        # Entities have passed the user's record rules: plain SQL from here on.
+        if entities:
+            self.env["ha.entity.history"].check_access("read")
+        numeric = entities.filtered(lambda e: e.domain in NUMERIC_DOMAINS)
+        others = entities - numeric
+        self.env.flush_all()
+        series = {}
+        for entity in entities:
+            series[entity.id] = {
+                "id": entity.id,
+                "entity_id": entity.entity_id,
+                "name": entity.name or entity.entity_id,
+                "domain": entity.domain,
+                "ha_instance_id": entity.ha_instance_id.id,
+                "kind": "numeric" if entity in numeric else "state",
+                "points": [],
+            }
+        if numeric:
+            self._chart_numeric(numeric.ids, start, end, max_points, series)
+        if others:
+            self._chart_states(others.ids, start, end, max_points, series)
+        return {
+            "start": start.isoformat() + "Z",
+            "end": end.isoformat() + "Z",
+            "series": list(series.values()),
+        }
+
+    def _chart_numeric(self, entity_ids, start, end, max_points, series):
+        bucket = max((end - start).total_seconds() / max_points, 1.0)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT entity_id,
+                       floor(extract(epoch FROM last_updated - %(start)s) / %(bucket)s)
+                           AS slot,
+                       avg(num_state), min(num_state), max(num_state), count(*),
+                       (array_agg(entity_state ORDER BY last_updated DESC))[1]
+                  FROM ha_entity_history
+                 WHERE entity_id = ANY(%(ids)s)
+                   AND last_updated >= %(start)s AND last_updated < %(end)s
+              GROUP BY entity_id, slot
+              ORDER BY entity_id, slot
+                """,
+                start=start,
+                end=end,
+                bucket=bucket,
+                ids=entity_ids,
+            )
+        )
+        for entity_id, slot, avg, vmin, vmax, count, last in self.env.cr.fetchall():
+            moment = start + timedelta(seconds=slot * bucket)
+            series[entity_id]["points"].append(
+                {
+                    "t": moment.isoformat() + "Z",
+                    "avg": avg,
+                    "min": vmin,
+                    "max": vmax,
+                    "count": count,
+                    "state": last,
+                }
+            )
+
+    def _chart_states(self, entity_ids, start, end, max_points, series):
+        # The state current at ``start`` plus every change inside the window,
+        # thinned evenly when an entity changed more than ``max_points`` times.
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH initial AS (
+                    SELECT DISTINCT ON (entity_id)
+                           entity_id, %(start)s::timestamp AS at, entity_state
+                      FROM ha_entity_history
+                     WHERE entity_id = ANY(%(ids)s) AND last_updated < %(start)s
+                  ORDER BY entity_id, last_updated DESC
+                ), inside AS (
+                    SELECT entity_id, last_updated AS at, entity_state,
+                           lag(entity_state) OVER (
+                               PARTITION BY entity_id ORDER BY last_updated
+                           ) AS previous
+                      FROM ha_entity_history
+                     WHERE entity_id = ANY(%(ids)s)
+                       AND last_updated >= %(start)s AND last_updated < %(end)s
+                ), merged AS (
+                    SELECT entity_id, at, entity_state FROM initial
+                 UNION ALL
+                    SELECT entity_id, at, entity_state FROM inside
+                     WHERE previous IS DISTINCT FROM entity_state
+                ), numbered AS (
+                    SELECT entity_id, at, entity_state,
+                           row_number() OVER (PARTITION BY entity_id ORDER BY at)
+                               AS rn,
+                           count(*) OVER (PARTITION BY entity_id) AS total
+                      FROM merged
+                )
+                SELECT entity_id, at, entity_state
+                  FROM numbered
+                 WHERE total <= %(max)s
+                    OR rn = 1 OR rn = total
+                    OR mod(rn, ceil(total::float / %(max)s)::int) = 0
+              ORDER BY entity_id, at
+                """,
+                start=start,
+                end=end,
+                ids=entity_ids,
+                max=max_points,
+            )
+        )
+        for entity_id, moment, state in self.env.cr.fetchall():
+            series[entity_id]["points"].append(
+                {
+                    "t": moment.isoformat() + "Z",
+                    "state": state,
+                    "value": to_num_state(state),
+                }
+            )

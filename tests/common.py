@@ -1,0 +1,162 @@
+"""Shared fixtures for the mirror tests: builders and HA payload factories."""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+from odoo.tests import TransactionCase, new_test_user
+
+from odoo.addons.bus.models.bus import channel_with_db, json_dump
+
+T0 = datetime(2025, 3, 1, 10, 0, 0, tzinfo=timezone.utc)
+
+
+def ha_time(seconds=0.0):
+    """An HA ISO timestamp ``seconds`` after T0 (microseconds, UTC offset)."""
+    return (T0 + timedelta(seconds=seconds)).isoformat()
+
+
+def naive(seconds=0.0):
+    """The naive UTC datetime Odoo stores for ``ha_time(seconds)``."""
+    return (T0 + timedelta(seconds=seconds)).replace(tzinfo=None)
+
+
+def ha_state(entity_id, state, seconds=0.0, attributes=None, changed=None):
+    """A state object as ``get_states`` returns it."""
+    attributes = {
+        "friendly_name": entity_id.split(".")[1].title(),
+        **(attributes or {}),
+    }
+    return {
+        "entity_id": entity_id,
+        "state": str(state),
+        "attributes": attributes,
+        "last_changed": ha_time(seconds if changed is None else changed),
+        "last_reported": ha_time(seconds),
+        "last_updated": ha_time(seconds),
+        "context": {"id": "01JN", "parent_id": None, "user_id": None},
+    }
+
+
+def state_changed(entity_id, state, seconds, attributes=None):
+    """``state_changed`` event data (old_state left out)."""
+    return {
+        "entity_id": entity_id,
+        "old_state": None,
+        "new_state": ha_state(entity_id, state, seconds, attributes),
+    }
+
+
+class HACommon(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.Sync = cls.env["ha.sync"]
+        cls.Entity = cls.env["ha.entity"].with_context(active_test=False)
+        cls.History = cls.env["ha.entity.history"]
+        cls.instance = cls._create_instance(name="Home A")
+
+    # -- builders ------------------------------------------------------------------
+
+    @classmethod
+    def _create_instance(cls, **vals):
+        return cls.env["ha.instance"].create(
+            {
+                "name": "Home",
+                "api_url": "http://127.0.0.1:8123",
+                "api_token": "token",
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_entity(cls, entity_id, instance=None, **vals):
+        return cls.env["ha.entity"].create(
+            {
+                "entity_id": entity_id,
+                "domain": entity_id.split(".")[0],
+                "ha_instance_id": (instance or cls.instance).id,
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_group(cls, name, entities, users=(), instance=None, **vals):
+        return cls.env["ha.entity.group"].create(
+            {
+                "name": name,
+                "ha_instance_id": (instance or cls.instance).id,
+                "entity_ids": [(6, 0, entities.ids)],
+                "user_ids": [(6, 0, [u.id for u in users])],
+                **vals,
+            }
+        )
+
+    @classmethod
+    def _create_ha_user(cls, login, manager=False):
+        group = (
+            "odoo_ha_addon.group_ha_manager"
+            if manager
+            else "odoo_ha_addon.group_ha_user"
+        )
+        return new_test_user(cls.env, login=login, groups=f"base.group_user,{group}")
+
+    # -- payloads -------------------------------------------------------------------
+
+    @staticmethod
+    def _states(count, prefix="sensor.s", seconds=0.0, value=lambda i: i):
+        return [ha_state(f"{prefix}{i}", value(i), seconds) for i in range(count)]
+
+    @staticmethod
+    def _registries(areas=3, devices=5, labels=2, floors=1):
+        floor_list = [
+            {"floor_id": f"f{i}", "name": f"Floor {i}", "level": i}
+            for i in range(floors)
+        ]
+        label_list = [
+            {"label_id": f"l{i}", "name": f"Label {i}", "color": "red", "icon": None}
+            for i in range(labels)
+        ]
+        area_list = [
+            {
+                "area_id": f"a{i}",
+                "name": f"Area {i}",
+                "floor_id": floor_list[0]["floor_id"] if floor_list else None,
+                "aliases": [],
+                "labels": [label_list[0]["label_id"]] if label_list else [],
+                "icon": None,
+                "picture": None,
+            }
+            for i in range(areas)
+        ]
+        device_list = [
+            {
+                "id": f"d{i}",
+                "name": f"Device {i}",
+                "name_by_user": None,
+                "area_id": f"a{i % areas}" if areas else None,
+                "manufacturer": "ACME",
+                "model": "M1",
+                "identifiers": [["acme", str(i)]],
+                "connections": [],
+                "config_entries": ["c1"],
+                "labels": [],
+                "via_device_id": "d0" if i else None,
+                "disabled_by": None,
+                "entry_type": None,
+            }
+            for i in range(devices)
+        ]
+        return floor_list, area_list, label_list, device_list
+
+    # -- bus ---------------------------------------------------------------------
+
+    def _bus_messages(self, user, notification_type=None):
+        """Bus rows queued for ``user``'s partner (after precommit)."""
+        self.env.cr.precommit.run()
+        channel = json_dump(channel_with_db(self.env.cr.dbname, user.partner_id))
+        rows = self.env["bus.bus"].sudo().search([("channel", "=", channel)])
+        messages = [json.loads(row.message) for row in rows]
+        if notification_type:
+            messages = [m for m in messages if m["type"] == notification_type]
+        return messages

@@ -1,0 +1,99 @@
+from datetime import datetime, timedelta
+
+from .common import HACommon, naive, state_changed
+
+T0_EPOCH = 1740823200.0  # 2025-03-01T10:00:00Z, the T0 of common.py
+
+
+class TestMirrorHistory(HACommon):
+    def setUp(self):
+        super().setUp()
+        self.Sync._ha_sync_states(self.instance, self._states(3))
+        self.Sync._ha_apply_state_events(
+            self.instance, [state_changed("binary_sensor.door", "off", 0)]
+        )
+        self.sensor = self.Entity.search([("entity_id", "=", "sensor.s0")])
+        self.door = self.Entity.search([("entity_id", "=", "binary_sensor.door")])
+
+    def test_backfill_compressed_with_dedup(self):
+        payload = {
+            "sensor.s0": [
+                {"s": "1.5", "a": {"unit_of_measurement": "°C"}, "lu": T0_EPOCH + 1},
+                {"s": "2.5", "lu": T0_EPOCH + 2, "lc": T0_EPOCH + 1.5},
+                {"s": "unavailable", "lu": T0_EPOCH + 3},
+            ],
+            "sensor.unknown_here": [{"s": "1", "lu": T0_EPOCH}],
+        }
+        self.assertEqual(self.Sync._ha_store_history(self.instance, payload), 3)
+        self.assertEqual(self.Sync._ha_store_history(self.instance, payload), 0)
+        rows = self.History.search(
+            [("entity_id", "=", self.sensor.id)], order="last_updated"
+        )
+        self.assertEqual(rows.mapped("entity_state"), ["1.5", "2.5", "unavailable"])
+        self.assertEqual(rows[1].last_changed, naive(1.5))
+        self.assertEqual(rows[1].last_updated, naive(2))
+        self.assertEqual(rows[0].attributes, {"unit_of_measurement": "°C"})
+        self.assertEqual(rows[2].num_state, 0.0)  # Float reads NULL as 0.0 ...
+        self.env.cr.execute(
+            "SELECT num_state FROM ha_entity_history WHERE id = %s", [rows[2].id]
+        )
+        self.assertIsNone(self.env.cr.fetchone()[0])  # ... but it is NULL in SQL
+
+    def test_retention_cron(self):
+        now = datetime.utcnow()
+        epoch = datetime(1970, 1, 1)
+        payload = {
+            "sensor.s0": [
+                {"s": "1", "lu": (now - timedelta(days=40) - epoch).total_seconds()},
+                {"s": "2", "lu": (now - timedelta(days=10) - epoch).total_seconds()},
+            ]
+        }
+        self.Sync._ha_store_history(self.instance, payload)
+        self.assertEqual(self.History._cron_purge_history(), 1)
+        self.env["ir.config_parameter"].set_param(
+            "odoo_ha_addon.history_retention_days", "5"
+        )
+        self.assertEqual(self.History._cron_purge_history(), 1)
+        self.assertFalse(self.History.search([("entity_id", "=", self.sensor.id)]))
+        cron = self.env.ref("odoo_ha_addon.ir_cron_ha_history_retention")
+        self.assertEqual(cron.interval_type, "days")
+
+    def test_chart_numeric_buckets_and_state_changes(self):
+        numeric = {
+            "sensor.s0": [
+                {"s": str(i % 10), "lu": T0_EPOCH + i * 10} for i in range(3600)
+            ]
+        }
+        states = {
+            "binary_sensor.door": [
+                {"s": "on" if (i // 3) % 2 else "off", "lu": T0_EPOCH + i * 7}
+                for i in range(1200)
+            ]
+        }
+        self.Sync._ha_store_history(self.instance, numeric)
+        self.Sync._ha_store_history(self.instance, states)
+        data = self.History.get_chart_data(
+            [self.sensor.id, self.door.id], naive(0), naive(36000), max_points=120
+        )
+        series = {s["entity_id"]: s for s in data["series"]}
+        sensor = series["sensor.s0"]
+        self.assertEqual(sensor["kind"], "numeric")
+        self.assertLessEqual(len(sensor["points"]), 120)
+        self.assertGreaterEqual(len(sensor["points"]), 115)
+        point = sensor["points"][0]
+        self.assertEqual(set(point), {"t", "avg", "min", "max", "count", "state"})
+        self.assertEqual((point["min"], point["max"]), (0.0, 9.0))
+        self.assertAlmostEqual(point["avg"], 4.5)
+        door = series["binary_sensor.door"]
+        self.assertEqual(door["kind"], "state")
+        self.assertLessEqual(len(door["points"]), 122)
+        self.assertTrue({"t", "state", "value"} <= set(door["points"][0]))
+        # A domain works as well, and an empty window returns empty series.
+        by_domain = self.History.get_chart_data(
+            [("domain", "=", "sensor"), ("entity_id", "=", "sensor.s0")],
+            naive(0),
+            naive(36000),
+        )
+        self.assertEqual([s["entity_id"] for s in by_domain["series"]], ["sensor.s0"])
+        empty = self.History.get_chart_data([self.sensor.id], naive(-100), naive(-50))
+        self.assertEqual(empty["series"][0]["points"], [])
