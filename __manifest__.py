@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "security/ha_rules.xml",
         "data/ha_cron.xml",
+        "data/ha_instance_params.xml",
         "views/ha_instance_views.xml",
         "views/ha_entity_views.xml",
         "views/ha_entity_history_views.xml",
@@ -25,6 +26,10 @@
         "views/ha_entity_tag_views.xml",
         "views/ha_entity_group_tag_views.xml",
         "views/menus.xml",
+        "views/ha_entity_kanban_views.xml",
+        "views/ha_entity_history_hahistory_views.xml",
+        "views/ha_dashboard_views.xml",
+        "views/res_config_settings_views.xml",
     ],
     "assets": {
         "web.assets_backend": [

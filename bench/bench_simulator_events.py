@@ -5,7 +5,18 @@ Starts ``python -m tools.ha_simulator`` in a subprocess, connects one raw
 ``state_changed``, drives ``/_simulator/load`` at max rate for ~5 s and
 prints the events/s received.  Exits 1 below ``--target`` (default 20000).
 
+This measures the simulator, so the client is kept light: it counts the
+event messages of each coalesced frame with a byte search for their fixed
+JSON prefix (a quote inside a JSON string is escaped, so the prefix cannot
+occur inside a value), and fully ``json.loads`` every ``--verify-every``-th
+frame plus the last one, checking that each message is a ``state_changed``
+event of our subscription and that the count matches.  A mismatch fails the
+run.  ``--full-decode`` decodes every frame instead (then on a small, busy
+machine the client's own JSON decoding is usually the limit; what our real
+client sustains is measured by ``bench_ws_client_events.py``).
+
     python bench/bench_simulator_events.py [--duration 5] [--target 20000]
+        [--verify-every 8] [--full-decode]
 """
 
 import argparse
@@ -21,6 +32,9 @@ from websockets.sync.client import connect
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOKEN = "bench-token"
+SUB_ID = 2
+# How the simulator (like HA) starts every message of a state_changed event.
+EVENT_PREFIX = b'{"type":"event","event":{"event_type":"state_changed",'
 
 
 def free_port():
@@ -34,7 +48,10 @@ def main():
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--entities", type=int, default=200)
     parser.add_argument("--target", type=float, default=20000)
+    parser.add_argument("--verify-every", type=int, default=8)
+    parser.add_argument("--full-decode", action="store_true")
     args = parser.parse_args()
+    verify_every = 1 if args.full_decode else max(1, args.verify_every)
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "tools.ha_simulator", "--port", str(port)]
@@ -62,7 +79,11 @@ def main():
             ws.recv()
             ws.send(
                 json.dumps(
-                    {"id": 2, "type": "subscribe_events", "event_type": "state_changed"}
+                    {
+                        "id": SUB_ID,
+                        "type": "subscribe_events",
+                        "event_type": "state_changed",
+                    }
                 )
             )
             ws.recv()
@@ -82,11 +103,13 @@ def main():
                     "duration": args.duration,
                 },
             )
-            received, first, last = 0, None, None
+            received, frames, verified, first, last = 0, 0, 0, None, None
+            frame = None
+            cpu = time.process_time()
             deadline = time.monotonic() + args.duration + 10
             while time.monotonic() < deadline:
                 try:
-                    frame = ws.recv(timeout=1.0)
+                    frame = ws.recv(timeout=1.0, decode=False)
                 except TimeoutError:
                     if received:
                         break
@@ -94,20 +117,46 @@ def main():
                 now = time.monotonic()
                 first = first or now
                 last = now
-                msgs = json.loads(frame)
-                for msg in msgs if isinstance(msgs, list) else [msgs]:
-                    if msg.get("type") == "event":
-                        received += 1
+                frames += 1
+                if frames % verify_every == 0:
+                    received += verify(frame)
+                    verified += 1
+                else:
+                    received += frame.count(EVENT_PREFIX)
+            cpu = time.process_time() - cpu
+            if frame is not None and frames % verify_every:
+                verify(frame)  # the last frame is always checked
+                verified += 1
         elapsed = (last - first) if received else 0
         rate = received / elapsed if elapsed else 0.0
         print(
-            f"received {received} state_changed events in {elapsed:.2f}s: "
+            f"received {received} state_changed events in {elapsed:.2f}s "
+            f"({frames} frames, {verified} fully decoded, client CPU {cpu:.2f}s): "
             f"{rate:,.0f} events/s (target {args.target:,.0f})"
         )
         return 0 if rate >= args.target else 1
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def verify(frame):
+    """Fully decode one frame; return its event count after checking it."""
+    payload = json.loads(frame)
+    msgs = payload if isinstance(payload, list) else [payload]
+    for msg in msgs:
+        if (
+            msg.get("type") != "event"
+            or msg.get("id") != SUB_ID
+            or msg["event"]["event_type"] != "state_changed"
+            or not msg["event"]["data"]["entity_id"]
+        ):
+            raise SystemExit(f"unexpected message in the stream: {msg!r:.300}")
+    if len(msgs) != frame.count(EVENT_PREFIX):
+        raise SystemExit(
+            f"prefix count {frame.count(EVENT_PREFIX)} != {len(msgs)} decoded"
+        )
+    return len(msgs)
 
 
 def drain(ws, seconds):

@@ -14,3 +14,9 @@ from . import ha_realtime_update
 from . import ha_sync
 from . import ha_sync_states
 from . import ha_sync_events
+from . import ha_api
+from . import ha_api_data
+from . import ha_api_service
+from . import res_config_settings
+from . import ir_ui_view
+from . import ir_actions

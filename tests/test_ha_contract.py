@@ -90,9 +90,9 @@ _OPTIONAL_KEYS = {
     "change",
 }
 
-# Per command: paths whose dict keys are data (maps) and paths only checked
-# for their own type (opaque).  Paths: "$" root, ".key", "[]" list item, ".*"
-# map value.
+# Per command: paths whose dict keys are data (maps), paths only checked
+# for their own type (opaque) and, per path, keys either side may leave out
+# (optional).  Paths: "$" root, ".key", "[]" list item, ".*" map value.
 SHAPE_RULES = {
     "states": {"opaque": {"$[].attributes"}},
     "state": {"opaque": {"$.attributes"}},
@@ -107,7 +107,13 @@ SHAPE_RULES = {
     },
     "rest_history": {"opaque": {"$[][].attributes"}},
     "rest_call_service": {"opaque": {"$[].attributes"}},
-    "ws_history": {"maps": {"$"}, "opaque": {"$.*[].a"}},
+    # A history row has "lc" only when last_changed differs from last_updated
+    # (ha-protocol.md §2.4), so a window may hold no such row on one side.
+    "ws_history": {
+        "maps": {"$"},
+        "opaque": {"$.*[].a"},
+        "optional": {"$.*[]": {"lc"}},
+    },
     "statistics": {"maps": {"$"}},
     "search_related": {"maps": {"$"}},
     "entity_registry": {"maps": {"$[].categories"}, "opaque": {"$[].options"}},
@@ -188,9 +194,16 @@ def _merge(left, right):
     return merged
 
 
-def shape_differences(real, sim, path="$", optional=None):
-    """List how the simulator's schema departs from real HA's."""
+def shape_differences(real, sim, path="$", optional=None, rules=None):
+    """List how the simulator's schema departs from real HA's.
+
+    ``optional`` keys may be missing or extra anywhere; ``rules["optional"]``
+    adds keys that may be missing or extra at one path only.
+    """
     optional = _OPTIONAL_KEYS if optional is None else optional
+    rules = rules or {}
+    here = rules.get("optional", {}).get(path)
+    allowed = optional | here if here else optional
     out = []
     real_kinds = real["kinds"] - {"null"}
     sim_kinds = sim["kinds"] - {"null"}
@@ -201,29 +214,39 @@ def shape_differences(real, sim, path="$", optional=None):
         for key, count in real["count"].items():
             if key in sim["keys"]:
                 out += shape_differences(
-                    real["keys"][key], sim["keys"][key], f"{path}.{key}", optional
+                    real["keys"][key],
+                    sim["keys"][key],
+                    f"{path}.{key}",
+                    optional,
+                    rules,
                 )
-            elif count == real["n"] and key not in optional:
+            elif count == real["n"] and key not in allowed:
                 out.append(f"{path}: sim lacks key {key!r}")
         for key in sim["keys"]:
-            if key not in real["keys"] and key not in optional:
+            if key not in real["keys"] and key not in allowed:
                 out.append(f"{path}: sim adds key {key!r} unknown to HA")
     for part, suffix in (("values", ".*"), ("items", "[]")):
         if real.get(part) and sim.get(part):
-            out += shape_differences(real[part], sim[part], path + suffix, optional)
+            out += shape_differences(
+                real[part], sim[part], path + suffix, optional, rules
+            )
     return out
 
 
 def assert_same_shape(test, label, real, sim, rules_name=None):
     rules = SHAPE_RULES.get(rules_name or label, {})
-    diffs = shape_differences(_schema(real, rules, "$"), _schema(sim, rules, "$"))
+    diffs = shape_differences(
+        _schema(real, rules, "$"), _schema(sim, rules, "$"), rules=rules
+    )
     test.assertFalse(diffs, f"{label}: simulator differs from HA:\n" + "\n".join(diffs))
 
 
 class TestShapeComparer(unittest.TestCase):
     def diffs(self, real, sim, rules=None):
         rules = rules or {}
-        return shape_differences(_schema(real, rules, "$"), _schema(sim, rules, "$"))
+        return shape_differences(
+            _schema(real, rules, "$"), _schema(sim, rules, "$"), rules=rules
+        )
 
     def test_detects_missing_extra_and_retyped_keys(self):
         real = [{"id": "a", "n": 1, "opt": None}, {"id": "b", "n": 2.5}]
@@ -245,6 +268,25 @@ class TestShapeComparer(unittest.TestCase):
         sim = {"light.b": {"s": "off", "attrs": {"y": "z"}}}
         self.assertEqual(self.diffs(real, sim, rules), [])
         self.assertTrue(self.diffs(real, {"light.b": {"s": 1, "attrs": {}}}, rules))
+
+    def test_optional_keys_per_path(self):
+        rules = SHAPE_RULES["ws_history"]
+        real = {"light.a": [{"s": "on", "a": {}, "lu": 1.0}]}
+        sim = {"light.b": [{"s": "on", "a": {}, "lu": 2.0, "lc": 1.5}]}
+        self.assertEqual(self.diffs(real, sim, rules), [])
+        self.assertEqual(self.diffs(sim, real, rules), [])
+        # only in history rows: elsewhere "lc" is still an unknown key
+        self.assertEqual(
+            self.diffs({"x": {"s": 1}}, {"x": {"s": 1, "lc": 2}}, {"maps": {"$"}}),
+            ["$.*: sim adds key 'lc' unknown to HA"],
+        )
+        # and a retyped "lc" is still reported
+        real_lc = {"light.a": [{"s": "on", "lu": 1.0, "lc": 0.5}]}
+        sim_lc = {"light.b": [{"s": "on", "lu": 1.0, "lc": "0.5"}]}
+        self.assertEqual(
+            self.diffs(real_lc, sim_lc, rules),
+            ["$.*[].lc: sim sends ['str'], HA ['number']"],
+        )
 
 
 # ----------------------------------------------------------------- suite
@@ -626,6 +668,11 @@ class TestHaContract(unittest.IsolatedAsyncioTestCase):
         )
         self.assertEqual(set(history), set(HISTORY_ENTITIES))
         self.assertIn("s", history[HISTORY_ENTITIES[0]][0])
+        for entity_id, rows in history.items():
+            for row in rows:
+                # "lc" only when last_changed differs from last_updated
+                if "lc" in row:
+                    self.assertNotEqual(row["lc"], row["lu"], entity_id)
         minimal = await self.ws.history_during_period(
             start,
             end,

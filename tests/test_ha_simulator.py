@@ -375,6 +375,25 @@ class TestRecorder(SimulatorCase):
         self.assertEqual(resp.status_code, 200)
         self.assertEqual(resp.json()[0][0]["entity_id"], "sensor.kitchen_temperature")
 
+    def test_history_lc_only_when_it_differs(self):
+        ws = self.ws()
+        eid = "sensor.history_lc_probe"
+        start = (datetime.now(UTC) - timedelta(minutes=1)).isoformat()
+        self.sim.set_state(eid, "1", {"friendly_name": "Probe"})
+        self.sim.set_state(eid, "1", {"friendly_name": "Probe", "x": 1})  # attrs only
+        self.sim.set_state(eid, "2", {"friendly_name": "Probe", "x": 1})
+        rows = ws.call(
+            "history/history_during_period",
+            start_time=start,
+            entity_ids=[eid],
+            significant_changes_only=False,
+        )["result"][eid]
+        self.assertEqual([r["s"] for r in rows], ["1", "1", "2"])
+        self.assertNotIn("lc", rows[0])
+        self.assertLess(rows[1]["lc"], rows[1]["lu"])
+        self.assertEqual(rows[1]["lc"], rows[0]["lu"])
+        self.assertNotIn("lc", rows[2])
+
     def test_statistics(self):
         ws = self.ws()
         start = (datetime.now(UTC) - timedelta(days=2)).isoformat()

@@ -191,7 +191,7 @@ class TestMirrorSync(HACommon):
             5,
         )
 
-    def test_bulk_10k_timing(self):
+    def test_bulk_10k(self):
         count, ndev, narea = 10_000, 2_000, 200
         floors, areas, labels, devices = self._registries(
             areas=narea, devices=ndev, labels=20
@@ -222,8 +222,8 @@ class TestMirrorSync(HACommon):
             f"{full:.2f} s; re-sync unchanged: {again:.2f} s"
         )
         self.assertEqual(stats["unchanged"], count)
-        self.assertLess(full, 5.0)
-        self.assertLess(again, 1.0)
+        # The 5 s / 1 s targets are checked by bench/bench_sync.py, not here:
+        # a timed assertion in a test only measures how busy the machine is.
 
     def _entity(self, entity_id):
         return self.Entity.search(

@@ -3,6 +3,7 @@
 import asyncio
 import json
 import logging
+import struct
 
 from websockets.frames import Opcode
 from websockets.protocol import State as WSState
@@ -13,6 +14,11 @@ from .ws_api import HANDLERS, WSError, error_message, result_message
 _logger = logging.getLogger(__name__)
 MAX_PENDING_MSG = 4096  # HA cancels a connection whose queue reaches this
 MAX_BATCH = 1024  # messages packed into one coalesced frame
+# After auth HA raises the connection's drain limit to 1 MiB (sized for the
+# entity registry); the writer only waits for the peer above that.
+WRITE_LIMIT = 2**20
+_HEAD16 = struct.Struct("!BBH")
+_HEAD64 = struct.Struct("!BBQ")
 
 
 class Connection:
@@ -38,12 +44,16 @@ class Connection:
         """Queue one outgoing message (JSON text) for the writer task."""
         if self.closed:
             return
-        self.pending.append(text)
-        if len(self.pending) >= MAX_PENDING_MSG:
+        pending = self.pending
+        pending.append(text)
+        size = len(pending)
+        if size == 1:
+            # The writer loops until ``pending`` is empty, so it only needs
+            # waking when the queue stops being empty.
+            self.wakeup.set()
+        elif size >= MAX_PENDING_MSG:
             _logger.info("client unable to keep up, dropping connection")
             self.abort()
-            return
-        self.wakeup.set()
 
     def reply(self, text):
         """Queue a command reply, honouring the ``delay_replies`` knob."""
@@ -61,6 +71,29 @@ class Connection:
             self.protocol.send_text(text.encode())
         self._flush_protocol()
 
+    def _write_text_frame(self, text):
+        """One unmasked, unfragmented text frame, framed here (RFC 6455 §5.2).
+
+        Same bytes as ``protocol.send_text`` without its copies; used for the
+        event stream while the connection is open.  Anything the protocol has
+        queued (pongs) goes out first, so the order is kept.
+        """
+        if self.protocol.state is not WSState.OPEN:
+            self._write_frames([text])
+            return
+        self._flush_protocol()
+        data = text.encode()
+        size = len(data)
+        if size < 126:
+            head = bytes((0x81, size))
+        elif size < 65536:
+            head = _HEAD16.pack(0x81, 126, size)
+        else:
+            head = _HEAD64.pack(0x81, 127, size)
+        if not self.writer.is_closing():
+            self.writer.write(head)
+            self.writer.write(data)
+
     def _flush_protocol(self):
         data = self.protocol.data_to_send()
         if data and not self.writer.is_closing():
@@ -72,13 +105,21 @@ class Connection:
                 await self.wakeup.wait()
                 self.wakeup.clear()
                 while self.pending and not self.closed:
-                    if self.coalesce and len(self.pending) > 1:
-                        batch = self.pending[:MAX_BATCH]
-                        del self.pending[:MAX_BATCH]
-                        frames = ["[" + ",".join(batch) + "]"]
+                    pending = self.pending
+                    if self.coalesce and len(pending) > 1:
+                        if len(pending) > MAX_BATCH:
+                            batch = pending[:MAX_BATCH]
+                            del pending[:MAX_BATCH]
+                        else:
+                            batch, self.pending = pending, []
+                        # one copy of the batch: the brackets ride on the ends
+                        batch[0] = "[" + batch[0]
+                        batch[-1] += "]"
+                        self._write_text_frame(",".join(batch))
                     else:
-                        frames, self.pending = self.pending, []
-                    self._write_frames(frames)
+                        self.pending = []
+                        for text in pending:
+                            self._write_text_frame(text)
                     await self.writer.drain()
         except (ConnectionError, asyncio.CancelledError):
             pass
@@ -201,6 +242,7 @@ class Connection:
             return
         self.authenticated = True
         self.sim.counters["auth_ok"] += 1
+        self.writer.transport.set_write_buffer_limits(high=WRITE_LIMIT)
         self.queue(dumps({"type": "auth_ok", "ha_version": HA_VERSION}))
 
     def _auth_invalid(self, message):

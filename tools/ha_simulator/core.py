@@ -4,8 +4,8 @@ All mutation happens on the simulator's event loop thread; other threads go
 through :class:`~.server.Simulator`, which hops onto the loop first.
 """
 
-import base64
 import json
+import math
 import random
 import re
 import time
@@ -32,10 +32,11 @@ SIGNIFICANT_DOMAINS = {
     "water_heater",
 }
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_B32_TO_CROCKFORD = bytes.maketrans(
-    b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", _CROCKFORD.encode()
-)
+# Two Crockford characters per 10 bits: a ULID's 80 random bits are 8 lookups.
+_CROCKFORD_PAIRS = [a + b for a in _CROCKFORD for b in _CROCKFORD]
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# What ``_dumps`` does for a str, without the encoder's Python-level dispatch.
+_dumps_str = json.encoder.encode_basestring
 
 
 def dumps(obj):
@@ -43,9 +44,40 @@ def dumps(obj):
     return _dumps(obj)
 
 
-def iso(ts):
-    """Epoch seconds -> ISO string with ``+00:00`` like HA."""
-    return datetime.fromtimestamp(ts, UTC).isoformat()
+class _IsoFormatter:
+    """Epoch seconds -> ``datetime.fromtimestamp(ts, UTC).isoformat()``.
+
+    Same string, cheaper: the ``YYYY-MM-DDTHH:MM:SS`` part is cached for the
+    last second seen (event storms stay within one second for many events)
+    and only the microseconds are formatted per call.  Microseconds are
+    rounded exactly like ``datetime.fromtimestamp`` (``modf``, then half-even
+    rounding, with carry), and dropped when zero, like ``isoformat``.
+    """
+
+    __slots__ = ("_sec", "_prefix")
+
+    def __init__(self):
+        self._sec = None
+        self._prefix = ""
+
+    def __call__(self, ts):
+        frac, whole = math.modf(ts)
+        if frac < 0:  # before 1970: not worth a fast path
+            return datetime.fromtimestamp(ts, UTC).isoformat()
+        us = round(frac * 1e6)
+        sec = int(whole)
+        if us >= 1000000:
+            sec += 1
+            us -= 1000000
+        if sec != self._sec:
+            self._prefix = datetime.fromtimestamp(sec, UTC).isoformat()[:-6]
+            self._sec = sec
+        if us:
+            return "%s.%06d+00:00" % (self._prefix, us)
+        return self._prefix + "+00:00"
+
+
+iso = _IsoFormatter()  # epoch seconds -> ISO string with ``+00:00`` like HA
 
 
 def parse_iso(text):
@@ -69,20 +101,70 @@ class IdFactory:
 
     def __init__(self, seed=0):
         self._rng = random.Random(seed)
+        # ULIDs draw from their own generator, so registry ids do not depend
+        # on how many contexts were made (or on the clock).
+        self._ulid_rng = random.Random(f"ulid-{seed}")
+        self._ms = None
+        self._prefix = ""
+        self._low = 0
 
     def ulid(self, ts=None):
+        """26 Crockford characters: 48-bit milliseconds, 80 random bits.
+
+        Like a monotonic ULID generator, ids of the same millisecond share
+        their first 60 random bits and count up in the last 20, so the first
+        22 characters are formatted once per millisecond and each id costs
+        two table lookups.
+        """
         ms = int((time.time() if ts is None else ts) * 1000)
-        value = (ms << 80) | self._rng.getrandbits(80)
-        head = _CROCKFORD[value >> 125] + _CROCKFORD[(value >> 120) & 31]
-        tail = (value & ((1 << 120) - 1)).to_bytes(15, "big")
-        return head + base64.b32encode(tail).translate(_B32_TO_CROCKFORD).decode()
+        low = self._low
+        if ms != self._ms or low > 0xFFFFF:
+            pairs = _CROCKFORD_PAIRS
+            r = self._ulid_rng.getrandbits(80)
+            self._prefix = (
+                _CROCKFORD[(ms >> 45) & 7]
+                + _CROCKFORD[(ms >> 40) & 31]
+                + pairs[(ms >> 30) & 1023]
+                + pairs[(ms >> 20) & 1023]
+                + pairs[(ms >> 10) & 1023]
+                + pairs[ms & 1023]
+                + pairs[r >> 70]
+                + pairs[(r >> 60) & 1023]
+                + pairs[(r >> 50) & 1023]
+                + pairs[(r >> 40) & 1023]
+                + pairs[(r >> 30) & 1023]
+                + pairs[(r >> 20) & 1023]
+            )
+            self._ms = ms
+            low = r & 0xFFFFF
+        self._low = low + 1
+        return self._prefix + _CROCKFORD_PAIRS[low >> 10] + _CROCKFORD_PAIRS[low & 1023]
 
     def hex32(self):
         return f"{self._rng.getrandbits(128):032x}"
 
 
+def context_json(context):
+    """``dumps(context)``, without the encoder for the usual plain context."""
+    if (
+        context.get("parent_id") is None
+        and context.get("user_id") is None
+        and len(context) == 3
+        and type(context.get("id")) is str
+        and next(iter(context)) == "id"
+    ):
+        return '{"id":' + _dumps(context["id"]) + ',"parent_id":null,"user_id":null}'
+    return _dumps(context)
+
+
 class State:
-    """One entity state; ``as_dict``/``json`` are cached (states are immutable)."""
+    """One entity state; its JSON is cached (states are immutable).
+
+    ISO timestamps are formatted at most once per state and shared with the
+    previous state when the instant is the same (``last_changed`` of a state
+    whose string did not change); the attributes' JSON is shared with the
+    previous state when the attributes dict is the same object.
+    """
 
     __slots__ = (
         "entity_id",
@@ -93,6 +175,11 @@ class State:
         "last_reported",
         "context",
         "_json",
+        "_lc_iso",
+        "_lu_iso",
+        "_lr_iso",
+        "_ctx_json",
+        "_attrs_json",
     )
 
     def __init__(self, entity_id, state, attributes, lc, lu, context):
@@ -104,25 +191,87 @@ class State:
         self.last_reported = lu
         self.context = context
         self._json = None
+        self._lc_iso = None
+        self._lu_iso = None
+        self._lr_iso = None
+        self._ctx_json = None
+        self._attrs_json = None
 
     @property
     def domain(self):
         return self.entity_id.split(".", 1)[0]
+
+    def lu_iso(self):
+        if self._lu_iso is None:
+            self._lu_iso = iso(self.last_updated)
+        return self._lu_iso
+
+    def lc_iso(self):
+        if self._lc_iso is None:
+            if self.last_changed == self.last_updated:
+                self._lc_iso = self.lu_iso()
+            else:
+                self._lc_iso = iso(self.last_changed)
+        return self._lc_iso
+
+    def lr_iso(self):
+        if self._lr_iso is None:
+            if self.last_reported == self.last_updated:
+                self._lr_iso = self.lu_iso()
+            else:
+                self._lr_iso = iso(self.last_reported)
+        return self._lr_iso
+
+    def context_json(self):
+        if self._ctx_json is None:
+            self._ctx_json = context_json(self.context)
+        return self._ctx_json
+
+    def attributes_json(self):
+        if self._attrs_json is None:
+            self._attrs_json = _dumps(self.attributes)
+        return self._attrs_json
+
+    def reported(self, ts):
+        """Same state and attributes written again: only last_reported moves."""
+        self.last_reported = ts
+        self._lr_iso = None
+        self._json = None
 
     def as_dict(self):
         return {
             "entity_id": self.entity_id,
             "state": self.state,
             "attributes": self.attributes,
-            "last_changed": iso(self.last_changed),
-            "last_reported": iso(self.last_reported),
-            "last_updated": iso(self.last_updated),
+            "last_changed": self.lc_iso(),
+            "last_reported": self.lr_iso(),
+            "last_updated": self.lu_iso(),
             "context": self.context,
         }
 
     def json(self):
+        """``dumps(self.as_dict())``, assembled from cached parts."""
         if self._json is None:
-            self._json = dumps(self.as_dict())
+            lu = self._lu_iso or self.lu_iso()
+            self._json = "".join(
+                (
+                    '{"entity_id":',
+                    _dumps_str(self.entity_id),
+                    ',"state":',
+                    _dumps_str(self.state),
+                    ',"attributes":',
+                    self._attrs_json or self.attributes_json(),
+                    ',"last_changed":"',
+                    self._lc_iso or self.lc_iso(),
+                    '","last_reported":"',
+                    self._lr_iso or self.lr_iso(),
+                    '","last_updated":"',
+                    lu,
+                    '","context":',
+                    self._ctx_json or self.context_json(),
+                    "}",
+                )
+            )
         return self._json
 
     def compressed(self):
@@ -215,24 +364,43 @@ class Home:
         for listener in list(self.listeners):
             listener(event_type, body, extra)
 
-    def fire_state_changed(self, entity_id, old, new, context, ts):
+    def fire_state_changed(self, entity_id, old, new, context, ts, ctx_json=None):
+        """Serialize a state_changed event once for every listener.
+
+        ``time_fired`` is the new state's ``last_updated`` (same instant in
+        HA) and the event context is the new state's, so both reuse the
+        state's cached strings.
+        """
         if not self.listeners:
             return
-        body = (
-            '{"event_type":"state_changed","data":{"entity_id":'
-            + dumps(entity_id)
-            + ',"old_state":'
-            + (old.json() if old else "null")
-            + ',"new_state":'
-            + (new.json() if new else "null")
-            + '},"origin":"LOCAL","time_fired":"'
-            + iso(ts)
-            + '","context":'
-            + dumps(context)
-            + "}"
+        if new is not None and new.last_updated == ts:
+            fired = new._lu_iso or new.lu_iso()
+        else:
+            fired = iso(ts)
+        if ctx_json is None:
+            ctx_json = (
+                new.context_json()
+                if new is not None and new.context is context
+                else context_json(context)
+            )
+        body = "".join(
+            (
+                '{"event_type":"state_changed","data":{"entity_id":',
+                _dumps_str(entity_id),
+                ',"old_state":',
+                old.json() if old else "null",
+                ',"new_state":',
+                new.json() if new else "null",
+                '},"origin":"LOCAL","time_fired":"',
+                fired,
+                '","context":',
+                ctx_json,
+                "}",
+            )
         )
-        for listener in list(self.listeners):
-            listener("state_changed", body, (old, new))
+        extra = (old, new)
+        for listener in self.listeners.copy():
+            listener("state_changed", body, extra)
 
     # ------------------------------------------------------------ states
     def set_state(
@@ -246,19 +414,43 @@ class Home:
         ts = time.time() if ts is None else ts
         state = str(state)
         old = self.states.get(entity_id)
-        if attributes is None:
-            attributes = dict(old.attributes) if old else {}
-        if old is not None and not force:
-            if old.state == state and old.attributes == attributes:
-                old.last_reported = ts
-                old._json = None
-                return old
-        context = context or self.context(ts=ts)
-        lc = old.last_changed if old is not None and old.state == state else ts
+        if old is None:
+            if attributes is None:
+                attributes = {}
+            lc = ts
+        else:
+            old_attrs = old.attributes
+            if attributes is None:
+                attributes = dict(old_attrs)
+            if old.state == state:
+                if not force and (attributes is old_attrs or attributes == old_attrs):
+                    old.reported(ts)
+                    return old
+                lc = old.last_changed
+            else:
+                lc = ts
+        ctx_json = None
+        if not context:
+            ctx_id = self.ids.ulid(ts)
+            context = {"id": ctx_id, "parent_id": None, "user_id": None}
+            ctx_json = '{"id":"' + ctx_id + '","parent_id":null,"user_id":null}'
         new = State(entity_id, state, attributes, lc, ts, context)
+        new._ctx_json = ctx_json
+        if old is not None:
+            if lc is not ts:
+                new._lc_iso = old._lc_iso
+            if attributes is old_attrs:
+                new._attrs_json = old._attrs_json
         self.states[entity_id] = new
-        self.record(new)
-        self.fire_state_changed(entity_id, old, new, context, ts)
+        rows = self.history.get(entity_id)
+        if rows is None:
+            rows = self.history[entity_id] = deque(maxlen=HISTORY_ROWS_PER_ENTITY)
+        rows.append((state, attributes, lc, ts))
+        if self.listeners:
+            new._lu_iso = new._lr_iso = stamp = iso(ts)
+            if lc is ts:
+                new._lc_iso = stamp
+            self.fire_state_changed(entity_id, old, new, context, ts, ctx_json)
         return new
 
     def remove_state(self, entity_id, context=None):
@@ -269,12 +461,6 @@ class Home:
                 entity_id, old, None, context or self.context(ts=ts), ts
             )
         return old
-
-    def record(self, st):
-        rows = self.history.get(st.entity_id)
-        if rows is None:
-            rows = self.history[st.entity_id] = deque(maxlen=HISTORY_ROWS_PER_ENTITY)
-        rows.append((st.state, st.attributes, st.last_changed, st.last_updated))
 
     # -------------------------------------------------------- registries
     def area_of(self, entity_id):

@@ -23,6 +23,7 @@ REASONS = {
     500: "Internal Server Error",
 }
 BACKPRESSURE_HIGH = 1024  # load/burst pause while a client queue is above this
+LOAD_BATCH = 256  # load/burst events written between two loop turns
 
 
 class Simulator:
@@ -230,10 +231,14 @@ class Simulator:
                 self.home.set_state(eid, "0", attrs)
         return ids, [self.home.states[e].attributes for e in ids]
 
-    def _emit(self, ids, attrs, index):
-        slot = index % len(ids)
-        self.home.set_state(ids[slot], str(index), attrs[slot])
-        self.counters["events_generated"] += 1
+    def _emit(self, ids, attrs, index, count=1):
+        """Write ``count`` load states in a row (``index``, ``index + 1`` …)."""
+        set_state = self.home.set_state
+        n = len(ids)
+        for idx in range(index, index + count):
+            slot = idx % n
+            set_state(ids[slot], str(idx), attrs[slot])
+        self.counters["events_generated"] += count
 
     async def _backpressure(self):
         while any(len(c.pending) > BACKPRESSURE_HIGH for c in self.connections):
@@ -250,14 +255,15 @@ class Simulator:
                 break
             if rate and rate > 0:
                 due = min(int(rate * elapsed), int(rate * duration))
-                while sent < due:
-                    self._emit(ids, attrs, sent)
-                    sent += 1
+                if due > sent:
+                    self._emit(ids, attrs, sent, due - sent)
+                    sent = due
                 await asyncio.sleep(0.002)
             else:
-                for _ in range(256):
-                    self._emit(ids, attrs, sent)
-                    sent += 1
+                # One batch per loop turn: the writer then sends it as one
+                # coalesced frame.
+                self._emit(ids, attrs, sent, LOAD_BATCH)
+                sent += LOAD_BATCH
                 await asyncio.sleep(0)
                 await self._backpressure()
         return sent
@@ -273,9 +279,10 @@ class Simulator:
         """Emit ``n`` state changes right away (yielding every 256 events)."""
         ids, attrs = self._load_entities(entities)
         start = int(time.time() * 1000)
-        for idx in range(int(n)):
-            self._emit(ids, attrs, start + idx)
-            if idx % 256 == 255:
+        n = int(n)
+        for idx in range(0, n, LOAD_BATCH):
+            self._emit(ids, attrs, start + idx, min(LOAD_BATCH, n - idx))
+            if idx + LOAD_BATCH < n:
                 await asyncio.sleep(0)
                 await self._backpressure()
-        return int(n)
+        return n

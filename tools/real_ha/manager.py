@@ -17,6 +17,7 @@ Only stdlib, ``requests`` and ``websockets`` are used here, never ``odoo``.
 import asyncio
 import hashlib
 import json
+import math
 import os
 import secrets
 import shutil
@@ -24,6 +25,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -56,6 +58,18 @@ ENTITY_PROVISION = {
     "light.kitchen_lights": (None, ["Energy"]),
     "sensor.total_energy_kwh": (None, ["Energy"]),
 }
+
+# Long-term statistics imported on every start (recorder/import_statistics):
+# hourly mean/min/max rows for the 7 days up to the last full hour.
+STATISTIC_ID = "sensor.outside_temperature"
+STATISTIC_UNIT = "°C"
+STATISTIC_DAYS = 7
+# HA compiles the hour that just ended shortly after the top of the hour (its
+# 5-minute compile at hh:00 plus a few seconds).  Importing that hour before
+# HA has compiled it would make HA's own insert collide with ours, so during
+# this grace period the import stops one hour earlier.
+STATISTIC_COMPILE_GRACE = 120.0
+STATISTIC_WAIT = 30.0  # seconds for the recorder to commit the import
 
 CONFIG_YAML = """\
 # Written by tools/real_ha/manager.py on every start; edits are lost.
@@ -291,12 +305,21 @@ class RealHA:
             )
 
     def start(self, timeout=300.0):
-        """Start HA (if needed), onboard, provision; return (pid, timings)."""
+        """Start HA (if needed), onboard, provision; return (pid, timings).
+
+        Provisioning (registries and statistics) runs on every call, also when
+        HA is already running: it is idempotent and resets a known state.
+        """
         timings = {}
         started = time.monotonic()
         pid = self.pid()
         if pid:
-            return pid, {"already_running": True}
+            asyncio.run(self._provision())
+            timings = {
+                "already_running": True,
+                "provisioned": round(time.monotonic() - started, 2),
+            }
+            return pid, timings
         if not (self.venv / "bin" / "hass").exists():
             raise RealHAError("not installed: run `python -m tools.real_ha install`")
         self._write_config()
@@ -476,7 +499,8 @@ class RealHA:
         return results
 
     async def _provision(self):
-        """Idempotently create floors, areas, labels and assign a few entities."""
+        """Idempotently create floors, areas, labels, assign a few entities
+        and import the long-term statistics."""
         call = _WSCaller(self.url, self.token())
         async with call:
             floors = {
@@ -535,6 +559,86 @@ class RealHA:
                     await call(
                         "device_registry/update", device_id=device["id"], area_id=want
                     )
+            await self._import_statistics(call)
+
+    async def _import_statistics(self, call):
+        """Import hourly statistics for ``STATISTIC_ID``, then wait for them.
+
+        The recorder upserts imported rows by (statistic, start), so importing
+        the same hours again on every start is idempotent.  The command only
+        queues a recorder job, hence the poll until every row is readable.
+        """
+        stats = statistic_rows(time.time())
+        await call.raw(
+            "recorder/import_statistics",
+            metadata={
+                "has_mean": True,
+                "has_sum": False,
+                "name": None,
+                "source": "recorder",
+                "statistic_id": STATISTIC_ID,
+                "unit_of_measurement": STATISTIC_UNIT,
+            },
+            stats=stats,
+        )
+        want = {_epoch_ms(row["start"]): row["mean"] for row in stats}
+        first, last = min(want), max(want)
+        deadline = time.monotonic() + STATISTIC_WAIT
+        while True:
+            result = await call.raw(
+                "recorder/statistics_during_period",
+                start_time=stats[0]["start"],
+                end_time=datetime.fromtimestamp(last / 1000 + 3600, UTC).isoformat(),
+                statistic_ids=[STATISTIC_ID],
+                period="hour",
+                types=["mean"],
+            )
+            got = {
+                row["start"]: row["mean"]
+                for row in result.get(STATISTIC_ID, [])
+                if first <= row["start"] <= last
+            }
+            if got.keys() == want.keys() and all(
+                got[key] is not None and abs(got[key] - want[key]) < 1e-6
+                for key in want
+            ):
+                return
+            if time.monotonic() > deadline:
+                raise RealHAError(
+                    f"imported statistics for {STATISTIC_ID} not readable after "
+                    f"{STATISTIC_WAIT:.0f}s ({len(got)}/{len(want)} hours)"
+                )
+            await asyncio.sleep(0.2)
+
+
+def statistic_rows(now):
+    """Hourly rows (mean/min/max, °C) for the 7 days up to the last full hour.
+
+    ``start`` is an ISO string at the top of an hour, as the command requires.
+    The values are a deterministic daily sine of the hour, so every start
+    writes the same numbers for the same hour.
+    """
+    last_full = int(now // 3600 * 3600)
+    if now - last_full < STATISTIC_COMPILE_GRACE:
+        last_full -= 3600
+    rows = []
+    for hours_back in range(STATISTIC_DAYS * 24, 0, -1):
+        start = last_full - hours_back * 3600
+        hour_of_day = (start // 3600) % 24
+        mean = 11.0 + 6.0 * math.sin(2 * math.pi * (hour_of_day - 9) / 24)
+        rows.append(
+            {
+                "start": datetime.fromtimestamp(start, UTC).isoformat(),
+                "mean": round(mean, 2),
+                "min": round(mean - 0.8, 2),
+                "max": round(mean + 0.9, 2),
+            }
+        )
+    return rows
+
+
+def _epoch_ms(text):
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
 
 
 class _WSCaller:
@@ -560,16 +664,18 @@ class _WSCaller:
         await self._cm.__aexit__(*exc)
 
     async def __call__(self, command, **data):
+        return await self.raw(f"config/{command}", **data)
+
+    async def raw(self, msg_type, **data):
+        """Send one command of type ``msg_type``; return its result."""
         self.next_id += 1
-        await self.ws.send(
-            json.dumps({"id": self.next_id, "type": f"config/{command}", **data})
-        )
+        await self.ws.send(json.dumps({"id": self.next_id, "type": msg_type, **data}))
         while True:
             reply = json.loads(await self.ws.recv())
             if reply.get("id") == self.next_id and reply["type"] == "result":
                 break
         if not reply["success"]:
-            raise RealHAError(f"{command} failed: {reply['error']}")
+            raise RealHAError(f"{msg_type} failed: {reply['error']}")
         return reply["result"]
 
 

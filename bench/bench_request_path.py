@@ -1,0 +1,180 @@
+"""Odoo → HA command path: JSON route round trip next to HA's own reply time.
+
+Starts the HA simulator and one Odoo server (``--workers 2``, so a request
+lands either on the worker holding the HA connection or on the other one,
+which goes through ``ha.ws.request.queue``), logs in as admin and calls
+``/odoo_ha_addon/call_service`` (input_boolean.toggle) N times. Then it times
+the same command sent straight to the simulator with our WebSocket client:
+HA's own reply time. Prints p50/p95 of both and the overhead; the goal is
+route p95 <= HA p95 + 20 ms.
+
+    python bench/bench_request_path.py --db <db with the addon> --stage <dir>
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import statistics
+import sys
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import psycopg2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _paths import load_common  # noqa: E402
+from bench_failover import (  # noqa: E402
+    TOKEN,
+    Sim,
+    free_port,
+    query,
+    start_odoo,
+    wait_for,
+)
+
+ENTITY = "input_boolean.guest_mode"
+
+
+def percentile(values, pct):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * pct / 100))]
+
+
+class Session:
+    def __init__(self, base):
+        self.base = base
+        self.opener = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(CookieJar())
+        )
+
+    def json(self, path, params):
+        body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params})
+        req = urllib.request.Request(
+            self.base + path,
+            data=body.encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with self.opener.open(req, timeout=30) as resp:
+            payload = json.load(resp)
+        if "error" in payload:
+            raise RuntimeError(payload["error"]["data"]["message"])
+        return payload["result"]
+
+
+async def ha_reply_times(ws_url, count):
+    (ws,) = load_common("hass_websocket_service")
+    client = ws.HassWebSocketClient(ws_url, TOKEN, ping_interval=None)
+    await client.connect()
+    times = []
+    try:
+        for _ in range(count):
+            started = time.perf_counter()
+            await client.call_service(
+                "input_boolean", "toggle", target={"entity_id": ENTITY}
+            )
+            times.append((time.perf_counter() - started) * 1000)
+    finally:
+        await client.close()
+    return times
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--count", type=int, default=200)
+    parser.add_argument("--logdir", default="/tmp")
+    args = parser.parse_args()
+
+    sim = Sim()
+    port = free_port()
+    server = None
+    try:
+        with psycopg2.connect(dbname=args.db) as conn:
+            with conn.cursor() as cr:
+                cr.execute("UPDATE ha_instance SET active = false")
+                cr.execute(
+                    "INSERT INTO ha_instance (name, sequence, active, api_url,"
+                    " api_token, ws_state) VALUES ('Bench', 1, true, %s, %s,"
+                    " 'disconnected') RETURNING id",
+                    (sim.url, TOKEN),
+                )
+                instance_id = cr.fetchone()[0]
+        server = start_odoo(args.db, args.stage, port, 2, f"{args.logdir}/bench_rp.log")
+        base = f"http://127.0.0.1:{port}"
+        synced = wait_for(
+            lambda: query(
+                args.db,
+                "SELECT count(*) FROM ha_entity WHERE ha_instance_id = %s"
+                " AND entity_id = %s",
+                (instance_id, ENTITY),
+            )[0][0],
+            60,
+        )
+        if not synced:
+            raise SystemExit("the mirror never got the entity")
+        session = Session(base)
+        wait_for(lambda: _up(base), 30)
+        session.json(
+            "/web/session/authenticate",
+            {"db": args.db, "login": "admin", "password": "admin"},
+        )
+        params = {
+            "domain": "input_boolean",
+            "service": "toggle",
+            "service_data": {"entity_id": ENTITY},
+            "ha_instance_id": instance_id,
+        }
+        for _ in range(10):  # warm-up: both workers, registry caches
+            result = session.json("/odoo_ha_addon/call_service", params)
+            if not result.get("success"):
+                raise SystemExit(f"call_service failed: {result}")
+        route = []
+        for _ in range(args.count):
+            started = time.perf_counter()
+            result = session.json("/odoo_ha_addon/call_service", params)
+            route.append((time.perf_counter() - started) * 1000)
+            if not result.get("success"):
+                raise SystemExit(f"call_service failed: {result}")
+        ha = asyncio.run(
+            ha_reply_times(sim.url.replace("http", "ws") + "/api/websocket", args.count)
+        )
+    finally:
+        if server is not None:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(20)
+        sim.stop()
+
+    r50, r95 = percentile(route, 50), percentile(route, 95)
+    h50, h95 = percentile(ha, 50), percentile(ha, 95)
+    print(
+        "HA's own reply (call_service, our WS client): "
+        f"p50 {h50:.2f} ms  p95 {h95:.2f} ms"
+    )
+    print(
+        f"JSON route -> HA -> result ({args.count} calls): "
+        f"p50 {r50:.2f} ms  p95 {r95:.2f} ms"
+    )
+    print(
+        f"overhead: p50 {r50 - h50:.2f} ms  p95 {r95 - h95:.2f} ms"
+        " (goal p95 <= HA + 20 ms)"
+    )
+    print(f"mean route {statistics.mean(route):.2f} ms over {len(route)} calls")
+    return 0 if r95 <= h95 + 20 else 1
+
+
+def _up(base):
+    try:
+        with urllib.request.urlopen(base + "/web/login", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,275 @@
+"""``ha.api.call_service``: controlling entities, within the user's rights.
+
+A call is accepted only on entities the user may see (record rules), of the
+instance it targets, with a service of the entities' own domain taken from an
+allow-list (ha-protocol.md §4, the controls of original-features.md §8.3).
+Numbers are clamped to the entity's limits; data keys that would widen the
+target to other entities, areas or devices are refused.
+"""
+
+import json
+
+from odoo import _, api, models
+
+from .ha_api import DOMAIN_RE, ENTITY_ID_RE, HaApiError
+
+ON_OFF = frozenset({"turn_on", "turn_off", "toggle"})
+SELECT = frozenset(
+    {"select_option", "select_next", "select_previous", "select_first", "select_last"}
+)
+ALLOWED_SERVICES = {
+    "light": ON_OFF,
+    "switch": ON_OFF,
+    "input_boolean": ON_OFF,
+    "siren": ON_OFF,
+    "fan": ON_OFF
+    | {
+        "set_percentage",
+        "increase_speed",
+        "decrease_speed",
+        "oscillate",
+        "set_direction",
+        "set_preset_mode",
+    },
+    "cover": frozenset(
+        {
+            "open_cover",
+            "close_cover",
+            "stop_cover",
+            "toggle",
+            "set_cover_position",
+            "open_cover_tilt",
+            "close_cover_tilt",
+            "stop_cover_tilt",
+            "toggle_cover_tilt",
+            "set_cover_tilt_position",
+        }
+    ),
+    "climate": ON_OFF
+    | {
+        "set_temperature",
+        "set_hvac_mode",
+        "set_fan_mode",
+        "set_preset_mode",
+        "set_swing_mode",
+        "set_swing_horizontal_mode",
+        "set_humidity",
+    },
+    "lock": frozenset({"lock", "unlock", "open"}),
+    "media_player": ON_OFF
+    | {
+        "volume_up",
+        "volume_down",
+        "volume_set",
+        "volume_mute",
+        "media_play_pause",
+        "media_play",
+        "media_pause",
+        "media_stop",
+        "media_next_track",
+        "media_previous_track",
+        "media_seek",
+        "select_source",
+        "select_sound_mode",
+        "shuffle_set",
+        "repeat_set",
+    },
+    "vacuum": frozenset(
+        {"start", "pause", "stop", "return_to_base", "locate", "set_fan_speed"}
+    ),
+    "scene": frozenset({"turn_on"}),
+    "script": ON_OFF,
+    "automation": ON_OFF | {"trigger"},
+    "input_number": frozenset({"set_value", "increment", "decrement"}),
+    "number": frozenset({"set_value"}),
+    "input_text": frozenset({"set_value"}),
+    "text": frozenset({"set_value"}),
+    "input_select": SELECT,
+    "select": SELECT,
+    "input_datetime": frozenset({"set_datetime"}),
+    "date": frozenset({"set_value"}),
+    "time": frozenset({"set_value"}),
+    "datetime": frozenset({"set_value"}),
+    "button": frozenset({"press"}),
+    "input_button": frozenset({"press"}),
+    "humidifier": ON_OFF | {"set_humidity", "set_mode"},
+    "water_heater": frozenset(
+        {
+            "set_temperature",
+            "set_operation_mode",
+            "set_away_mode",
+            "turn_on",
+            "turn_off",
+        }
+    ),
+    "valve": frozenset(
+        {"open_valve", "close_valve", "stop_valve", "toggle", "set_valve_position"}
+    ),
+    "alarm_control_panel": frozenset(
+        {
+            "alarm_disarm",
+            "alarm_arm_home",
+            "alarm_arm_away",
+            "alarm_arm_night",
+            "alarm_arm_vacation",
+            "alarm_trigger",
+        }
+    ),
+    "remote": ON_OFF | {"send_command"},
+    "lawn_mower": frozenset({"start_mowing", "pause", "dock"}),
+    "todo": frozenset({"add_item"}),
+    "update": frozenset({"install", "skip"}),
+}
+# Keys that would reach entities, areas or devices other than the target.
+FORBIDDEN_KEYS = frozenset(
+    {
+        "area_id",
+        "device_id",
+        "label_id",
+        "floor_id",
+        "target",
+        "media_player_entity_id",
+        "group_members",
+    }
+)
+# Numeric data keys: (lower, upper); a string names the entity attribute.
+CLAMPS = {
+    "value": ("min", "max"),
+    "temperature": ("min_temp", "max_temp"),
+    "target_temp_low": ("min_temp", "max_temp"),
+    "target_temp_high": ("min_temp", "max_temp"),
+    "humidity": ("min_humidity", "max_humidity"),
+    "brightness": (0, 255),
+    "brightness_pct": (0, 100),
+    "percentage": (0, 100),
+    "position": (0, 100),
+    "tilt_position": (0, 100),
+    "volume_level": (0, 1),
+    "color_temp_kelvin": ("min_color_temp_kelvin", "max_color_temp_kelvin"),
+}
+NUMERIC_VALUE_DOMAINS = ("input_number", "number")
+MAX_DATA_SIZE = 8192
+
+
+class HaApi(models.AbstractModel):
+    _inherit = "ha.api"
+
+    @api.model
+    def _service_target(self, domain, service, service_data):
+        """Validate the request shape; returns (entity ids, data without them)."""
+        domain = self._to_str(domain, "domain", DOMAIN_RE, 64)
+        service = self._to_str(service, "service", DOMAIN_RE, 64)
+        if service_data in (None, False):
+            service_data = {}
+        if not isinstance(service_data, dict):
+            raise HaApiError(
+                _("service_data must be an object."), details={"field": "service_data"}
+            )
+        try:
+            size = len(json.dumps(service_data))
+        except (TypeError, ValueError) as err:
+            raise HaApiError(
+                _("service_data must be plain JSON."), details={"field": "service_data"}
+            ) from err
+        if size > MAX_DATA_SIZE:
+            raise HaApiError(
+                _("service_data is too large."), details={"field": "service_data"}
+            )
+        forbidden = FORBIDDEN_KEYS & set(service_data)
+        if forbidden:
+            raise HaApiError(
+                _(
+                    "service_data may not contain %(keys)s: only the entity itself "
+                    "can be targeted.",
+                    keys=", ".join(sorted(forbidden)),
+                ),
+                details={"field": "service_data"},
+            )
+        data = dict(service_data)
+        if "entity_id" not in data:
+            raise HaApiError(
+                _("service_data.entity_id is required."),
+                details={"field": "service_data.entity_id"},
+            )
+        entity_ids = self._to_str_list(
+            data.pop("entity_id"), "service_data.entity_id", ENTITY_ID_RE, 50
+        )
+        if service not in ALLOWED_SERVICES.get(domain, ()):
+            raise HaApiError(
+                _(
+                    "%(domain)s.%(service)s is not a service Odoo may call.",
+                    domain=domain,
+                    service=service,
+                ),
+                details={"field": "service"},
+            )
+        for entity_id in entity_ids:
+            if entity_id.split(".", 1)[0] != domain:
+                raise HaApiError(
+                    _(
+                        "%(entity)s is not a %(domain)s entity.",
+                        entity=entity_id,
+                        domain=domain,
+                    ),
+                    details={"field": "service_data.entity_id"},
+                )
+        return domain, service, entity_ids, data
+
+    @api.model
+    def _clamp_data(self, domain, data, entities):
+        """Clamp numeric values to every target entity's limits."""
+        for key, (low, high) in CLAMPS.items():
+            if key not in data:
+                continue
+            value = data[key]
+            if key == "value" and domain not in NUMERIC_VALUE_DOMAINS:
+                continue
+            if not self._is_number(value):
+                raise HaApiError(
+                    _("service_data.%(key)s must be a number.", key=key),
+                    details={"field": f"service_data.{key}"},
+                )
+            for entity in entities:
+                attributes = entity.attributes or {}
+                bounds = []
+                for bound in (low, high):
+                    if isinstance(bound, str):
+                        bound = attributes.get(bound)
+                    bounds.append(bound if self._is_number(bound) else None)
+                if bounds[0] is not None:
+                    value = max(value, bounds[0])
+                if bounds[1] is not None:
+                    value = min(value, bounds[1])
+            data[key] = value
+        return data
+
+    @api.model
+    def call_service(self, instance, domain, service, service_data):
+        """Call ``domain.service`` on entities of ``instance`` the user may see."""
+        domain, service, entity_ids, data = self._service_target(
+            domain, service, service_data
+        )
+        entities = self.env["ha.entity"].search(
+            [("ha_instance_id", "=", instance.id), ("entity_id", "in", entity_ids)]
+        )
+        if len(entities) != len(entity_ids):
+            raise HaApiError(
+                _("You may not control %(entities)s.", entities=", ".join(entity_ids)),
+                "access_denied",
+            )
+        data = self._clamp_data(domain, data, entities)
+        result = self._ha_call(
+            instance,
+            {
+                "type": "call_service",
+                "domain": domain,
+                "service": service,
+                "service_data": data,
+                "target": {"entity_id": entity_ids},
+            },
+        )
+        return {
+            "entity_ids": entity_ids,
+            "service_data": data,
+            "result": result,
+        }

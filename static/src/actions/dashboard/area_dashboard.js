@@ -1,0 +1,163 @@
+/**
+ * AreaDashboard: one instance's areas (plus the virtual "Unassigned" area), each
+ * shown device first — device cards with their entities' controllers, then the
+ * entities without a device — and a dialog of an entity's related items.
+ */
+import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
+import {Dialog} from "@web/core/dialog/dialog";
+import {_t} from "@web/core/l10n/translation";
+import {useService} from "@web/core/utils/hooks";
+import {EntityController} from "@odoo_ha_addon/components/entity_controller/entity_controller";
+
+export const UNASSIGNED_AREA = 0;
+
+export class RelatedEntityDialog extends Component {
+    static template = "odoo_ha_addon.RelatedEntityDialog";
+    static components = {Dialog};
+    static props = {
+        entity: Object,
+        instanceId: Number,
+        close: Function,
+    };
+
+    setup() {
+        this.haData = useService("ha_data");
+        this.action = useService("action");
+        this.state = useState({loading: true, related: null, error: false});
+        onWillStart(async () => {
+            try {
+                this.state.related = await this.haData.getEntityRelated(
+                    this.props.entity.entity_id,
+                    this.props.instanceId
+                );
+            } catch (error) {
+                this.state.error = error.message;
+            } finally {
+                this.state.loading = false;
+            }
+        });
+    }
+
+    get groups() {
+        const related = this.state.related || {};
+        const asList = (value) => (Array.isArray(value) ? value : value ? [value] : []);
+        return [
+            ["area", _t("Area"), "ha.area"],
+            ["device", _t("Device"), "ha.device"],
+            ["labels", _t("Labels"), "ha.label"],
+            ["automations", _t("Automations"), "ha.entity"],
+            ["scenes", _t("Scenes"), "ha.entity"],
+            ["scripts", _t("Scripts"), "ha.entity"],
+        ]
+            .map(([key, label, model]) => ({
+                key,
+                label,
+                model,
+                items: asList(related[key]),
+            }))
+            .filter((group) => group.items.length);
+    }
+
+    open(model, item) {
+        if (!item.id) {
+            return;
+        }
+        this.props.close();
+        this.action.doAction({
+            type: "ir.actions.act_window",
+            res_model: model,
+            res_id: item.id,
+            views: [[false, "form"]],
+        });
+    }
+}
+
+export class AreaDashboard extends Component {
+    static template = "odoo_ha_addon.AreaDashboard";
+    static components = {EntityController};
+    static props = {instanceId: Number};
+
+    setup() {
+        this.haData = useService("ha_data");
+        this.dialog = useService("dialog");
+        this.state = useState({
+            areas: [],
+            areaId: UNASSIGNED_AREA,
+            data: null,
+            loading: true,
+            error: false,
+            collapsed: {},
+        });
+        onWillStart(() => this.loadAreas());
+        const reload = () => this.loadAreas();
+        const offs = [
+            "area_registry_update",
+            "device_registry_update",
+            "entity_update_all",
+        ].map((event) =>
+            this.haData.onGlobalState(event, (payload) => {
+                if (
+                    !payload.instanceId ||
+                    payload.instanceId === this.props.instanceId
+                ) {
+                    reload();
+                }
+            })
+        );
+        onWillDestroy(() => offs.forEach((off) => off()));
+    }
+
+    async loadAreas() {
+        try {
+            const areas = (await this.haData.getAreas(this.props.instanceId)) || [];
+            this.state.areas = [
+                ...areas,
+                {
+                    id: UNASSIGNED_AREA,
+                    name: _t("Unassigned"),
+                    icon: "mdi:help-circle-outline",
+                },
+            ];
+            const known = this.state.areas.some(
+                (area) => area.id === this.state.areaId
+            );
+            await this.selectArea(
+                known && this.state.data ? this.state.areaId : this.state.areas[0].id
+            );
+        } catch (error) {
+            this.state.error = error.message;
+            this.state.loading = false;
+        }
+    }
+
+    async selectArea(areaId) {
+        this.state.areaId = areaId;
+        this.state.loading = true;
+        this.state.error = false;
+        try {
+            this.state.data = await this.haData.getAreaDashboardData(
+                areaId,
+                this.props.instanceId
+            );
+        } catch (error) {
+            this.state.error = error.message;
+        } finally {
+            this.state.loading = false;
+        }
+    }
+
+    withInstance(entity) {
+        return {ha_instance_id: this.props.instanceId, ...entity};
+    }
+
+    toggleDevice(deviceId) {
+        this.state.collapsed[deviceId] = !this.state.collapsed[deviceId];
+    }
+
+    openRelated(entity) {
+        this.dialog.add(RelatedEntityDialog, {
+            entity,
+            instanceId: this.props.instanceId,
+        });
+    }
+}

@@ -1,0 +1,120 @@
+/**
+ * The Home Assistant dashboard (client action `odoo_ha_addon.dashboard`): a card per
+ * instance with its live connection status and figures, then, for the chosen
+ * instance, its HA info panel or its area dashboard.
+ */
+import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
+import {_t} from "@web/core/l10n/translation";
+import {formatDateTime} from "@web/core/l10n/dates";
+import {registry} from "@web/core/registry";
+import {useService} from "@web/core/utils/hooks";
+import {standardActionServiceProps} from "@web/webclient/actions/action_service";
+import {AreaDashboard} from "@odoo_ha_addon/actions/dashboard/area_dashboard";
+import {HaInfoPanel} from "@odoo_ha_addon/actions/dashboard/ha_info_panel";
+import {DashboardItem} from "@odoo_ha_addon/components/dashboard_item/dashboard_item";
+
+export const STATUS_STYLES = {
+    connected: ["text-bg-success", _t("Connected")],
+    connecting: ["text-bg-info", _t("Connecting")],
+    reconnecting: ["text-bg-warning", _t("Reconnecting")],
+    disconnected: ["text-bg-secondary", _t("Disconnected")],
+    error: ["text-bg-danger", _t("Error")],
+};
+
+export class HaDashboard extends Component {
+    static template = "odoo_ha_addon.HaDashboard";
+    static components = {AreaDashboard, HaInfoPanel, DashboardItem};
+    static props = {...standardActionServiceProps};
+
+    setup() {
+        this.haData = useService("ha_data");
+        this.action = useService("action");
+        const params = this.props.action.params || {};
+        const context = this.props.action.context || {};
+        this.state = useState({
+            instances: [],
+            selectedId: params.ha_instance_id || context.ha_instance_id || false,
+            tab: params.tab || "areas",
+            loading: true,
+            error: false,
+        });
+        onWillStart(() => this.load());
+        const offs = [
+            this.haData.onGlobalState("entity_update_all", () => this.load(true)),
+            this.haData.onGlobalState("area_registry_update", () => this.load(true)),
+            this.haData.onGlobalState("instance_switched", ({instanceId}) => {
+                this.state.selectedId = instanceId;
+                this.load(true);
+            }),
+            this.haData.onGlobalState("instance_invalidated", () => this.load(true)),
+        ];
+        onWillDestroy(() => offs.forEach((off) => off()));
+    }
+
+    async load(force = false) {
+        try {
+            const {instances, current_instance_id} = await this.haData.getInstances({
+                force,
+            });
+            this.state.instances = instances;
+            const ids = instances.map((instance) => instance.id);
+            if (!ids.includes(this.state.selectedId)) {
+                this.state.selectedId = ids.includes(current_instance_id)
+                    ? current_instance_id
+                    : ids[0] || false;
+            }
+            this.state.error = false;
+        } catch (error) {
+            this.state.error = error.message;
+        } finally {
+            this.state.loading = false;
+        }
+    }
+
+    get currentInstanceId() {
+        return this.haData.state.currentInstanceId;
+    }
+
+    status(instance) {
+        const live = this.haData.state.websocketStatus[instance.id];
+        const status =
+            (live && live.status) || instance.websocket_status || "disconnected";
+        const [cls, label] = STATUS_STYLES[status] || ["text-bg-light", status];
+        return {cls, label, message: (live && live.message) || ""};
+    }
+
+    lastSync(instance) {
+        if (!instance.last_sync) {
+            return _t("Never");
+        }
+        const moment = luxon.DateTime.fromISO(instance.last_sync, {zone: "utc"});
+        return moment.isValid
+            ? formatDateTime(moment.setZone("default"))
+            : instance.last_sync;
+    }
+
+    select(instance, tab) {
+        this.state.selectedId = instance.id;
+        this.state.tab = tab;
+    }
+
+    async makeCurrent(instance) {
+        await this.haData.switchInstance(instance.id);
+        this.haData.showSuccess(_t("Now using “%s”.", instance.name));
+    }
+
+    openEntities() {
+        this.action.doAction("odoo_ha_addon.ha_entity_action");
+    }
+
+    openHistory() {
+        this.action.doAction("odoo_ha_addon.ha_entity_history_action");
+    }
+
+    refresh() {
+        this.haData.invalidate(false);
+        return this.load(true);
+    }
+}
+
+registry.category("actions").add("odoo_ha_addon.dashboard", HaDashboard);

@@ -1,0 +1,75 @@
+/** HaInfoPanel: one instance's Home Assistant facts — WebSocket status, version, URLs. */
+import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
+import {browser} from "@web/core/browser/browser";
+import {useService} from "@web/core/utils/hooks";
+import {user} from "@web/core/user";
+
+export const STATUS_REFRESH_MS = 10000;
+
+export class HaInfoPanel extends Component {
+    static template = "odoo_ha_addon.HaInfoPanel";
+    static props = {instanceId: Number};
+
+    setup() {
+        this.haData = useService("ha_data");
+        this.state = useState({
+            status: null,
+            urls: null,
+            restarting: false,
+            error: false,
+        });
+        this.isManager = false;
+        onWillStart(async () => {
+            this.isManager = await user.hasGroup("odoo_ha_addon.group_ha_manager");
+            await this.load();
+        });
+        const timer = browser.setInterval(() => this.loadStatus(), STATUS_REFRESH_MS);
+        const off = this.haData.onGlobalState("websocket_status", (payload) => {
+            if (payload.instanceId === this.props.instanceId) {
+                this.loadStatus();
+            }
+        });
+        onWillDestroy(() => {
+            browser.clearInterval(timer);
+            off();
+        });
+    }
+
+    get live() {
+        return this.haData.state.websocketStatus[this.props.instanceId] || {};
+    }
+
+    async load() {
+        await Promise.all([this.loadStatus(), this.loadUrls()]);
+    }
+
+    async loadStatus() {
+        try {
+            this.state.status = await this.haData.getWebsocketStatus(
+                this.props.instanceId
+            );
+        } catch (error) {
+            this.state.error = error.message;
+        }
+    }
+
+    async loadUrls() {
+        try {
+            this.state.urls = await this.haData.getHaUrls(this.props.instanceId);
+        } catch {
+            this.state.urls = null;
+        }
+    }
+
+    async restart() {
+        this.state.restarting = true;
+        try {
+            await this.haData.restartWebsocket(this.props.instanceId);
+            await this.loadStatus();
+        } catch {
+            // the service already showed the error
+        } finally {
+            this.state.restarting = false;
+        }
+    }
+}

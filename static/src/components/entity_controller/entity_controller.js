@@ -1,0 +1,185 @@
+/**
+ * EntityController: the live card body of one Home Assistant entity — its state and
+ * the controls of its domain (one QWeb template per domain family).
+ */
+import {Component, useState} from "@odoo/owl";
+import {_t} from "@web/core/l10n/translation";
+import {useService} from "@web/core/utils/hooks";
+import {
+    getDomainConfig,
+    isOn,
+} from "@odoo_ha_addon/components/entity_controller/domain_config";
+import {useEntityControl} from "@odoo_ha_addon/components/entity_controller/use_entity_control";
+
+const STATE_LABELS = {
+    on: _t("On"),
+    off: _t("Off"),
+    unavailable: _t("Unavailable"),
+    unknown: _t("Unknown"),
+    open: _t("Open"),
+    closed: _t("Closed"),
+    locked: _t("Locked"),
+    unlocked: _t("Unlocked"),
+    playing: _t("Playing"),
+    paused: _t("Paused"),
+    idle: _t("Idle"),
+    home: _t("Home"),
+    not_home: _t("Away"),
+};
+
+export class EntityController extends Component {
+    static template = "odoo_ha_addon.EntityController";
+    static props = {
+        entity: Object,
+        compact: {type: Boolean, optional: true},
+    };
+
+    setup() {
+        this.haData = useService("ha_data");
+        this.control = useEntityControl((props = this.props) => props.entity);
+        this.entity = this.control.state;
+        this.draft = useState({
+            text: "",
+            code: "",
+            command: "",
+            item: "",
+            message: "",
+            mediaPlayer: "",
+            snapshot: false,
+            snapshotError: false,
+        });
+    }
+
+    get family() {
+        return getDomainConfig(this.entity.domain).family;
+    }
+
+    get familyTemplate() {
+        return `odoo_ha_addon.EntityController.${this.family}`;
+    }
+
+    get isOn() {
+        return isOn(this.entity.state);
+    }
+
+    get isUnavailable() {
+        return ["unavailable", "unknown"].includes(this.entity.state);
+    }
+
+    get stateLabel() {
+        return STATE_LABELS[this.entity.state] || this.entity.state;
+    }
+
+    get unit() {
+        return this.entity.attributes.unit_of_measurement || "";
+    }
+
+    attr(name, fallback = "") {
+        const value = this.entity.attributes[name];
+        return value === undefined || value === null ? fallback : value;
+    }
+
+    list(name) {
+        const value = this.entity.attributes[name];
+        return Array.isArray(value) ? value : [];
+    }
+
+    get otherAttributes() {
+        return Object.entries(this.entity.attributes)
+            .filter(
+                ([key]) => !["friendly_name", "icon", "entity_picture"].includes(key)
+            )
+            .slice(0, 8)
+            .map(([key, value]) => ({
+                key,
+                value:
+                    typeof value === "object" ? JSON.stringify(value) : String(value),
+            }));
+    }
+
+    get rgbHex() {
+        const rgb = this.list("rgb_color");
+        if (rgb.length !== 3) {
+            return "#ffffff";
+        }
+        return "#" + rgb.map((c) => Number(c).toString(16).padStart(2, "0")).join("");
+    }
+
+    get datetimeInputType() {
+        const domain = this.entity.domain;
+        if (domain === "date") {
+            return "date";
+        }
+        if (domain === "time") {
+            return "time";
+        }
+        if (domain === "datetime") {
+            return "datetime-local";
+        }
+        const attrs = this.entity.attributes;
+        if (attrs.has_date && attrs.has_time) {
+            return "datetime-local";
+        }
+        return attrs.has_date ? "date" : "time";
+    }
+
+    get datetimeValue() {
+        const value = String(this.entity.state || "");
+        if (this.datetimeInputType === "datetime-local") {
+            return value.replace(" ", "T").slice(0, 16);
+        }
+        if (this.datetimeInputType === "time") {
+            return value.slice(0, 5);
+        }
+        return value.slice(0, 10);
+    }
+
+    run(action, value) {
+        return this.control.execute(action, value);
+    }
+
+    onValue(action, ev) {
+        return this.run(action, ev.target.value);
+    }
+
+    onNumber(action, ev) {
+        return this.run(action, Number(ev.target.value));
+    }
+
+    async submitDraft(action, key) {
+        const value = this.draft[key];
+        if (!value) {
+            return;
+        }
+        if (await this.run(action, value)) {
+            this.draft[key] = "";
+        }
+    }
+
+    async runWithCode(action) {
+        await this.run(action, this.draft.code || undefined);
+        this.draft.code = "";
+    }
+
+    speak() {
+        if (this.draft.message && this.draft.mediaPlayer) {
+            return this.run("speak", {
+                message: this.draft.message,
+                mediaPlayer: this.draft.mediaPlayer,
+            });
+        }
+    }
+
+    async loadSnapshot() {
+        this.draft.snapshotError = false;
+        try {
+            const data = await this.haData.getCameraSnapshot(
+                this.entity.entity_id,
+                this.entity.ha_instance_id
+            );
+            this.draft.snapshot = `data:${data.content_type || "image/jpeg"};base64,${data.image}`;
+        } catch (error) {
+            this.draft.snapshotError = error.message || _t("No image");
+        }
+    }
+}

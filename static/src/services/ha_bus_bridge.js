@@ -1,0 +1,51 @@
+/**
+ * HaBusBridge: the one place that listens to the Odoo bus for Home Assistant
+ * notifications. Mounted once at the web client's root (`main_components`), it
+ * subscribes to every HA notification type and forwards each message to `ha_data`,
+ * which updates its cache and calls the components' callbacks.
+ */
+import {Component, onWillDestroy} from "@odoo/owl";
+import {registry} from "@web/core/registry";
+import {useService} from "@web/core/utils/hooks";
+import {HA_BUS_TYPES} from "@odoo_ha_addon/services/ha_data_service";
+import {createLogger} from "@odoo_ha_addon/util/debug";
+
+const logger = createLogger("bus");
+
+/**
+ * Subscribe `haData` to every HA type of `busService`; returns the function that
+ * unsubscribes them all.
+ */
+export function connectHaBus(busService, haData) {
+    const handlers = HA_BUS_TYPES.map((type) => {
+        const handler = (payload) => {
+            logger.debug(type, payload);
+            haData.handleBusNotification(type, payload);
+        };
+        busService.subscribe(type, handler);
+        return [type, handler];
+    });
+    busService.start();
+    return () => {
+        for (const [type, handler] of handlers) {
+            busService.unsubscribe(type, handler);
+        }
+    };
+}
+
+export class HaBusBridge extends Component {
+    static template = "odoo_ha_addon.HaBusBridge";
+    static props = {};
+
+    setup() {
+        const disconnect = connectHaBus(
+            useService("bus_service"),
+            useService("ha_data")
+        );
+        onWillDestroy(disconnect);
+    }
+}
+
+registry.category("main_components").add("odoo_ha_addon.HaBusBridge", {
+    Component: HaBusBridge,
+});

@@ -1,0 +1,49 @@
+import {registry} from "@web/core/registry";
+
+/**
+ * Dashboard → entity kanban → toggle a light → history chart.
+ * Needs (created by the Python test): an active, configured `ha.instance` visible
+ * to the user, a light entity `light.tour_lamp` (state "off", enable_record) on it
+ * and history rows of that light in the last 24 hours; `call_service` answering
+ * success (simulator or a patched transport).
+ */
+registry.category("web_tour.tours").add("odoo_ha_addon_dashboard_tour", {
+    url: "/odoo/ha-dashboard",
+    steps: () => [
+        {
+            content: "The dashboard shows an instance card",
+            trigger: ".o_odoo_ha_addon_dashboard .o_odoo_ha_addon_instance_card",
+        },
+        {
+            content: "Open the entities",
+            trigger: ".o_odoo_ha_addon_open_entities",
+            run: "click",
+        },
+        {
+            content: "The lamp card is a live controller, off",
+            trigger:
+                ".o_kanban_record [data-entity-id='light.tour_lamp'] .o_odoo_ha_addon_state:contains('Off')",
+        },
+        {
+            content: "Toggle the lamp",
+            trigger:
+                ".o_kanban_record [data-entity-id='light.tour_lamp'] .o_odoo_ha_addon_toggle",
+            run: "click",
+        },
+        {
+            content: "The card shows the lamp on",
+            trigger:
+                ".o_kanban_record [data-entity-id='light.tour_lamp'] .o_odoo_ha_addon_state:contains('On')",
+        },
+        {
+            content: "Open the History menu",
+            trigger: ".o_main_navbar [data-menu-xmlid='odoo_ha_addon.menu_ha_history']",
+            run: "click",
+        },
+        {
+            content: "A history chart is drawn",
+            trigger:
+                ".o_odoo_ha_addon_hahistory_view .o_odoo_ha_addon_history_chart canvas",
+        },
+    ],
+});

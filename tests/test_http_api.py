@@ -1,0 +1,479 @@
+"""The JSON API under /odoo_ha_addon/: permission matrix, typed errors,
+current-instance notifications. Run under odoo-bin (tag ``ha_http``)."""
+
+import json
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+
+from .common_http import PASSWORD, HaHttpCommon
+
+ROUTES = (
+    "get_instances",
+    "switch_instance",
+    "websocket_status",
+    "websocket_restart",
+    "hardware_info",
+    "network_info",
+    "ha_urls",
+    "areas",
+    "entities_by_area",
+    "area_dashboard_data",
+    "ha_data",
+    "glances_devices",
+    "glances_device_entities",
+    "entity_related",
+    "history",
+    "statistics",
+    "call_service",
+)
+MANAGER_ONLY = {"websocket_restart", "hardware_info", "network_info"}
+# The simulator has no Supervisor and no network/url command.
+HA_UNSUPPORTED = {"hardware_info", "network_info", "ha_urls"}
+
+
+class HaApiCase(HaHttpCommon):
+    def params_for(self, route, side):
+        """Valid parameters of ``route`` aimed at instance A or B."""
+        inst, area, device, light = (
+            (self.inst_a, self.area_a, "glances_a", self.light_a)
+            if side == "a"
+            else (self.inst_b, self.area_b, "glances_b", self.light_b)
+        )
+        base = {"ha_instance_id": inst.id}
+        return {
+            "get_instances": {},
+            "switch_instance": {"instance_id": inst.id},
+            "entities_by_area": dict(base, area_id=area.id),
+            "area_dashboard_data": dict(base, area_id=area.id),
+            "glances_device_entities": dict(base, device_id=device),
+            "entity_related": dict(base, entity_id=light.entity_id),
+            "history": dict(base, entity_ids=[light.id]),
+            "statistics": dict(base, statistic_ids=[light.entity_id]),
+            "call_service": dict(
+                base,
+                domain="light",
+                service="turn_on",
+                service_data={"entity_id": light.entity_id},
+            ),
+        }.get(route, base)
+
+
+MARKERS = {
+    "a": (
+        "Casa Alfa",
+        "kitchen_lights",
+        "doorbell",
+        "living_a",
+        "glances_a",
+        "Living A",
+    ),
+    "b": ("Casa Beta", "light.garage", "living_b", "glances_b", "Living B"),
+}
+
+
+@tagged("post_install", "-at_install", "ha_http")
+class TestHttpPermissionMatrix(HaApiCase):
+    def assert_no_leak(self, result, side, context):
+        text = json.dumps(result)
+        for marker in MARKERS[side]:
+            self.assertNotIn(marker, text, f"{context}: leaked {marker!r}")
+
+    def test_no_ha_group_is_denied_everywhere(self):
+        for user in (self.portal, self.internal):
+            self.login(user)
+            for route in ROUTES:
+                for side in ("a", "b"):
+                    result = self.rpc(route, self.params_for(route, side))
+                    context = f"{user.login} {route} {side}"
+                    self.assertFalse(result["success"], context)
+                    self.assertEqual(result["error_type"], "access_denied", context)
+                    self.assert_no_leak(result, "a", context)
+                    self.assert_no_leak(result, "b", context)
+        self.assertEqual(self.service_calls(), [])
+
+    def test_users_see_only_their_instance(self):
+        for user, own, other in (
+            (self.user_a, "a", "b"),
+            (self.user_b, "b", "a"),
+        ):
+            self.login(user)
+            for route in ROUTES:
+                context = f"{user.login} {route} {other}"
+                result = self.rpc(route, self.params_for(route, other))
+                self.assert_no_leak(result, other, context)
+                if route != "get_instances":
+                    self.assertFalse(result["success"], context)
+                    self.assertIn(
+                        result["error_type"],
+                        ("instance_not_found", "access_denied"),
+                        context,
+                    )
+                own_result = self.rpc(route, self.params_for(route, own))
+                self.assert_no_leak(own_result, other, f"{user.login} {route} {own}")
+                if route in MANAGER_ONLY:
+                    self.assertEqual(own_result["error_type"], "access_denied")
+                elif route in HA_UNSUPPORTED:
+                    self.assertEqual(own_result["error_type"], "ha_error")
+                else:
+                    self.assertTrue(own_result["success"], (route, own_result))
+        # user A's light and user B's light, nothing else
+        calls = self.service_calls()
+        self.assertEqual(
+            sorted(c["target"]["entity_id"][0] for c in calls),
+            ["light.garage", "light.kitchen_lights"],
+        )
+
+    def test_user_sees_only_group_entities(self):
+        self.login(self.user_a)
+        data = self.rpc("ha_data", {})["data"]
+        self.assertEqual(data["ha_instance_id"], self.inst_a.id)
+        self.assertEqual(
+            {e["entity_id"] for e in data["entities"]},
+            {
+                "light.kitchen_lights",
+                "number.doorbell_volume",
+                "sensor.outside_temperature",
+            },
+        )
+        self.assertNotIn("lock.front_door", json.dumps(data))
+        instances = self.rpc("get_instances")["data"]
+        self.assertEqual([i["id"] for i in instances["instances"]], [self.inst_a.id])
+        self.assertNotIn("api_token", json.dumps(instances))
+
+    def test_manager_sees_everything(self):
+        self.login(self.manager)
+        for route in ROUTES:
+            for side in ("a", "b"):
+                result = self.rpc(route, self.params_for(route, side))
+                if route in HA_UNSUPPORTED:
+                    self.assertEqual(result["error_type"], "ha_error", route)
+                else:
+                    self.assertTrue(result["success"], (route, side, result))
+        data = self.rpc("ha_data", {"ha_instance_id": self.inst_a.id})["data"]
+        self.assertIn("lock.front_door", {e["entity_id"] for e in data["entities"]})
+        self.assertNotIn('"t"', json.dumps(self.rpc("get_instances")))
+
+    def test_records_per_user(self):
+        """Every model's records, read as each user."""
+        expected = {
+            self.user_a: {
+                "ha.instance": self.inst_a,
+                "ha.entity": self.light_a | self.number_a | self.sensor_a,
+                "ha.area": self.area_a,
+                "ha.device": self.device_a,
+            },
+            self.user_b: {
+                "ha.instance": self.inst_b,
+                "ha.entity": self.light_b,
+                "ha.area": self.area_b,
+                "ha.device": self.device_b,
+            },
+        }
+        for user, models in expected.items():
+            for model, records in models.items():
+                found = self.env[model].with_user(user).search([])
+                self.assertEqual(found, records, f"{user.login} {model}")
+            with self.assertRaises(AccessError):
+                self.env["ha.ws.request.queue"].with_user(user).search([])
+            with self.assertRaises(AccessError):
+                self.inst_a.with_user(user).read(["api_token"])
+        for user in (self.portal, self.internal):
+            for model in (
+                "ha.instance",
+                "ha.entity",
+                "ha.area",
+                "ha.device",
+                "ha.label",
+                "ha.entity.history",
+                "ha.entity.group",
+                "ha.ws.request.queue",
+            ):
+                with self.assertRaises(AccessError, msg=f"{user.login} {model}"):
+                    self.env[model].with_user(user).search([])
+        with self.assertRaises(AccessError):
+            self.env["ha.ws.request.queue"].with_user(self.manager).search([])
+        # users cannot grant themselves access
+        with self.assertRaises(AccessError):
+            self.env["ha.entity.group"].with_user(self.user_b).create(
+                {
+                    "name": "mine",
+                    "ha_instance_id": self.inst_a.id,
+                    "entity_ids": [(6, 0, self.hidden_a.ids)],
+                    "user_ids": [(6, 0, self.user_b.ids)],
+                }
+            )
+
+    def test_bus_pushes_per_user(self):
+        self.env["ha.realtime.update"].notify_entity_state_change(
+            self.inst_a,
+            [
+                {"id": self.light_a.id, "state": "off"},
+                {"id": self.hidden_a.id, "state": "unlocked"},
+            ],
+        )
+        ids = {
+            user: [
+                change["id"]
+                for message in self.bus_messages(user, "ha_entity_state_changed")
+                for change in message["payload"]["changes"]
+            ]
+            for user in (
+                self.user_a,
+                self.user_b,
+                self.manager,
+                self.portal,
+                self.internal,
+            )
+        }
+        self.assertEqual(ids[self.user_a], [self.light_a.id])
+        self.assertEqual(
+            sorted(ids[self.manager]), sorted([self.light_a.id, self.hidden_a.id])
+        )
+        self.assertEqual(ids[self.user_b], [])
+        self.assertEqual(ids[self.portal], [])
+        self.assertEqual(ids[self.internal], [])
+
+
+@tagged("post_install", "-at_install", "ha_http")
+class TestHttpErrors(HaApiCase):
+    def error(self, route, params, expected):
+        result = self.rpc(route, params)
+        self.assertFalse(result["success"], (route, params))
+        self.assertEqual(result["error_type"], expected, result)
+        return result
+
+    def test_instance_errors(self):
+        self.login(self.manager)
+        self.error("areas", {"ha_instance_id": 987654}, "instance_not_found")
+        self.error("areas", {"ha_instance_id": "abc"}, "validation_error")
+        archived = self.env["ha.instance"].create(
+            {"name": "Old", "api_url": "http://127.0.0.1:9", "active": False}
+        )
+        self.error("areas", {"ha_instance_id": archived.id}, "instance_inactive")
+        bare = self.env["ha.instance"].create(
+            {"name": "Bare", "api_url": "http://127.0.0.1:9"}
+        )
+        result = self.error(
+            "ha_urls", {"ha_instance_id": bare.id}, "instance_not_configured"
+        )
+        self.assertEqual(result["details"]["missing_fields"], ["api_token"])
+        self.assertIn("access token", result["error"])
+
+    def test_no_instance(self):
+        new_test_user(
+            self.env,
+            login="lonely",
+            password=PASSWORD,
+            groups="base.group_user,odoo_ha_addon.group_ha_user",
+        )
+        self.authenticate("lonely", PASSWORD)
+        self.error("areas", {}, "no_instance")
+        self.assertEqual(self.rpc("get_instances")["data"]["instances"], [])
+
+    def test_call_service_rules(self):
+        self.login(self.user_a)
+        a = self.inst_a.id
+        light = {"entity_id": "light.kitchen_lights"}
+        # invisible entity of the same instance
+        self.error(
+            "call_service",
+            {
+                "domain": "lock",
+                "service": "unlock",
+                "service_data": {"entity_id": "lock.front_door"},
+                "ha_instance_id": a,
+            },
+            "access_denied",
+        )
+        # service of another domain, read-only domain, mismatched domain
+        self.error(
+            "call_service",
+            {
+                "domain": "light",
+                "service": "unlock",
+                "service_data": light,
+                "ha_instance_id": a,
+            },
+            "validation_error",
+        )
+        self.error(
+            "call_service",
+            {
+                "domain": "sensor",
+                "service": "turn_on",
+                "service_data": {"entity_id": "sensor.outside_temperature"},
+            },
+            "validation_error",
+        )
+        self.error(
+            "call_service",
+            {"domain": "switch", "service": "turn_on", "service_data": light},
+            "validation_error",
+        )
+        # widening the target is refused
+        self.error(
+            "call_service",
+            {
+                "domain": "light",
+                "service": "turn_on",
+                "service_data": dict(light, area_id="living_a"),
+            },
+            "validation_error",
+        )
+        self.error(
+            "call_service",
+            {"domain": "light", "service": "turn_on"},
+            "validation_error",
+        )
+        self.error("call_service", {"domain": 5, "service": None}, "validation_error")
+        self.error("areas", {"surprise": 1}, "validation_error")
+        self.assertEqual(self.service_calls(), [])
+
+        # the entity's own instance only
+        self.login(self.manager)
+        self.error(
+            "call_service",
+            {
+                "domain": "light",
+                "service": "turn_on",
+                "service_data": light,
+                "ha_instance_id": self.inst_b.id,
+            },
+            "access_denied",
+        )
+        self.assertEqual(self.service_calls(), [])
+
+    def test_call_service_clamps(self):
+        self.login(self.user_a)
+        result = self.rpc(
+            "call_service",
+            {
+                "domain": "number",
+                "service": "set_value",
+                "service_data": {"entity_id": "number.doorbell_volume", "value": 500},
+            },
+        )
+        self.assertTrue(result["success"], result)
+        (call,) = self.service_calls()
+        self.assertEqual(call["service_data"], {"value": 100.0})
+        self.assertEqual(call["target"], {"entity_id": ["number.doorbell_volume"]})
+        self.error(
+            "call_service",
+            {
+                "domain": "number",
+                "service": "set_value",
+                "service_data": {"entity_id": "number.doorbell_volume", "value": "x"},
+            },
+            "validation_error",
+        )
+
+    def test_not_found_and_ha_errors(self):
+        self.login(self.user_a)
+        self.error("entities_by_area", {"area_id": 987654}, "not_found")
+        self.error("entities_by_area", {"area_id": self.area_b.id}, "not_found")
+        self.error("glances_device_entities", {"device_id": "nope"}, "not_found")
+        self.error("entity_related", {"entity_id": "lock.front_door"}, "not_found")
+        result = self.error("ha_urls", {}, "ha_error")
+        self.assertEqual(result["details"]["kind"], "command")
+
+    def test_data_shapes(self):
+        self.login(self.user_a)
+        areas = self.rpc("areas")["data"]
+        self.assertEqual(
+            areas,
+            [
+                {
+                    "id": self.area_a.id,
+                    "area_id": "living_a",
+                    "name": "Living A",
+                    "icon": False,
+                    "entity_count": 2,
+                }
+            ],
+        )
+        dash = self.rpc("area_dashboard_data", {"area_id": self.area_a.id})["data"]
+        self.assertEqual(dash["area"]["name"], "Living A")
+        self.assertEqual([d["device_id"] for d in dash["devices"]], ["glances_a"])
+        self.assertEqual(
+            [e["entity_id"] for e in dash["standalone_entities"]],
+            ["number.doorbell_volume"],
+        )
+        unassigned = self.rpc("area_dashboard_data", {"area_id": "unassigned"})["data"]
+        self.assertEqual(unassigned["area"]["id"], 0)
+        self.assertEqual(
+            [e["entity_id"] for e in unassigned["standalone_entities"]],
+            ["sensor.outside_temperature"],
+        )
+        glances = self.rpc("glances_devices")["data"]
+        self.assertEqual([g["id"] for g in glances], ["glances_a"])
+        filtered = self.rpc("ha_data", {"domain": ["light"], "area_id": self.area_a.id})
+        self.assertEqual(
+            [e["entity_id"] for e in filtered["data"]["entities"]],
+            ["light.kitchen_lights"],
+        )
+        history = self.rpc("history", {"entity_ids": ["sensor.outside_temperature"]})
+        self.assertEqual(len(history["data"]["series"]), 1)
+        status = self.rpc("websocket_status")["data"]
+        self.assertEqual(status["instance_id"], self.inst_a.id)
+        self.assertTrue(status["has_token"])
+        stats = self.rpc("statistics", {"statistic_ids": "sensor.outside_temperature"})
+        self.assertTrue(stats["success"], stats)
+
+
+@tagged("post_install", "-at_install", "ha_http")
+class TestHttpCurrentInstance(HaApiCase):
+    OTHERS = ("user_b", "manager", "portal", "internal")
+
+    def assert_only_user_a(self, notification_type):
+        mine = self.bus_messages(self.user_a, notification_type)
+        for name in self.OTHERS:
+            self.assertEqual(
+                self.bus_messages(getattr(self, name), notification_type), []
+            )
+        return mine
+
+    def test_switch_notifies_only_that_user(self):
+        self.login(self.user_a)
+        result = self.rpc("switch_instance", {"instance_id": self.inst_a.id})
+        self.assertTrue(result["success"], result)
+        (message,) = self.assert_only_user_a("ha_instance_switched")
+        self.assertEqual(message["payload"]["instance_id"], self.inst_a.id)
+        self.assertEqual(self.user_a.current_ha_instance_id, self.inst_a)
+        self.assertEqual(
+            self.rpc("get_instances")["data"]["current_instance_id"], self.inst_a.id
+        )
+        # not to an instance the user cannot see
+        result = self.rpc("switch_instance", {"instance_id": self.inst_b.id})
+        self.assertEqual(result["error_type"], "instance_not_found")
+        self.assertEqual(self.user_a.current_ha_instance_id, self.inst_a)
+
+    def test_fallback_from_preference(self):
+        self.user_a.current_ha_instance_id = self.inst_b  # not visible to user A
+        self.login(self.user_a)
+        data = self.rpc("ha_data")["data"]
+        self.assertEqual(data["ha_instance_id"], self.inst_a.id)
+        (message,) = self.assert_only_user_a("ha_instance_fallback")
+        self.assertEqual(message["payload"]["to_instance_id"], self.inst_a.id)
+        self.assertEqual(message["payload"]["fallback_type"], "first_accessible")
+
+    def test_invalidated_session(self):
+        group_b = self.env["ha.entity.group"].create(
+            {
+                "name": "B for A",
+                "ha_instance_id": self.inst_b.id,
+                "entity_ids": [(6, 0, self.light_b.ids)],
+                "user_ids": [(6, 0, self.user_a.ids)],
+            }
+        )
+        self.login(self.user_a)
+        self.assertTrue(
+            self.rpc("switch_instance", {"instance_id": self.inst_b.id})["success"]
+        )
+        group_b.user_ids = [(5, 0, 0)]  # access to B withdrawn
+        data = self.rpc("ha_data")["data"]
+        self.assertEqual(data["ha_instance_id"], self.inst_a.id)
+        (invalidated,) = self.assert_only_user_a("ha_instance_invalidated")
+        self.assertEqual(invalidated["payload"]["instance_id"], self.inst_b.id)
+        (fallback,) = self.assert_only_user_a("ha_instance_fallback")
+        self.assertEqual(fallback["payload"]["to_instance_id"], self.inst_a.id)
