@@ -43,12 +43,13 @@ def free_port():
 
 
 class Sim:
-    def __init__(self):
+    def __init__(self, extra_args=()):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "tools.ha_simulator", "--host", "127.0.0.1"]
-            + ["--port", str(self.port), "--token", TOKEN, "--demo"],
+            + ["--port", str(self.port), "--token", TOKEN, "--demo"]
+            + [str(arg) for arg in extra_args],
             cwd=ROOT,
             stdout=subprocess.PIPE,
             text=True,
@@ -57,13 +58,29 @@ class Sim:
         if "ready" not in line:
             raise SystemExit(f"simulator did not start: {line!r}")
 
-    def stats(self):
+    def request(self, path, body=None, timeout=30):
+        """GET (``body`` None) or POST JSON to the simulator; the decoded reply."""
         req = urllib.request.Request(
-            self.url + "/_simulator/stats",
-            headers={"Authorization": f"Bearer {TOKEN}"},
+            self.url + path,
+            data=None if body is None else json.dumps(body).encode(),
+            headers={
+                "Authorization": f"Bearer {TOKEN}",
+                "Content-Type": "application/json",
+            },
         )
-        with urllib.request.urlopen(req, timeout=5) as resp:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
             return json.load(resp)
+
+    def stats(self):
+        return self.request("/_simulator/stats")
+
+    def control(self, knob, **body):
+        """``POST /_simulator/<knob>`` with ``body``."""
+        return self.request("/_simulator/" + knob, body)
+
+    def states(self):
+        """``GET /api/states``: {entity_id: state string}."""
+        return {s["entity_id"]: s["state"] for s in self.request("/api/states")}
 
     def stop(self):
         self.proc.terminate()
@@ -77,7 +94,8 @@ def addons_path(stage):
     return ",".join(paths)
 
 
-def start_odoo(db, stage, http_port, workers, logfile):
+def start_odoo(db, stage, http_port, workers, logfile, extra_args=()):
+    """Odoo in its own session; ``extra_args`` come last (and so win)."""
     Path(logfile).unlink(missing_ok=True)
     args = [
         sys.executable,
@@ -92,7 +110,7 @@ def start_odoo(db, stage, http_port, workers, logfile):
         "--max-cron-threads=0",
         f"--logfile={logfile}",
         "--log-level=info",
-    ]
+    ] + [str(arg) for arg in extra_args]
     return subprocess.Popen(args, cwd=ODOO_PATH, start_new_session=True)
 
 

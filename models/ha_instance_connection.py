@@ -187,32 +187,37 @@ class HaInstance(models.Model):
         }
 
     def _ha_apply_full_sync(self, snapshot):
-        """A (re)connect's full picture: states first, then the registries.
+        """A (re)connect's full picture, every entity row written at most once.
 
-        States first: the registry sync then only touches what differs (the
-        other order rewrites every entity row twice).
+        Floors, labels, areas and devices first; then the states, new entities
+        created with their registry links; then the entity registry, which
+        only writes what still differs (and creates registry-only entities).
         """
         self.ensure_one()
         ha_config = snapshot.get("config") or {}
         if ha_config.get("version"):
             self.ha_version = ha_config["version"]
         sync = self.env["ha.sync"]
-        if snapshot.get("states") is not None:
-            sync._ha_sync_states(
-                self,
-                snapshot["states"],
-                complete=True,
-                ha_running=ha_config.get("state", "RUNNING") == "RUNNING",
-            )
         sync._ha_sync_registries(
             self,
             floors=snapshot.get("floors"),
             areas=snapshot.get("areas"),
             labels=snapshot.get("labels"),
             devices=snapshot.get("devices"),
-            entity_registry=snapshot.get("entities"),
             complete=True,
         )
+        if snapshot.get("states") is not None:
+            sync._ha_sync_states(
+                self,
+                snapshot["states"],
+                complete=True,
+                ha_running=ha_config.get("state", "RUNNING") == "RUNNING",
+                entity_registry=snapshot.get("entities"),
+            )
+        if snapshot.get("entities") is not None:
+            sync._ha_sync_registries(
+                self, entity_registry=snapshot["entities"], complete=True
+            )
 
     def _ha_apply_registries(self, lists):
         """Fresh full lists of the registries an HA registry event touched."""

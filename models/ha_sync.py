@@ -519,13 +519,12 @@ class HaSync(models.AbstractModel):
         }
 
     @api.model
-    def _ha_sync_entity_registry(
-        self, instance_id, entries, area_ids, device_ids, label_ids
-    ):
-        """Links of entities (area, device, labels); unknown entries are created.
+    def _ha_entity_links(self, instance_id, entries, area_ids, device_ids):
+        """Entity registry entries → ``(links, labels, extra)`` per entity_id.
 
-        An entity with no own area follows its device's area (HA's rule).
-        Entries missing from the list are left alone: states decide archiving.
+        ``links``: area_id, device_id, follows_device_area and display_area_id
+        (same rule as ``_ha_recompute_display_area``); ``labels``: HA label
+        ids; ``extra``: domain, name and active for rows still to create.
         """
         rows, labels, extra = {}, {}, {}
         for entry in entries:
@@ -545,7 +544,35 @@ class HaSync(models.AbstractModel):
                 # A disabled entity has no state: it shows up archived.
                 "active": not entry.get("disabled_by"),
             }
-        columns = [c for c, _t in ENTITY_REGISTRY_SPEC]
+        # display_area_id is written with the links, so that
+        # _ha_recompute_display_area finds nothing left to do: one write per
+        # entity row instead of two.
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, area_id FROM ha_device WHERE ha_instance_id = %s",
+                instance_id,
+            )
+        )
+        device_area = dict(self.env.cr.fetchall())
+        for vals in rows.values():
+            follows = vals["follows_device_area"] and device_area.get(vals["device_id"])
+            vals["display_area_id"] = follows or vals["area_id"]
+        return rows, labels, extra
+
+    @api.model
+    def _ha_sync_entity_registry(
+        self, instance_id, entries, area_ids, device_ids, label_ids
+    ):
+        """Links of entities (area, device, labels); unknown entries are created.
+
+        An entity with no own area follows its device's area (HA's rule).
+        Entries missing from the list are left alone: states decide archiving.
+        """
+        rows, labels, extra = self._ha_entity_links(
+            instance_id, entries, area_ids, device_ids
+        )
+        spec = [*ENTITY_REGISTRY_SPEC, ("display_area_id", "int4")]
+        columns = [c for c, _t in spec]
         existing = self._ha_load("ha_entity", instance_id, "entity_id", columns)
         to_insert, to_update = [], []
         for key, vals in rows.items():
@@ -559,11 +586,11 @@ class HaSync(models.AbstractModel):
             "ha_entity",
             instance_id,
             "entity_id",
-            ENTITY_REGISTRY_INSERT_SPEC,
+            [*ENTITY_REGISTRY_INSERT_SPEC, ("display_area_id", "int4")],
             to_insert,
         )
         ids.update(created)
-        self._ha_update("ha_entity", ENTITY_REGISTRY_SPEC, to_update)
+        self._ha_update("ha_entity", spec, to_update)
         pairs = {
             (ids[key], label_ids[label])
             for key, names in labels.items()

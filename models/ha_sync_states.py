@@ -62,7 +62,13 @@ class HaSync(models.AbstractModel):
 
     @api.model
     def _ha_sync_states(
-        self, instance, states, complete=True, ha_running=True, notify=True
+        self,
+        instance,
+        states,
+        complete=True,
+        ha_running=True,
+        notify=True,
+        entity_registry=None,
     ):
         """Mirror ``get_states`` (or REST ``/api/states``) for one instance.
 
@@ -70,7 +76,9 @@ class HaSync(models.AbstractModel):
         ``last_updated``), unchanged ones skipped. Entities missing from the list
         are archived, never deleted, and only when the list is ``complete`` and
         HA reports RUNNING (``ha_running``). Recorded entities get a history row
-        per new state.
+        per new state. With ``entity_registry`` (the full sync's list, areas
+        and devices already synced), new entities are created with their
+        links, so that the entity registry sync has nothing left to write.
         """
         instance_id = self._ha_instance_id(instance)
         self.env.flush_all()
@@ -106,8 +114,35 @@ class HaSync(models.AbstractModel):
             ):
                 continue  # a live event already brought a newer state
             to_update.append((row[0], vals))
+        insert_spec = STATE_INSERT_SPEC
+        if to_insert and entity_registry:
+            new_keys = {key for key, _vals in to_insert}
+            links, _labels, _extra = self._ha_entity_links(
+                instance_id,
+                [e for e in entity_registry if e.get("entity_id") in new_keys],
+                {
+                    k: r[0]
+                    for k, r in self._ha_load(
+                        "ha_area", instance_id, "area_id", []
+                    ).items()
+                },
+                {
+                    k: r[0]
+                    for k, r in self._ha_load(
+                        "ha_device", instance_id, "device_id", []
+                    ).items()
+                },
+            )
+            for key, vals in to_insert:
+                vals.update(links.get(key, {}))
+            insert_spec = [
+                *STATE_INSERT_SPEC,
+                ("area_id", "int4"),
+                ("device_id", "int4"),
+                ("display_area_id", "int4"),
+            ]
         created = self._ha_insert(
-            "ha_entity", instance_id, "entity_id", STATE_INSERT_SPEC, to_insert
+            "ha_entity", instance_id, "entity_id", insert_spec, to_insert
         )
         updated = set(self._ha_update("ha_entity", STATE_SPEC, to_update, NEWER_GUARD))
         archived = []
@@ -153,7 +188,8 @@ class HaSync(models.AbstractModel):
         coalesced per entity (latest ``last_updated`` wins) and an event older
         than the stored state changes nothing. Recorded entities get one history
         row per event (HA's times, duplicates ignored). Returns ``{"changes":
-        [...], "archived": [ids], "history": [entity ids]}``; with ``notify`` the
+        [...], "archived": [ids], "history": [entity ids], "history_count": n}``;
+        with ``notify`` the
         permitted users get one bus message for the whole batch.
         """
         instance_id = self._ha_instance_id(instance)
@@ -202,7 +238,12 @@ class HaSync(models.AbstractModel):
             notifier.notify_entity_state_change(instance_id, bus_changes)
             if history:
                 notifier.notify_history_update(instance_id, history, history_count)
-        return {"changes": changes, "archived": archived, "history": history}
+        return {
+            "changes": changes,
+            "archived": archived,
+            "history": history,
+            "history_count": history_count,
+        }
 
     @api.model
     def _ha_upsert_states(self, instance_id, latest):
@@ -253,6 +294,19 @@ class HaSync(models.AbstractModel):
         ignored. Returns ``(rows inserted, ha.entity ids that got rows)``.
         """
         states = [(k, v) for k, v in states if v.get("last_updated")]
+        if states and only_recorded:
+            # Most entities are not recorded: filter here rather than shipping
+            # every event (attributes included) to SQL for the join to drop.
+            self.env.cr.execute(
+                SQL(
+                    "SELECT entity_id FROM ha_entity WHERE ha_instance_id = %s"
+                    " AND enable_record AND entity_id = ANY(%s)",
+                    instance_id,
+                    sorted({k for k, _v in states}),
+                )
+            )
+            recorded = {row[0] for row in self.env.cr.fetchall()}
+            states = [(k, v) for k, v in states if k in recorded]
         if not states:
             return 0, []
         columns = [

@@ -3,8 +3,17 @@
 The asyncio reader only appends to a queue (``push_*`` are cheap and never
 block); this thread drains the queue in batches and applies each batch in one
 transaction through the ``ha.instance`` methods ``_ha_apply_full_sync``,
-``_ha_apply_registries``, ``_ha_apply_events`` and ``_ha_set_ws_status``.
-Bus notifications sent by those methods leave on commit.
+``_ha_apply_registries``, ``_ha_set_ws_status`` and (for live events)
+``ha.sync._ha_apply_state_events``. Bus notifications sent by those methods
+leave on commit.
+
+Live state changes are committed right away, but their bus message is sent
+at most every ``NOTIFY_DELAY`` seconds in a transaction of its own, for all
+the batches applied meanwhile: a bus commit costs a new PostgreSQL connection
+(Odoo's ``NOTIFY`` goes through the ``postgres`` database, never pooled) plus
+the recipients query, which at one event per transaction tripled the time to
+commit a row. Pending messages are sent before any full sync or status change,
+so the web client never sees them out of order.
 """
 
 import logging
@@ -18,6 +27,7 @@ from odoo import SUPERUSER_ID, api
 _logger = logging.getLogger(__name__)
 
 MAX_BATCH = 5000  # events per transaction
+NOTIFY_DELAY = 0.1  # seconds a live state change may wait for its bus message
 _STOP = object()
 
 
@@ -30,6 +40,11 @@ class InstanceDispatcher(threading.Thread):
         self.instance_id = instance_id
         self._queue = queue.SimpleQueue()
         self.applied_events = 0  # diagnostics
+        self._pending_since = None  # monotonic time of the oldest unsent change
+        self._pending_changes = {}  # ha.entity id -> latest bus change
+        self._pending_archived = set()
+        self._pending_history = set()
+        self._pending_history_count = 0
 
     # -- producers (asyncio loop thread)
 
@@ -60,7 +75,16 @@ class InstanceDispatcher(threading.Thread):
     def run(self):
         threading.current_thread().dbname = self.dbname
         while True:
-            batch = [self._queue.get()]
+            timeout = None
+            if self._pending_since is not None:
+                timeout = max(
+                    0.0, self._pending_since + NOTIFY_DELAY - time.monotonic()
+                )
+            try:
+                batch = [self._queue.get(timeout=timeout)]
+            except queue.Empty:
+                self._flush_notifications()
+                continue
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
@@ -69,7 +93,13 @@ class InstanceDispatcher(threading.Thread):
             stop = any(kind is _STOP for kind, _ in batch)
             self._process([item for item in batch if item[0] is not _STOP])
             if stop:
+                self._flush_notifications()
                 return
+            if (
+                self._pending_since is not None
+                and time.monotonic() - self._pending_since >= NOTIFY_DELAY
+            ):
+                self._flush_notifications()
 
     def _process(self, batch):
         # Consecutive events form one transaction; a full sync or a status
@@ -80,8 +110,9 @@ class InstanceDispatcher(threading.Thread):
                 group.append(value)
                 continue
             if group:
-                self._apply("_ha_apply_events", group)
+                self._apply_events(group)
                 group = []
+            self._flush_notifications()
             if kind == "full_sync":
                 self._apply("_ha_apply_full_sync", value)
             elif kind == "registries":
@@ -89,29 +120,81 @@ class InstanceDispatcher(threading.Thread):
             elif kind == "status":
                 self._apply("_ha_set_ws_status", *value)
         if group:
-            self._apply("_ha_apply_events", group)
+            self._apply_events(group)
+
+    def _apply_events(self, events):
+        data = [event.get("data") or {} for event in events if isinstance(event, dict)]
+        result = self._apply(
+            "_ha_apply_state_events",
+            lambda sync, instance: sync._ha_apply_state_events(
+                instance, data, notify=False
+            ),
+        )
+        if result is None:
+            return
+        self.applied_events += len(events)
+        if not (result["changes"] or result["archived"] or result["history"]):
+            return
+        for change in result["changes"]:
+            self._pending_changes[change["id"]] = change
+            self._pending_archived.discard(change["id"])
+        for entity_id in result["archived"]:
+            self._pending_changes.pop(entity_id, None)
+            self._pending_archived.add(entity_id)
+        self._pending_history.update(result["history"])
+        self._pending_history_count += result.get("history_count") or 0
+        if self._pending_since is None:
+            self._pending_since = time.monotonic()
+
+    def _flush_notifications(self):
+        """One bus message per user for every change committed since the last."""
+        if self._pending_since is None:
+            return
+        changes = list(self._pending_changes.values())
+        changes += [{"id": i, "removed": True} for i in sorted(self._pending_archived)]
+        history = sorted(self._pending_history)
+        count = self._pending_history_count
+        self._pending_since = None
+        self._pending_changes, self._pending_archived = {}, set()
+        self._pending_history, self._pending_history_count = set(), 0
+
+        def notify(sync, instance):
+            notifier = sync.env["ha.realtime.update"]
+            if changes:
+                notifier.notify_entity_state_change(instance.id, changes)
+            if history:
+                notifier.notify_history_update(instance.id, history, count)
+            return True
+
+        self._apply("notify", notify)
 
     def _apply(self, method, *args):
+        """Run ``ha.instance.<method>(*args)`` — or ``method_fn(ha.sync,
+        instance)`` when the first argument is callable — in one transaction;
+        returns its result (None on failure)."""
         started = time.monotonic()
+        result = None
         try:
             registry = odoo.modules.registry.Registry(self.dbname).check_signaling()
             with registry.manage_changes(), registry.cursor() as cr:
                 env = api.Environment(cr, SUPERUSER_ID, {"from_ha_sync": True})
                 instance = env["ha.instance"].browse(self.instance_id).exists()
                 if instance:
-                    getattr(instance, method)(*args)
+                    if args and callable(args[0]):
+                        result = args[0](env["ha.sync"], instance)
+                    else:
+                        result = getattr(instance, method)(*args)
         except Exception:
             # Never let one bad batch stop the mirror; the next (re)connect
             # runs a full sync that repairs whatever this one missed.
             _logger.exception(
                 "HA instance %s: %s failed", self.instance_id, method.lstrip("_")
             )
-            return
-        if method == "_ha_apply_events":
-            self.applied_events += len(args[0])
+            return None
         _logger.debug(
             "HA instance %s: %s in %.1f ms",
             self.instance_id,
             method,
             (time.monotonic() - started) * 1000,
         )
+        return result

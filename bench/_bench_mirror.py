@@ -1,0 +1,144 @@
+"""Shared set-up of the mirror benches (instance row, commit listener, teardown).
+
+The simulator and Odoo server helpers come from ``bench_failover``; this module
+only adds what the ingest / sync / chaos benches have in common.
+"""
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_failover import TOKEN, query  # noqa: E402
+
+CHANNEL = "bench_ha_commit"
+
+
+def new_instance(db, url, name="Bench"):
+    """Deactivate every instance, drop earlier ones named ``name``, add one."""
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute("UPDATE ha_instance SET active = false")
+        cr.execute("DELETE FROM ha_instance WHERE name = %s", (name,))
+        cr.execute(
+            """
+            INSERT INTO ha_instance (name, sequence, active, api_url, api_token,
+                                     ws_state)
+            VALUES (%s, 1, true, %s, %s, 'disconnected') RETURNING id
+            """,
+            (name, url, TOKEN),
+        )
+        return cr.fetchone()[0]
+
+
+def odoo_states(db, instance_id, prefix=None):
+    """{entity_id: entity_state} of the active entities of the instance."""
+    sql = "SELECT entity_id, entity_state FROM ha_entity WHERE ha_instance_id = %s"
+    sql += " AND active"
+    params = [instance_id]
+    if prefix:
+        sql += " AND entity_id LIKE %s"
+        params.append(prefix + "%")
+    return dict(query(db, sql, params))
+
+
+def mismatches(sim_states, odoo, prefix=None):
+    """Entities whose Odoo state differs from HA's (or that only one side has)."""
+    if prefix:
+        sim_states = {k: v for k, v in sim_states.items() if k.startswith(prefix)}
+    keys = set(sim_states) | set(odoo)
+    return sorted(k for k in keys if sim_states.get(k) != odoo.get(k))
+
+
+class CommitListener:
+    """Timestamps committed ``ha_entity`` writes through a trigger + LISTEN.
+
+    The trigger sends ``entity_id state epoch(last_updated)`` for every
+    inserted/updated row whose entity_id matches ``like``; notifications are
+    delivered at commit, so ``arrival - last_updated`` is HA event time →
+    committed row (same clock: everything runs on this machine).
+    """
+
+    def __init__(self, db, like="sensor.load_%"):
+        self.db = db
+        admin = psycopg2.connect(dbname=db)
+        admin.autocommit = True
+        with admin.cursor() as cr:
+            cr.execute(
+                f"""
+                CREATE OR REPLACE FUNCTION bench_ha_notify() RETURNS trigger AS $$
+                BEGIN
+                    PERFORM pg_notify('{CHANNEL}', NEW.entity_id || ' ' ||
+                        coalesce(NEW.entity_state, '') || ' ' ||
+                        extract(epoch FROM NEW.last_updated)::text);
+                    RETURN NULL;
+                END $$ LANGUAGE plpgsql
+                """
+            )
+            cr.execute("DROP TRIGGER IF EXISTS bench_ha_notify ON ha_entity")
+            cr.execute(
+                "CREATE TRIGGER bench_ha_notify AFTER INSERT OR UPDATE ON ha_entity"
+                " FOR EACH ROW WHEN (NEW.entity_id LIKE %s)"
+                " EXECUTE FUNCTION bench_ha_notify()",
+                (like,),
+            )
+        admin.close()
+        self.conn = psycopg2.connect(dbname=db)
+        self.conn.autocommit = True
+        with self.conn.cursor() as cr:
+            cr.execute(f"LISTEN {CHANNEL}")
+
+    def drain(self, timeout=0.0):
+        """[(arrival epoch, entity_id, state, last_updated epoch)] received so far.
+
+        Listens ``timeout`` seconds, then keeps reading while more is pending.
+        """
+        out = []
+        deadline = time.monotonic() + timeout
+        while True:
+            wait = max(0.0, deadline - time.monotonic())
+            if select.select([self.conn], [], [], wait) == ([], [], []):
+                if time.monotonic() >= deadline:
+                    return out
+                continue
+            self.conn.poll()
+            now = time.time()
+            while self.conn.notifies:
+                note = self.conn.notifies.pop(0)
+                key, state, stamp = note.payload.rsplit(" ", 2)
+                out.append((now, key, state, float(stamp)))
+
+    def close(self):
+        self.conn.close()
+        admin = psycopg2.connect(dbname=self.db)
+        admin.autocommit = True
+        with admin.cursor() as cr:
+            cr.execute("DROP TRIGGER IF EXISTS bench_ha_notify ON ha_entity")
+            cr.execute("DROP FUNCTION IF EXISTS bench_ha_notify()")
+        admin.close()
+
+
+def percentile(values, pct):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def stop_servers(servers):
+    for proc in servers:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for proc in servers:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
