@@ -10,6 +10,93 @@ _logger = logging.getLogger(__name__)
 RETENTION_PARAM = "odoo_ha_addon.history_retention_days"
 DEFAULT_RETENTION_DAYS = 30
 NUMERIC_DOMAINS = ("sensor", "number", "input_number", "counter")
+# Charts whose buckets are at least this wide read the per-minute rollup
+# instead of the raw rows (24 h in 500 points: 173 s buckets).
+ROLLUP_SECONDS = 60
+
+# ha_entity_history_minute: one row per entity and minute (rows, numeric rows,
+# sum, min and max of num_state, the minute's last state), kept by
+# statement-level triggers on every insert and delete of history, whatever
+# path wrote it (ORM, bulk SQL, backfill, retention, cascades). Inserts add to
+# the minute (history inserts skip duplicates, so the new rows are all new);
+# deletes recompute the touched minutes from the remaining rows.
+ROLLUP_DDL = """
+CREATE TABLE IF NOT EXISTS ha_entity_history_minute (
+    entity_id integer NOT NULL REFERENCES ha_entity(id) ON DELETE CASCADE,
+    minute timestamp NOT NULL,
+    n integer NOT NULL,
+    nn integer NOT NULL,
+    total double precision,
+    low double precision,
+    high double precision,
+    last_at timestamp NOT NULL,
+    last_state varchar,
+    PRIMARY KEY (entity_id, minute)
+);
+
+CREATE OR REPLACE FUNCTION ha_entity_history_minute_add() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO ha_entity_history_minute AS m
+         SELECT entity_id, date_trunc('minute', last_updated), count(*),
+                count(num_state), sum(num_state), min(num_state), max(num_state),
+                max(last_updated),
+                (array_agg(entity_state ORDER BY last_updated DESC))[1]
+           FROM new_rows
+       GROUP BY entity_id, date_trunc('minute', last_updated)
+    ON CONFLICT (entity_id, minute) DO UPDATE SET
+        n = m.n + EXCLUDED.n,
+        nn = m.nn + EXCLUDED.nn,
+        total = CASE WHEN m.total IS NULL THEN EXCLUDED.total
+                     WHEN EXCLUDED.total IS NULL THEN m.total
+                     ELSE m.total + EXCLUDED.total END,
+        low = least(m.low, EXCLUDED.low),
+        high = greatest(m.high, EXCLUDED.high),
+        last_at = greatest(m.last_at, EXCLUDED.last_at),
+        last_state = CASE WHEN EXCLUDED.last_at >= m.last_at
+                          THEN EXCLUDED.last_state ELSE m.last_state END;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE FUNCTION ha_entity_history_minute_remove() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    WITH touched AS (
+        SELECT DISTINCT entity_id, date_trunc('minute', last_updated) AS minute
+          FROM old_rows
+    ), gone AS (
+        DELETE FROM ha_entity_history_minute m USING touched t
+         WHERE m.entity_id = t.entity_id AND m.minute = t.minute
+    )
+    INSERT INTO ha_entity_history_minute
+         SELECT h.entity_id, t.minute, count(*), count(h.num_state),
+                sum(h.num_state), min(h.num_state), max(h.num_state),
+                max(h.last_updated),
+                (array_agg(h.entity_state ORDER BY h.last_updated DESC))[1]
+           FROM touched t
+           JOIN ha_entity_history h
+             ON h.entity_id = t.entity_id
+            AND h.last_updated >= t.minute
+            AND h.last_updated < t.minute + interval '1 minute'
+       GROUP BY h.entity_id, t.minute
+    ON CONFLICT (entity_id, minute) DO UPDATE SET
+        n = EXCLUDED.n, nn = EXCLUDED.nn, total = EXCLUDED.total,
+        low = EXCLUDED.low, high = EXCLUDED.high,
+        last_at = EXCLUDED.last_at, last_state = EXCLUDED.last_state;
+    RETURN NULL;
+END
+$$;
+
+DROP TRIGGER IF EXISTS ha_entity_history_minute_ins ON ha_entity_history;
+CREATE TRIGGER ha_entity_history_minute_ins AFTER INSERT ON ha_entity_history
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ha_entity_history_minute_add();
+DROP TRIGGER IF EXISTS ha_entity_history_minute_del ON ha_entity_history;
+CREATE TRIGGER ha_entity_history_minute_del AFTER DELETE ON ha_entity_history
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION ha_entity_history_minute_remove();
+"""
 
 
 def to_num_state(state):
@@ -55,6 +142,24 @@ class HaEntityHistory(models.Model):
             "A state is recorded once per entity and Home Assistant timestamp.",
         ),
     ]
+
+    def init(self):
+        super().init()
+        self.env.cr.execute(ROLLUP_DDL)
+        # Rows written before the rollup existed (upgrade from an older version).
+        self.env.cr.execute(
+            """
+            INSERT INTO ha_entity_history_minute
+                 SELECT entity_id, date_trunc('minute', last_updated), count(*),
+                        count(num_state), sum(num_state), min(num_state),
+                        max(num_state),
+                        max(last_updated),
+                        (array_agg(entity_state ORDER BY last_updated DESC))[1]
+                   FROM ha_entity_history
+               GROUP BY entity_id, date_trunc('minute', last_updated)
+            ON CONFLICT (entity_id, minute) DO NOTHING
+            """
+        )
 
     # -- retention --------------------------------------------------------------
 
@@ -141,26 +246,13 @@ class HaEntityHistory(models.Model):
 
     def _chart_numeric(self, entity_ids, start, end, max_points, series):
         bucket = max((end - start).total_seconds() / max_points, 1.0)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT entity_id,
-                       floor(extract(epoch FROM last_updated - %(start)s) / %(bucket)s)
-                           AS slot,
-                       avg(num_state), min(num_state), max(num_state), count(*),
-                       (array_agg(entity_state ORDER BY last_updated DESC))[1]
-                  FROM ha_entity_history
-                 WHERE entity_id = ANY(%(ids)s)
-                   AND last_updated >= %(start)s AND last_updated < %(end)s
-              GROUP BY entity_id, slot
-              ORDER BY entity_id, slot
-                """,
-                start=start,
-                end=end,
-                bucket=bucket,
-                ids=entity_ids,
+        if bucket >= ROLLUP_SECONDS:
+            query = self._chart_numeric_rollup_sql(
+                entity_ids, start, end, bucket, max_points
             )
-        )
+        else:
+            query = self._chart_numeric_raw_sql(entity_ids, start, end, bucket)
+        self.env.cr.execute(query)
         for entity_id, slot, avg, vmin, vmax, count, last in self.env.cr.fetchall():
             moment = start + timedelta(seconds=slot * bucket)
             series[entity_id]["points"].append(
@@ -173,6 +265,54 @@ class HaEntityHistory(models.Model):
                     "state": last,
                 }
             )
+
+    @staticmethod
+    def _chart_numeric_rollup_sql(entity_ids, start, end, bucket, max_points):
+        # Whole minutes: a minute belongs to the bucket its start falls in, so a
+        # bucket edge may be off by less than a minute (at least 60 s buckets).
+        return SQL(
+            """
+            SELECT entity_id,
+                   least(%(last_slot)s, greatest(0, floor(
+                       date_part('epoch', minute - %(start)s) / %(bucket)s)::int))
+                       AS slot,
+                   sum(total) / nullif(sum(nn), 0),
+                   min(low), max(high), sum(n)::integer,
+                   (array_agg(last_state ORDER BY last_at DESC))[1]
+              FROM ha_entity_history_minute
+             WHERE entity_id = ANY(%(ids)s)
+               AND minute >= date_trunc('minute', %(start)s::timestamp)
+               AND minute < %(end)s
+          GROUP BY entity_id, slot
+          ORDER BY entity_id, slot
+            """,
+            start=start,
+            end=end,
+            bucket=bucket,
+            ids=entity_ids,
+            last_slot=max_points - 1,
+        )
+
+    @staticmethod
+    def _chart_numeric_raw_sql(entity_ids, start, end, bucket):
+        return SQL(
+            """
+                SELECT entity_id,
+                       floor(extract(epoch FROM last_updated - %(start)s) / %(bucket)s)
+                           AS slot,
+                       avg(num_state), min(num_state), max(num_state), count(*),
+                       (array_agg(entity_state ORDER BY last_updated DESC))[1]
+                  FROM ha_entity_history
+                 WHERE entity_id = ANY(%(ids)s)
+                   AND last_updated >= %(start)s AND last_updated < %(end)s
+              GROUP BY entity_id, slot
+              ORDER BY entity_id, slot
+                """,
+            start=start,
+            end=end,
+            bucket=bucket,
+            ids=entity_ids,
+        )
 
     def _chart_states(self, entity_ids, start, end, max_points, series):
         # The state current at ``start`` plus every change inside the window,

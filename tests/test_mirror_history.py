@@ -97,3 +97,34 @@ class TestMirrorHistory(HACommon):
         self.assertEqual([s["entity_id"] for s in by_domain["series"]], ["sensor.s0"])
         empty = self.History.get_chart_data([self.sensor.id], naive(-100), naive(-50))
         self.assertEqual(empty["series"][0]["points"], [])
+
+    def test_chart_rollup_matches_raw_rows(self):
+        # Minute-aligned buckets: the per-minute rollup must give exactly what
+        # the raw rows give, after inserts, duplicates and deletes.
+        numeric = {
+            "sensor.s0": [
+                {"s": str((i * 7) % 13), "lu": T0_EPOCH + i * 9} for i in range(4000)
+            ]
+        }
+        self.Sync._ha_store_history(self.instance, numeric)
+        self.Sync._ha_store_history(self.instance, numeric)  # duplicates: no-op
+        self.History.search(
+            [("entity_id", "=", self.sensor.id), ("num_state", "=", 5.0)]
+        ).unlink()
+        self.env.flush_all()
+        start, end = naive(0), naive(36000)
+        ids, bucket = [self.sensor.id], 300.0
+        for build in ("_chart_numeric_rollup_sql", "_chart_numeric_raw_sql"):
+            with self.subTest(build=build):
+                args = (ids, start, end, bucket)
+                if build == "_chart_numeric_rollup_sql":
+                    args += (120,)
+                self.env.cr.execute(getattr(self.History, build)(*args))
+                rows = [
+                    (slot, round(avg, 9), low, high, count, last)
+                    for _e, slot, avg, low, high, count, last in self.env.cr.fetchall()
+                ]
+                if build == "_chart_numeric_rollup_sql":
+                    rollup = rows
+        self.assertEqual(rollup, rows)
+        self.assertTrue(rows)
