@@ -144,7 +144,7 @@ class HaEntityHistory(models.Model):
     ]
 
     def init(self):
-        super().init()
+        result = super().init()
         self.env.cr.execute(ROLLUP_DDL)
         # Rows written before the rollup existed (upgrade from an older version).
         self.env.cr.execute(
@@ -160,6 +160,7 @@ class HaEntityHistory(models.Model):
             ON CONFLICT (entity_id, minute) DO NOTHING
             """
         )
+        return result
 
     # -- retention --------------------------------------------------------------
 
