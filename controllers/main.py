@@ -299,6 +299,15 @@ class HaController(http.Controller):
             ),
         )
 
+    @route("camera_snapshot")
+    def camera_snapshot(self, entity_id=None, ha_instance_id=None, **extra):
+        return self._run(
+            extra,
+            lambda api: api.camera_snapshot(
+                self._instance(api, ha_instance_id), entity_id
+            ),
+        )
+
     @route("call_service")
     def call_service(
         self,

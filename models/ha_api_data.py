@@ -2,19 +2,22 @@
 
 Everything here reads the mirror as the calling user (record rules apply) and
 never triggers a sync; only ``entity_related`` and ``statistics`` ask Home
-Assistant, through the request queue.
+Assistant, through the request queue, and ``camera_snapshot`` over REST.
 """
 
+import base64
 from datetime import datetime, timedelta
 
 from odoo import _, api, models
 
+from .common.hass_rest_api import HassRestApi
 from .ha_api import DOMAIN_RE, ENTITY_ID_RE, HaApiError, iso
 
 UNASSIGNED_ICON = "mdi:help-circle-outline"
 STAT_PERIODS = ("5minute", "hour", "day", "week", "month")
 STAT_TYPES = ("sum", "change", "mean", "min", "max", "state", "last_reset")
 MAX_RANGE = timedelta(days=366)
+CAMERA_TIMEOUT = 10.0
 
 
 def entity_dict(entity):
@@ -365,3 +368,41 @@ class HaApi(models.AbstractModel):
         if payload_types:
             payload["types"] = payload_types
         return self._ha_call(instance, payload, timeout=30.0)
+
+    # -- camera ------------------------------------------------------------------
+
+    @api.model
+    def camera_snapshot(self, instance, entity_id):
+        """The current image of a camera the user may see, fetched by the server.
+
+        ``GET /api/camera_proxy/<entity_id>`` with the instance's token: the
+        browser never talks to Home Assistant and never sees the token.
+        Returns ``{content_type, image}`` (base64).
+        """
+        entity_id = self._to_str(entity_id, "entity_id", ENTITY_ID_RE)
+        if not entity_id.startswith("camera."):
+            raise HaApiError(
+                _("%(id)s is not a camera.", id=entity_id),
+                details={"field": "entity_id"},
+            )
+        # As the user: record rules decide whether this camera is visible.
+        entity = self.env["ha.entity"].search(
+            [("ha_instance_id", "=", instance.id), ("entity_id", "=", entity_id)],
+            limit=1,
+        )
+        if not entity:
+            raise HaApiError(
+                _("Entity %(id)s was not found.", id=entity_id),
+                "not_found",
+                {"entity_id": entity_id},
+            )
+        # sudo: the token is manager-only; it is used here and never returned.
+        config = instance.sudo()
+        with HassRestApi(
+            config.api_url, config.api_token, timeout=CAMERA_TIMEOUT
+        ) as client:
+            content_type, data = client.camera_proxy(entity_id)
+        return {
+            "content_type": content_type,
+            "image": base64.b64encode(data).decode("ascii"),
+        }

@@ -63,8 +63,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, payload, ctype = server.routes.get(
                 path, (404, {"message": "Not found"}, "application/json")
             )
-        data = payload if isinstance(payload, str) else json.dumps(payload)
-        data = data.encode()
+        data = payload if isinstance(payload, str | bytes) else json.dumps(payload)
+        data = data.encode() if isinstance(data, str) else data
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
@@ -126,6 +126,24 @@ class TestHassRestApi(unittest.TestCase):
         self.assertEqual(self.api.get_state("light.a")["entity_id"], "light.a")
         self.assertEqual(self.api.get_services()[0]["domain"], "light")
         self.assertTrue(all(s["auth"] == f"Bearer {TOKEN}" for s in self.server.seen))
+
+    def test_camera_proxy(self):
+        png = b"\x89PNG\r\n\x1a\n" + b"\0" * 32
+        self.route("/api/camera_proxy/camera.door", 200, png, "image/png")
+        self.assertEqual(self.api.camera_proxy("camera.door"), ("image/png", png))
+        self.assertEqual(self.server.seen[-1]["auth"], f"Bearer {TOKEN}")
+        with self.assertRaises(ha_errors.HaProtocolError):
+            self.api.camera_proxy("camera.door", max_bytes=10)
+        self.route("/api/camera_proxy/camera.json", 200, {"message": "x"})
+        with self.assertRaises(ha_errors.HaProtocolError):
+            self.api.camera_proxy("camera.json")
+        with self.assertRaises(ha_errors.HaNotFoundError):
+            self.api.camera_proxy("camera.unknown")
+        seen = len(self.server.seen)
+        for bad in ("light.a", "camera.../x", "camera/a", None):
+            with self.assertRaises(ha_errors.HaBadRequestError):
+                self.api.camera_proxy(bad)
+        self.assertEqual(len(self.server.seen), seen)  # nothing was sent
 
     def test_call_service_and_history_parameters(self):
         self.route("/api/services/light/turn_on", 200, [])

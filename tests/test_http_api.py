@@ -1,6 +1,7 @@
 """The JSON API under /odoo_ha_addon/: permission matrix, typed errors,
 current-instance notifications. Run under odoo-bin (tag ``ha_http``)."""
 
+import base64
 import json
 
 from odoo.exceptions import AccessError
@@ -477,3 +478,79 @@ class TestHttpCurrentInstance(HaApiCase):
         self.assertEqual(invalidated["payload"]["instance_id"], self.inst_b.id)
         (fallback,) = self.assert_only_user_a("ha_instance_fallback")
         self.assertEqual(fallback["payload"]["to_instance_id"], self.inst_a.id)
+
+
+@tagged("post_install", "-at_install", "ha_http")
+class TestHttpCameraSnapshot(HaApiCase):
+    """``camera_snapshot``: the server fetches ``/api/camera_proxy/<id>`` with the
+    instance's token; users get only cameras they may see, never the token."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Entity = cls.env["ha.entity"]
+
+        def camera(entity_id, instance):
+            return Entity.create(
+                {
+                    "entity_id": entity_id,
+                    "domain": "camera",
+                    "name": entity_id,
+                    "entity_state": "idle",
+                    "ha_instance_id": instance.id,
+                }
+            )
+
+        cls.camera_a = camera("camera.front_door", cls.inst_a)
+        # in Odoo but unknown to the simulator's demo home
+        cls.ghost_a = camera("camera.ghost", cls.inst_a)
+        # same camera on B, in no group of B
+        cls.camera_b = camera("camera.front_door", cls.inst_b)
+        group_a = cls.env["ha.entity.group"].search([("name", "=", "A")])
+        group_a.entity_ids = [(4, cls.camera_a.id), (4, cls.ghost_a.id)]
+
+    def snapshot(self, instance, entity_id):
+        return self.rpc(
+            "camera_snapshot", {"entity_id": entity_id, "ha_instance_id": instance.id}
+        )
+
+    def test_user_gets_the_image_not_the_token(self):
+        self.login(self.user_a)
+        unauthorized = self.sim.stats()["rest_unauthorized"]
+        result = self.snapshot(self.inst_a, "camera.front_door")
+        self.assertTrue(result["success"], result)
+        data = result["data"]
+        self.assertEqual(data["content_type"], "image/png")
+        image = base64.b64decode(data["image"])
+        self.assertTrue(image.startswith(b"\x89PNG\r\n\x1a\n"))
+        self.assertNotIn("api_token", json.dumps(result))
+        self.assertNotIn('"t"', json.dumps(result))
+        # the server sent the instance's token to HA (accepted)
+        self.assertEqual(self.sim.stats()["rest_unauthorized"], unauthorized)
+
+    def test_invisible_cameras_are_refused(self):
+        self.login(self.user_b)
+        result = self.snapshot(self.inst_b, "camera.front_door")  # not in group B
+        self.assertEqual(result["error_type"], "not_found", result)
+        result = self.snapshot(self.inst_a, "camera.front_door")  # not B's instance
+        self.assertEqual(result["error_type"], "instance_not_found", result)
+        self.assertNotIn("image", json.dumps(result))
+        for user in (self.portal, self.internal):
+            self.login(user)
+            result = self.snapshot(self.inst_a, "camera.front_door")
+            self.assertEqual(result["error_type"], "access_denied", result)
+
+    def test_bad_input_and_ha_errors(self):
+        self.login(self.user_a)
+        for bad in ("light.kitchen_lights", "camera.front door", "../api/states", 7):
+            result = self.rpc(
+                "camera_snapshot",
+                {"entity_id": bad, "ha_instance_id": self.inst_a.id},
+            )
+            self.assertEqual(result["error_type"], "validation_error", (bad, result))
+        result = self.snapshot(self.inst_a, "camera.ghost")
+        self.assertEqual(result["error_type"], "ha_error", result)
+        self.assertEqual(result["details"]["kind"], "not_found")
+        # the manager may see every camera
+        self.login(self.manager)
+        self.assertTrue(self.snapshot(self.inst_b, "camera.front_door")["success"])

@@ -1,8 +1,8 @@
 """Pure REST client for Home Assistant (no ``odoo`` import).
 
 Covers the few REST endpoints the addon needs (ha-protocol.md §3): the API
-check, configuration, states, service calls, services and history.  Everything
-streaming lives in :mod:`.hass_websocket_service`.
+check, configuration, states, service calls, services, history and camera
+snapshots.  Everything streaming lives in :mod:`.hass_websocket_service`.
 
 Rules kept by this module:
 
@@ -37,6 +37,8 @@ __all__ = ["HassRestApi"]
 # Entity ids, domains and services go into URL paths: accept only HA's syntax.
 _SLUG_RE = re.compile(r"^[a-z0-9_]+$")
 _ENTITY_ID_RE = re.compile(r"^[a-z0-9_]+\.[a-z0-9_]+$")
+# A camera snapshot larger than this is refused (it is sent to the browser).
+CAMERA_MAX_BYTES = 5 * 1024 * 1024
 
 
 def _check_timeout(timeout):
@@ -119,11 +121,32 @@ class HassRestApi:
 
         ``path`` starts after the base URL, e.g. ``/api/config``.
         """
+        response = self._send(method, path, params=params, json=json, timeout=timeout)
+        try:
+            return response.json()
+        except ValueError as err:
+            raise HaProtocolError(
+                f"{self.base_url} answered {method} {path} with a non-JSON body; "
+                "is this really Home Assistant?",
+                status=response.status_code,
+            ) from err
+
+    def _send(
+        self,
+        method,
+        path,
+        *,
+        params=None,
+        json=None,
+        timeout=None,
+        accept="application/json",
+    ):
+        """Send one request and return the checked :class:`requests.Response`."""
         timeout = _check_timeout(self.timeout if timeout is None else timeout)
         url = self.base_url + path
         headers = {
             "Authorization": f"Bearer {self._token}",
-            "Accept": "application/json",
+            "Accept": accept,
         }
         started = time.monotonic()
         try:
@@ -155,14 +178,7 @@ class HassRestApi:
             time.monotonic() - started,
         )
         self._raise_for_status(response, method, path)
-        try:
-            return response.json()
-        except ValueError as err:
-            raise HaProtocolError(
-                f"{self.base_url} answered {method} {path} with a non-JSON body; "
-                "is this really Home Assistant?",
-                status=response.status_code,
-            ) from err
+        return response
 
     def _raise_for_status(self, response, method, path):
         status = response.status_code
@@ -319,6 +335,36 @@ class HassRestApi:
         )
 
     history_period = get_history
+
+    def camera_proxy(self, entity_id, *, max_bytes=CAMERA_MAX_BYTES, timeout=None):
+        """``GET /api/camera_proxy/<entity_id>``: the camera's current image.
+
+        Returns ``(content_type, bytes)``; the body must be an image of at most
+        ``max_bytes`` bytes, else :class:`HaProtocolError`.
+        """
+        if not isinstance(entity_id, str) or not _ENTITY_ID_RE.match(entity_id):
+            raise HaBadRequestError(f"Invalid entity id {entity_id!r}.")
+        if not entity_id.startswith("camera."):
+            raise HaBadRequestError(f"{entity_id} is not a camera.")
+        path = f"/api/camera_proxy/{entity_id}"
+        response = self._send("GET", path, timeout=timeout, accept="image/*")
+        content_type = (
+            (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        )
+        if not content_type.startswith("image/"):
+            raise HaProtocolError(
+                f"Home Assistant at {self.base_url} sent {content_type or 'no type'} "
+                f"where a camera image was expected.",
+                status=response.status_code,
+            )
+        data = response.content
+        if not data or len(data) > max_bytes:
+            raise HaProtocolError(
+                f"Home Assistant at {self.base_url} sent an image of {len(data)} "
+                f"bytes (limit {max_bytes}).",
+                status=response.status_code,
+            )
+        return content_type, data
 
     def _expect(self, kind, body):
         if not isinstance(body, kind):

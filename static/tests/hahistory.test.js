@@ -9,6 +9,11 @@ import {
     stateColor,
 } from "@odoo_ha_addon/components/charts/unified_chart/chart_data";
 import {HaHistoryArchParser} from "@odoo_ha_addon/views/hahistory/hahistory_arch_parser";
+import {
+    HaHistoryModel,
+    statisticsPeriod,
+    statisticsToPoints,
+} from "@odoo_ha_addon/views/hahistory/hahistory_model";
 
 const T0 = "2026-01-01T00:00:00Z";
 const T1 = "2026-01-01T01:00:00Z";
@@ -134,5 +139,125 @@ describe("views/hahistory", () => {
             maxPoints: 50,
             displayMode: "separate",
         });
+    });
+
+    test("long ranges: statistics period and rows → points", () => {
+        expect(statisticsPeriod("24h", 200)).toBe(false);
+        expect(statisticsPeriod("7d", 200)).toBe("hour");
+        expect(statisticsPeriod("30d", 200)).toBe("day");
+        expect(statisticsPeriod("30d", 1000)).toBe("hour");
+        expect(
+            statisticsToPoints([
+                {
+                    start: Date.parse(T0),
+                    end: Date.parse(T1),
+                    mean: 20.5,
+                    min: 20,
+                    max: 21,
+                },
+                {start: T1, end: T2, mean: null, min: null, max: null},
+            ])
+        ).toEqual([
+            {
+                t: "2026-01-01T00:00:00.000Z",
+                avg: 20.5,
+                min: 20,
+                max: 21,
+                count: 1,
+                state: "20.5",
+            },
+            {
+                t: "2026-01-01T01:00:00.000Z",
+                avg: null,
+                min: null,
+                max: null,
+                count: 0,
+                state: null,
+            },
+        ]);
+    });
+
+    function makeModel(range, statistics) {
+        const calls = [];
+        const orm = {
+            readGroup: async () => [
+                {entity_id: [1, "Temperature"]},
+                {entity_id: [2, "Desk"]},
+            ],
+            call: async () => ({
+                start: T0,
+                end: END,
+                series: [
+                    {
+                        ...temperature,
+                        ha_instance_id: 4,
+                        points: [...temperature.points],
+                    },
+                    {...lamp, ha_instance_id: 4, points: [...lamp.points]},
+                ],
+            }),
+        };
+        const haData = {
+            fetchStatistics: async (params, instanceId) => {
+                calls.push([params, instanceId]);
+                return statistics(params);
+            },
+        };
+        const model = new HaHistoryModel(
+            {},
+            {range, maxPoints: 200},
+            {orm, ha_data: haData}
+        );
+        return {model, calls};
+    }
+
+    test("7 d / 30 d: numeric sensors come from long-term statistics", async () => {
+        const {model, calls} = makeModel("7d", () => ({
+            "sensor.temp": [
+                {
+                    start: Date.parse(T0),
+                    end: Date.parse(T1),
+                    mean: 19,
+                    min: 18,
+                    max: 20,
+                },
+            ],
+        }));
+        await model.load();
+        expect(calls.length).toBe(1);
+        const [params, instanceId] = calls[0];
+        expect(instanceId).toBe(4);
+        expect(params.statistic_ids).toEqual(["sensor.temp"]);
+        expect(params.period).toBe("hour");
+        expect(params.types).toEqual(["mean", "min", "max", "state"]);
+        const [temp, desk] = model.data.series;
+        expect(temp.source).toBe("statistics");
+        expect(temp.points).toEqual([
+            {
+                t: "2026-01-01T00:00:00.000Z",
+                avg: 19,
+                min: 18,
+                max: 20,
+                count: 1,
+                state: "19",
+            },
+        ]);
+        expect(desk.points).toEqual(lamp.points);
+        await model.setRange("30d");
+        expect(calls[1][0].period).toBe("day");
+    });
+
+    test("short ranges and failing statistics keep the mirror rows", async () => {
+        const {model, calls} = makeModel("24h", () => ({}));
+        await model.load();
+        expect(calls.length).toBe(0);
+        expect(model.data.series[0].points).toEqual(temperature.points);
+        const failing = makeModel("7d", () => {
+            throw new Error("not connected");
+        });
+        await failing.model.load();
+        expect(failing.calls.length).toBe(1);
+        expect(failing.model.data.series[0].points).toEqual(temperature.points);
+        expect(failing.model.data.series[0].source).toBe(undefined);
     });
 });

@@ -1,7 +1,9 @@
 """REST API (``/api/...``) and control endpoints (``/_simulator/...``)."""
 
 import json
+import struct
 import time
+import zlib
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from . import history
@@ -91,6 +93,10 @@ async def handle(sim, method, target, headers, body):
         return _rest_service(sim, method, path, query, body)
     if path.startswith("/api/history/period"):
         return _rest_history(sim, path, query)
+    if path.startswith("/api/camera_proxy/"):
+        return _get_only(method) or _camera_proxy(
+            home, path[len("/api/camera_proxy/") :]
+        )
     return Response(404, "404: Not Found", "text/plain")
 
 
@@ -151,6 +157,42 @@ def _rest_service(sim, method, path, query, body):
             + "}",
         )
     return Response(200, states)
+
+
+def _camera_proxy(home, entity_id):
+    """``GET /api/camera_proxy/<id>``: a small generated PNG (HA: 404 if unknown)."""
+    if not entity_id.startswith("camera.") or entity_id not in home.states:
+        return _message(404, "Entity not found.")
+    return Response(200, camera_png(entity_id, int(time.time())), "image/png")
+
+
+def camera_png(entity_id, seed, width=160, height=90):
+    """A gradient whose colours depend on the camera and ``seed`` (a time)."""
+    base = zlib.crc32(entity_id.encode()) & 0xFFFFFF
+    red, green, blue = base >> 16, (base >> 8) & 0xFF, (base + seed) & 0xFF
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)  # filter type: none
+        for x in range(width):
+            rows += bytes(
+                (
+                    (red + x) & 0xFF,
+                    (green + y * 2) & 0xFF,
+                    (blue + (x + y) // 2) & 0xFF,
+                )
+            )
+
+    def chunk(kind, data):
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows)))
+        + chunk(b"IEND", b"")
+    )
 
 
 def _flag(query, key):

@@ -125,7 +125,7 @@ class Simulator:
     async def _respond(self, writer, status, data, content_type):
         if content_type.startswith("application/json"):
             content_type = "application/json"
-        else:
+        elif not content_type.startswith("image/"):
             content_type += "; charset=utf-8"
         head = (
             f"HTTP/1.1 {status} {REASONS.get(status, 'Error')}\r\n"

@@ -1,10 +1,13 @@
 /**
  * The hahistory model: which entities match the search, and their history in the
  * chosen window, downsampled by the server (`ha.entity.history.get_chart_data`).
+ * Long windows (7 d, 30 d) take numeric sensors from Home Assistant's long-term
+ * statistics (`/odoo_ha_addon/statistics`) instead, falling back to the mirror.
  */
 import {serializeDateTime} from "@web/core/l10n/dates";
 import {Model} from "@web/model/model";
 import {mergeSeries} from "@odoo_ha_addon/components/charts/unified_chart/chart_data";
+import {createLogger} from "@odoo_ha_addon/util/debug";
 
 const {DateTime} = luxon;
 
@@ -16,9 +19,44 @@ export const RANGES = {
     "30d": {days: 30},
 };
 
+/** Ranges read from long-term statistics, with their length in hours. */
+export const STATISTICS_RANGES = {"7d": 7 * 24, "30d": 30 * 24};
+/** Domains that have long-term statistics in Home Assistant. */
+export const STATISTICS_DOMAINS = ["sensor"];
+
+const logger = createLogger("hahistory");
+
+/** The finest statistics period that keeps a range within `maxPoints` points. */
+export function statisticsPeriod(range, maxPoints) {
+    const hours = STATISTICS_RANGES[range];
+    if (!hours) {
+        return false;
+    }
+    return hours <= maxPoints ? "hour" : "day";
+}
+
+/** `recorder/statistics_during_period` rows → the numeric points of a series. */
+export function statisticsToPoints(rows) {
+    return (rows || []).map((row) => {
+        const start = typeof row.start === "number" ? row.start : Date.parse(row.start);
+        const mean = row.mean ?? row.state ?? null;
+        return {
+            t: new Date(start).toISOString(),
+            avg: mean,
+            min: row.min ?? mean,
+            max: row.max ?? mean,
+            count: mean === null ? 0 : 1,
+            state: mean === null ? null : String(mean),
+        };
+    });
+}
+
 export class HaHistoryModel extends Model {
-    setup(params, {orm}) {
+    static services = ["orm", "ha_data"];
+
+    setup(params, {orm, ha_data}) {
         this.orm = orm;
+        this.haData = ha_data;
         this.domains = params.domains || [];
         this.limit = params.limit || 50;
         this.maxPoints = params.maxPoints || 200;
@@ -67,7 +105,59 @@ export class HaHistoryModel extends Model {
                   this.maxPoints,
               ])
             : {start: start.toISO(), end: end.toISO(), series: []};
+        await this.loadStatistics(start, end);
         this.notify();
+    }
+
+    /**
+     * For long ranges, replace the numeric sensors' mirror rows by HA's long-term
+     * statistics (one call per instance). A sensor without statistics, or an
+     * instance that cannot answer, keeps the mirror rows.
+     */
+    async loadStatistics(start, end) {
+        const period = statisticsPeriod(this.range, this.maxPoints);
+        if (!period || !this.haData) {
+            return;
+        }
+        const byInstance = new Map();
+        for (const series of this.data.series) {
+            if (
+                series.kind === "numeric" &&
+                STATISTICS_DOMAINS.includes(series.domain) &&
+                series.ha_instance_id
+            ) {
+                const list = byInstance.get(series.ha_instance_id) || [];
+                list.push(series);
+                byInstance.set(series.ha_instance_id, list);
+            }
+        }
+        await Promise.all(
+            [...byInstance].map(async ([instanceId, list]) => {
+                let stats;
+                try {
+                    stats = await this.haData.fetchStatistics(
+                        {
+                            statistic_ids: list.map((series) => series.entity_id),
+                            start_time: start.toISO(),
+                            end_time: end.toISO(),
+                            period,
+                            types: ["mean", "min", "max", "state"],
+                        },
+                        instanceId
+                    );
+                } catch (error) {
+                    logger.debug("statistics unavailable", instanceId, error);
+                    return;
+                }
+                for (const series of list) {
+                    const rows = stats && stats[series.entity_id];
+                    if (rows && rows.length) {
+                        series.points = statisticsToPoints(rows);
+                        series.source = "statistics";
+                    }
+                }
+            })
+        );
     }
 
     async setRange(range) {
