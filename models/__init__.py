@@ -14,6 +14,14 @@ from . import ha_realtime_update
 from . import ha_sync
 from . import ha_sync_states
 from . import ha_sync_events
+from . import ha_remote_call
+from . import ha_label_edit
+from . import ha_area_edit
+from . import ha_device_edit
+from . import ha_entity_edit
+from . import ha_entity_fetch
+from . import ha_instance_fetch
+from . import ha_entity_history_statistics
 from . import ha_api
 from . import ha_api_data
 from . import ha_api_service
