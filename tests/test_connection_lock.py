@@ -1,0 +1,72 @@
+"""Leader election with two real PostgreSQL sessions (no Odoo server needed)."""
+
+from odoo.tests import TransactionCase
+
+from odoo.addons.odoo_ha_addon.models.common import websocket_thread_manager as wtm
+
+INSTANCE_ID = 987_654  # any id: advisory locks need no row
+
+
+class TestAdvisoryLockLeader(TransactionCase):
+    def _worker(self):
+        worker = wtm.DatabaseWorker(self.env.cr.dbname, loop_thread=None)
+        worker._ctl = wtm.connect_autocommit(self.env.cr.dbname)
+        self.addCleanup(self._close, worker)
+        return worker
+
+    @staticmethod
+    def _close(worker):
+        if worker._ctl is not None and not worker._ctl.closed:
+            worker._ctl.close()
+
+    def test_one_holder_then_takeover(self):
+        first, second = self._worker(), self._worker()
+        self.assertTrue(first._try_lock(INSTANCE_ID))
+        self.assertFalse(second._try_lock(INSTANCE_ID))
+        # The lock is the session's: closing the connection (as a dying
+        # process does) hands it to the standby.
+        first._ctl.close()
+        self.assertTrue(second._try_lock(INSTANCE_ID))
+        third = self._worker()
+        self.assertFalse(third._try_lock(INSTANCE_ID))
+
+    def test_locks_are_per_instance(self):
+        first, second = self._worker(), self._worker()
+        self.assertTrue(first._try_lock(INSTANCE_ID))
+        self.assertTrue(second._try_lock(INSTANCE_ID + 1))
+
+    def test_status_follows_the_lock(self):
+        # A status row saying "connected" is only believed while a session
+        # really holds the instance's lock (its writer may have died).
+        instance = self.env["ha.instance"].create(
+            {"name": "Lock", "api_url": "http://127.0.0.1:9", "api_token": "t"}
+        )
+        instance.ws_state = "connected"
+        instance.invalidate_recordset(["websocket_status"])
+        self.assertEqual(instance.websocket_status, "disconnected")
+        holder = self._worker()
+        self.assertTrue(holder._try_lock(instance.id))
+        instance.invalidate_recordset(["websocket_status"])
+        self.assertEqual(instance.websocket_status, "connected")
+        holder._ctl.close()
+        instance.invalidate_recordset(["websocket_status"])
+        self.assertEqual(instance.websocket_status, "disconnected")
+
+
+class TestSupervisorGating(TransactionCase):
+    def test_no_supervisor_under_tests(self):
+        # Tests, shells and --stop-after-init runs must never connect to HA.
+        self.assertFalse(wtm.supervisor_enabled())
+        self.assertIsNone(wtm.start_supervisor())
+
+    def test_error_round_trip_through_the_queue_row(self):
+        from odoo.addons.odoo_ha_addon.models.common import ha_errors
+
+        err = ha_errors.HaNotFoundError(
+            "Service nope.nope not found.", code="not_found"
+        )
+        back = wtm.error_from_dict(wtm.error_to_dict(err))
+        self.assertIsInstance(back, ha_errors.HaNotFoundError)
+        self.assertEqual((back.message, back.code), (err.message, "not_found"))
+        forged = wtm.error_from_dict({"error_type": "ValueError", "message": "x"})
+        self.assertIs(type(forged), ha_errors.HaError)
