@@ -1,13 +1,10 @@
-"""Shared set-up of the mirror benches (instance row, commit listener, teardown).
+"""Shared set-up of the mirror benches (commit listener, state comparison).
 
-The simulator and Odoo server helpers come from ``bench_failover``; this module
-only adds what the ingest / sync / chaos benches have in common.
+The simulator, Odoo server and instance helpers come from ``bench_failover``;
+this module only adds what the ingest / sync / chaos benches have in common.
 """
 
-import os
 import select
-import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -16,25 +13,25 @@ import psycopg2
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_failover import TOKEN, query  # noqa: E402
+from bench_failover import (  # noqa: E402
+    free_port,
+    query,
+    start_odoo,
+    wait_for_sync,
+)
 
 CHANNEL = "bench_ha_commit"
 
 
-def new_instance(db, url, name="Bench"):
-    """Deactivate every instance, drop earlier ones named ``name``, add one."""
-    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
-        cr.execute("UPDATE ha_instance SET active = false")
-        cr.execute("DELETE FROM ha_instance WHERE name = %s", (name,))
-        cr.execute(
-            """
-            INSERT INTO ha_instance (name, sequence, active, api_url, api_token,
-                                     ws_state)
-            VALUES (%s, 1, true, %s, %s, 'disconnected') RETURNING id
-            """,
-            (name, url, TOKEN),
-        )
-        return cr.fetchone()[0]
+def start_synced_server(args, servers, instance_id, name):
+    """Start one Odoo server (``--workers 0``, log ``<logdir>/<name>.log``) on
+    ``args.db``, added to ``servers``; return once its first full sync is
+    committed (exit after 60 s without)."""
+    servers.append(
+        start_odoo(args.db, args.stage, free_port(), 0, f"{args.logdir}/{name}.log")
+    )
+    if not wait_for_sync(args.db, instance_id):
+        raise SystemExit("FAILED: no full sync within 60 s")
 
 
 def odoo_states(db, instance_id, prefix=None):
@@ -129,16 +126,3 @@ def percentile(values, pct):
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
-
-
-def stop_servers(servers):
-    for proc in servers:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-    for proc in servers:
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)

@@ -12,7 +12,6 @@ until they all matched.
 Exits non-zero when a mismatch remains after 60 s. Everything on 127.0.0.1.
 """
 
-import argparse
 import sys
 import threading
 import time
@@ -22,16 +21,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench_mirror import (  # noqa: E402
     mismatches,
-    new_instance,
     odoo_states,
-    stop_servers,
+    start_synced_server,
 )
 from bench_failover import (  # noqa: E402
-    ROOT,
     Sim,
-    free_port,
-    query,
-    start_odoo,
+    bench_parser,
+    new_instance,
+    report,
+    stop_servers,
     wait_for,
 )
 
@@ -40,12 +38,7 @@ BURST = 5000
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", required=True, help="database with the addon installed")
-    parser.add_argument(
-        "--stage", default=str(ROOT.parent), help="addons dir holding odoo_ha_addon"
-    )
-    parser.add_argument("--logdir", default="/tmp")
+    parser = bench_parser(__doc__)
     args = parser.parse_args()
 
     sim = Sim()
@@ -66,21 +59,7 @@ def main():
 
     try:
         instance_id = new_instance(args.db, sim.url)
-        servers.append(
-            start_odoo(
-                args.db, args.stage, free_port(), 0, f"{args.logdir}/bench_chaos.log"
-            )
-        )
-        synced = wait_for(
-            lambda: query(
-                args.db,
-                "SELECT last_sync_date IS NOT NULL FROM ha_instance WHERE id = %s",
-                (instance_id,),
-            )[0][0],
-            60,
-        )
-        if not synced:
-            raise SystemExit("FAILED: no full sync within 60 s")
+        start_synced_server(args, servers, instance_id, "bench_chaos")
         auth_before = sim.stats()["auth_ok"]
         burster = threading.Thread(target=bursts, daemon=True)
         burster.start()
@@ -128,11 +107,7 @@ def main():
         stop.set()
         stop_servers(servers)
         sim.stop()
-    if failures:
-        print("FAILED: " + "; ".join(failures))
-        return 1
-    print("chaos bench: mirror converged")
-    return 0
+    return report(failures, "chaos bench: mirror converged")
 
 
 if __name__ == "__main__":

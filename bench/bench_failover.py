@@ -114,6 +114,58 @@ def start_odoo(db, stage, http_port, workers, logfile, extra_args=()):
     return subprocess.Popen(args, cwd=ODOO_PATH, start_new_session=True)
 
 
+def bench_parser(doc):
+    """The ``--db`` / ``--stage`` / ``--logdir`` options every server bench takes."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--db", required=True, help="database with the addon installed")
+    parser.add_argument(
+        "--stage", default=str(ROOT.parent), help="addons dir holding odoo_ha_addon"
+    )
+    parser.add_argument("--logdir", default="/tmp")
+    return parser
+
+
+def new_instance(db, url, name="Bench", drop_same_name=True):
+    """Deactivate every instance, add an active one ``name`` pointing at ``url``
+    (with ``drop_same_name``, earlier ones named ``name`` are deleted first)."""
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute("UPDATE ha_instance SET active = false")
+        if drop_same_name:
+            cr.execute("DELETE FROM ha_instance WHERE name = %s", (name,))
+        cr.execute(
+            """
+            INSERT INTO ha_instance (name, sequence, active, api_url, api_token,
+                                     ws_state)
+            VALUES (%s, 1, true, %s, %s, 'disconnected') RETURNING id
+            """,
+            (name, url, TOKEN),
+        )
+        return cr.fetchone()[0]
+
+
+def stop_servers(servers):
+    """SIGTERM each server's session, then SIGKILL what is left after 15 s."""
+    for proc in servers:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+    for proc in servers:
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def report(failures, success):
+    """Print the outcome of a bench; its exit code."""
+    if failures:
+        print("FAILED: " + "; ".join(failures))
+        return 1
+    print(success)
+    return 0
+
+
 def query(db, sql, params=()):
     with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
         cr.execute(sql, params)
@@ -130,6 +182,24 @@ def wait_for(predicate, timeout, step=0.05):
     return None
 
 
+def wait_for_sync(db, instance_id, timeout=60):
+    """Wait until the instance's first full sync is committed; whether it was."""
+    return wait_for(
+        lambda: query(
+            db,
+            "SELECT last_sync_date IS NOT NULL FROM ha_instance WHERE id = %s",
+            (instance_id,),
+        )[0][0],
+        timeout,
+    )
+
+
+def ws_leader(db, instance_id):
+    """``host:pid`` of the process holding the instance's HA connection."""
+    sql = "SELECT ws_leader FROM ha_instance WHERE id = %s"
+    return query(db, sql, (instance_id,))[0][0]
+
+
 def sample_connections(sim, seconds):
     counts = set()
     deadline = time.monotonic() + seconds
@@ -140,30 +210,14 @@ def sample_connections(sim, seconds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", required=True, help="database with the addon installed")
-    parser.add_argument(
-        "--stage", default=str(ROOT.parent), help="addons dir holding odoo_ha_addon"
-    )
-    parser.add_argument("--logdir", default="/tmp")
-    args = parser.parse_args()
+    args = bench_parser(__doc__).parse_args()
 
     sim = Sim()
     servers = []
     failures = []
     try:
         # The instance points at this run's simulator; old status is cleared.
-        with psycopg2.connect(dbname=args.db) as conn, conn.cursor() as cr:
-            cr.execute("UPDATE ha_instance SET active = false")
-            cr.execute(
-                """
-                INSERT INTO ha_instance (name, sequence, active, api_url, api_token,
-                                         ws_state)
-                VALUES ('Bench', 1, true, %s, %s, 'disconnected') RETURNING id
-                """,
-                (sim.url, TOKEN),
-            )
-            instance_id = cr.fetchone()[0]
+        instance_id = new_instance(args.db, sim.url, drop_same_name=False)
 
         t0 = time.monotonic()
         servers.append(
@@ -173,14 +227,7 @@ def main():
         )
         connected = wait_for(lambda: sim.stats()["connections"] >= 1, 60)
         t_connect = time.monotonic() - t0
-        synced = wait_for(
-            lambda: query(
-                args.db,
-                "SELECT last_sync_date IS NOT NULL FROM ha_instance WHERE id = %s",
-                (instance_id,),
-            )[0][0],
-            60,
-        )
+        synced = wait_for_sync(args.db, instance_id)
         t_data = time.monotonic() - t0
         print(f"server A (workers 2) start -> HA connected: {t_connect:.2f} s")
         print(f"server A start -> first mirrored data: {t_data:.2f} s (goal <= 5 s)")
@@ -200,9 +247,7 @@ def main():
         if counts != {1}:
             failures.append(f"connections {sorted(counts)} != [1]")
 
-        leader = query(
-            args.db, "SELECT ws_leader FROM ha_instance WHERE id = %s", (instance_id,)
-        )[0][0]
+        leader = ws_leader(args.db, instance_id)
         pid = int(leader.rsplit(":", 1)[1])
         auth_before = sim.stats()["auth_ok"]
         t_kill = time.monotonic()
@@ -218,27 +263,12 @@ def main():
         print(f"authenticated connections after takeover: {sorted(counts)}")
         if counts != {1}:
             failures.append(f"connections after takeover {sorted(counts)} != [1]")
-        new_leader = query(
-            args.db, "SELECT ws_leader FROM ha_instance WHERE id = %s", (instance_id,)
-        )[0][0]
+        new_leader = ws_leader(args.db, instance_id)
         print(f"leader before: {leader}, after: {new_leader}")
     finally:
-        for proc in servers:
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-        for proc in servers:
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+        stop_servers(servers)
         sim.stop()
-    if failures:
-        print("FAILED: " + "; ".join(failures))
-        return 1
-    print("failover bench: all goals met")
-    return 0
+    return report(failures, "failover bench: all goals met")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,6 @@ Run from the repo root (see bench_failover.py for the stage / database):
 Exits non-zero when a goal is missed. Everything listens on 127.0.0.1.
 """
 
-import argparse
 import sys
 import time
 from datetime import datetime
@@ -29,18 +28,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench_mirror import (  # noqa: E402
     CommitListener,
     mismatches,
-    new_instance,
     odoo_states,
     percentile,
-    stop_servers,
+    start_synced_server,
 )
 from bench_failover import (  # noqa: E402
-    ROOT,
     Sim,
-    free_port,
-    query,
-    start_odoo,
-    wait_for,
+    bench_parser,
+    new_instance,
+    report,
+    stop_servers,
 )
 
 PREFIX = "sensor.load_"
@@ -80,12 +77,7 @@ def run_load(sim, listener, rate, seconds):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", required=True, help="database with the addon installed")
-    parser.add_argument(
-        "--stage", default=str(ROOT.parent), help="addons dir holding odoo_ha_addon"
-    )
-    parser.add_argument("--logdir", default="/tmp")
+    parser = bench_parser(__doc__)
     parser.add_argument("--rate", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=10.0)
     args = parser.parse_args()
@@ -97,21 +89,7 @@ def main():
     try:
         instance_id = new_instance(args.db, sim.url)
         listener = CommitListener(args.db, PREFIX + "%")
-        servers.append(
-            start_odoo(
-                args.db, args.stage, free_port(), 0, f"{args.logdir}/bench_ingest.log"
-            )
-        )
-        synced = wait_for(
-            lambda: query(
-                args.db,
-                "SELECT last_sync_date IS NOT NULL FROM ha_instance WHERE id = %s",
-                (instance_id,),
-            )[0][0],
-            60,
-        )
-        if not synced:
-            raise SystemExit("FAILED: no full sync within 60 s")
+        start_synced_server(args, servers, instance_id, "bench_ingest")
         # Warm-up: creates the 1,000 load entities in HA and in Odoo.
         sim.control("load", events_per_second=2000, entities=ENTITIES, duration=1)
         time.sleep(1.2)
@@ -180,11 +158,7 @@ def main():
         sim.stop()
         if listener:
             listener.close()
-    if failures:
-        print("FAILED: " + "; ".join(failures))
-        return 1
-    print("ingest bench: all goals met")
-    return 0
+    return report(failures, "ingest bench: all goals met")
 
 
 if __name__ == "__main__":

@@ -23,8 +23,6 @@ import urllib.request
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-import psycopg2
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _paths import load_common  # noqa: E402
@@ -32,6 +30,7 @@ from bench_failover import (  # noqa: E402
     TOKEN,
     Sim,
     free_port,
+    new_instance,
     query,
     start_odoo,
     wait_for,
@@ -95,16 +94,7 @@ def main():
     port = free_port()
     server = None
     try:
-        with psycopg2.connect(dbname=args.db) as conn:
-            with conn.cursor() as cr:
-                cr.execute("UPDATE ha_instance SET active = false")
-                cr.execute(
-                    "INSERT INTO ha_instance (name, sequence, active, api_url,"
-                    " api_token, ws_state) VALUES ('Bench', 1, true, %s, %s,"
-                    " 'disconnected') RETURNING id",
-                    (sim.url, TOKEN),
-                )
-                instance_id = cr.fetchone()[0]
+        instance_id = new_instance(args.db, sim.url, drop_same_name=False)
         server = start_odoo(args.db, args.stage, port, 2, f"{args.logdir}/bench_rp.log")
         base = f"http://127.0.0.1:{port}"
         synced = wait_for(

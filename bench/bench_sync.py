@@ -14,7 +14,6 @@ one Odoo server (``--workers 0``) on ``--db`` with a fresh instance, and prints:
 Exits non-zero when a goal is missed. Everything listens on 127.0.0.1.
 """
 
-import argparse
 import sys
 import time
 from datetime import datetime
@@ -22,13 +21,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _bench_mirror import new_instance, stop_servers  # noqa: E402
 from bench_failover import (  # noqa: E402
-    ROOT,
     Sim,
+    bench_parser,
     free_port,
+    new_instance,
     query,
+    report,
     start_odoo,
+    stop_servers,
     wait_for,
 )
 
@@ -49,12 +50,7 @@ def connect_times(logfile):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--db", required=True, help="database with the addon installed")
-    parser.add_argument(
-        "--stage", default=str(ROOT.parent), help="addons dir holding odoo_ha_addon"
-    )
-    parser.add_argument("--logdir", default="/tmp")
+    parser = bench_parser(__doc__)
     parser.add_argument("--entities", type=int, default=10000)
     parser.add_argument("--devices", type=int, default=2000)
     parser.add_argument("--areas", type=int, default=200)
@@ -140,11 +136,7 @@ def main():
     finally:
         stop_servers(servers)
         sim.stop()
-    if failures:
-        print("FAILED: " + "; ".join(failures))
-        return 1
-    print("sync bench: all goals met")
-    return 0
+    return report(failures, "sync bench: all goals met")
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from . import ha_ws_request_queue
 from . import ha_label
 from . import ha_area
 from . import ha_device
+from . import ha_tag_mixin
 from . import ha_entity_tag
 from . import ha_entity_group_tag
 from . import ha_entity_group

@@ -273,6 +273,21 @@ class HaSync(models.AbstractModel):
         return gone
 
     @api.model
+    def _ha_stats_deleting_missing(
+        self, table, instance_id, existing, rows, created, updated, complete
+    ):
+        """Counts of an upsert of ``rows``; with ``complete``, the instance's rows
+        missing from ``rows`` are deleted too."""
+        deleted = []
+        if complete:
+            deleted = self._ha_delete_missing(table, instance_id, existing, rows)
+        return {
+            "created": len(created),
+            "updated": len(updated),
+            "deleted": len(deleted),
+        }
+
+    @api.model
     def _ha_archive(self, table, ids):
         if not ids:
             return []
@@ -416,14 +431,9 @@ class HaSync(models.AbstractModel):
         ids, created, updated, existing = self._ha_upsert(
             "ha_label", instance_id, "label_id", LABEL_SPEC, rows
         )
-        deleted = []
-        if complete:
-            deleted = self._ha_delete_missing("ha_label", instance_id, existing, rows)
-        return {
-            "created": len(created),
-            "updated": len(updated),
-            "deleted": len(deleted),
-        }
+        return self._ha_stats_deleting_missing(
+            "ha_label", instance_id, existing, rows, created, updated, complete
+        )
 
     @api.model
     def _ha_sync_areas(self, instance_id, areas, label_ids, floor_names, complete):
@@ -454,14 +464,9 @@ class HaSync(models.AbstractModel):
         self._ha_sync_m2m(
             "ha_area_label_rel", "area_id", "label_id", [ids[k] for k in rows], pairs
         )
-        deleted = []
-        if complete:
-            deleted = self._ha_delete_missing("ha_area", instance_id, existing, rows)
-        return {
-            "created": len(created),
-            "updated": len(updated),
-            "deleted": len(deleted),
-        }
+        return self._ha_stats_deleting_missing(
+            "ha_area", instance_id, existing, rows, created, updated, complete
+        )
 
     @api.model
     def _ha_sync_devices(self, instance_id, devices, area_ids, label_ids, complete):

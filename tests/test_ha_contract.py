@@ -16,26 +16,11 @@ Writes are reversible: labels and areas are created then deleted, the
 """
 
 import asyncio
-import importlib
 import os
 import sys
 import unittest
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-
-_ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_by_path(name, path, subs):
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            name, path / "__init__.py", submodule_search_locations=[str(path)]
-        )
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return [importlib.import_module(f"{name}.{sub}") for sub in subs]
-
 
 try:
     from odoo.addons.odoo_ha_addon.models.common import (
@@ -45,22 +30,15 @@ try:
     from odoo.addons.odoo_ha_addon.models.common import (
         hass_websocket_service as hws,
     )
-except ImportError:  # plain pytest, outside Odoo
-    ha_errors, hass_rest_api, hws = _load_by_path(
-        "odoo_ha_addon_common",
-        _ROOT / "models" / "common",
-        ("ha_errors", "hass_rest_api", "hass_websocket_service"),
-    )
-try:
     from odoo.addons.odoo_ha_addon.tools.ha_simulator import SimulatorThread
-except ImportError:
-    try:
-        from tools.ha_simulator import SimulatorThread
-    except ImportError:
-        _load_by_path(
-            "odoo_ha_addon_ha_simulator", _ROOT / "tools" / "ha_simulator", ()
-        )
-        SimulatorThread = sys.modules["odoo_ha_addon_ha_simulator"].SimulatorThread
+except ImportError:  # plain pytest, outside Odoo: load the pure packages by path
+    sys.path.append(str(Path(__file__).resolve().parent))
+    from _pure_imports import load_common, load_simulator_thread
+
+    ha_errors, hass_rest_api, hws = load_common(
+        "ha_errors", "hass_rest_api", "hass_websocket_service"
+    )
+    SimulatorThread = load_simulator_thread()
 
 PEER = (os.environ.get("HA_CONTRACT_PEER") or "sim").strip().lower()
 SIM_TOKEN = "contract-sim-token"

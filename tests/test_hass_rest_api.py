@@ -1,6 +1,5 @@
 """Tests of the pure REST client against a scripted HTTP peer on 127.0.0.1."""
 
-import importlib
 import json
 import logging
 import sys
@@ -14,22 +13,10 @@ from urllib.parse import parse_qs, unquote, urlsplit
 try:
     from odoo.addons.odoo_ha_addon.models.common import ha_errors, hass_rest_api
 except ImportError:  # plain pytest, outside Odoo: load models/common by path
+    sys.path.append(str(Path(__file__).resolve().parent))
+    from _pure_imports import load_common
 
-    def _load_common(name="odoo_ha_addon_common"):
-        if name not in sys.modules:
-            path = Path(__file__).resolve().parents[1] / "models" / "common"
-            spec = importlib.util.spec_from_file_location(
-                name, path / "__init__.py", submodule_search_locations=[str(path)]
-            )
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-        return [
-            importlib.import_module(f"{name}.{sub}")
-            for sub in ("ha_errors", "hass_rest_api")
-        ]
-
-    ha_errors, hass_rest_api = _load_common()
+    ha_errors, hass_rest_api = load_common("ha_errors", "hass_rest_api")
 
 TOKEN = "tok-SECRET-rest-77a1"
 

@@ -7,7 +7,6 @@ protocol-faithful simulator and real Home Assistant.
 """
 
 import asyncio
-import importlib
 import json
 import logging
 import random
@@ -27,41 +26,15 @@ try:
     from odoo.addons.odoo_ha_addon.models.common import (
         hass_websocket_service as hws,
     )
-except ImportError:  # plain pytest, outside Odoo: load models/common by path
-
-    def _load_common(name="odoo_ha_addon_common"):
-        if name not in sys.modules:
-            path = Path(__file__).resolve().parents[1] / "models" / "common"
-            spec = importlib.util.spec_from_file_location(
-                name, path / "__init__.py", submodule_search_locations=[str(path)]
-            )
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[name] = module
-            spec.loader.exec_module(module)
-        return [
-            importlib.import_module(f"{name}.{sub}")
-            for sub in ("ha_entity_diff", "ha_errors", "hass_websocket_service")
-        ]
-
-    ha_entity_diff, ha_errors, hws = _load_common()
-
-try:
     from odoo.addons.odoo_ha_addon.tools.ha_simulator import SimulatorThread
-except ImportError:
-    try:
-        from tools.ha_simulator import SimulatorThread
-    except ImportError:  # load tools/ha_simulator by path
-        _sim_name = "odoo_ha_addon_ha_simulator"
-        if _sim_name not in sys.modules:
-            _sim_path = Path(__file__).resolve().parents[1] / "tools" / "ha_simulator"
-            _spec = importlib.util.spec_from_file_location(
-                _sim_name,
-                _sim_path / "__init__.py",
-                submodule_search_locations=[str(_sim_path)],
-            )
-            sys.modules[_sim_name] = importlib.util.module_from_spec(_spec)
-            _spec.loader.exec_module(sys.modules[_sim_name])
-        SimulatorThread = sys.modules[_sim_name].SimulatorThread
+except ImportError:  # plain pytest, outside Odoo: load the pure packages by path
+    sys.path.append(str(Path(__file__).resolve().parent))
+    from _pure_imports import load_common, load_simulator_thread
+
+    ha_entity_diff, ha_errors, hws = load_common(
+        "ha_entity_diff", "ha_errors", "hass_websocket_service"
+    )
+    SimulatorThread = load_simulator_thread()
 
 TOKEN = "tok-SECRET-4f1c9e"
 
