@@ -125,7 +125,7 @@ def bench_parser(doc):
     return parser
 
 
-def new_instance(db, url, name="Bench", drop_same_name=True):
+def new_instance(db, url, name="Bench", drop_same_name=True, token=TOKEN):
     """Deactivate every instance, add an active one ``name`` pointing at ``url``
     (with ``drop_same_name``, earlier ones named ``name`` are deleted first)."""
     with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
@@ -138,7 +138,7 @@ def new_instance(db, url, name="Bench", drop_same_name=True):
                                      ws_state)
             VALUES (%s, 1, true, %s, %s, 'disconnected') RETURNING id
             """,
-            (name, url, TOKEN),
+            (name, url, token),
         )
         return cr.fetchone()[0]
 
