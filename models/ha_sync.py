@@ -108,15 +108,19 @@ class HaSync(models.AbstractModel):
         return instance.id if hasattr(instance, "id") else int(instance)
 
     @api.model
-    def _ha_load(self, table, instance_id, key, columns):
-        """``{key: (id, key, *columns)}`` of every row of the instance."""
+    def _ha_load(self, table, instance_id, key, columns, keys=None):
+        """``{key: (id, key, *columns)}`` of every row of the instance (or of
+        the rows whose key is in ``keys``)."""
         self.env.cr.execute(
             SQL(
-                "SELECT id, %s%s FROM %s WHERE ha_instance_id = %s",
+                "SELECT id, %s%s FROM %s WHERE ha_instance_id = %s%s",
                 SQL.identifier(key),
                 SQL("").join(SQL(", %s", SQL.identifier(c)) for c in columns),
                 SQL.identifier(table),
                 instance_id,
+                SQL(" AND %s = ANY(%s)", SQL.identifier(key), list(keys))
+                if keys is not None
+                else SQL(),
             )
         )
         return {row[1]: row for row in self.env.cr.fetchall()}

@@ -83,14 +83,36 @@ class HaSync(models.AbstractModel):
         instance_id = self._ha_instance_id(instance)
         self.env.flush_all()
         columns = [c for c, _t in STATE_SPEC]
-        existing = self._ha_load(
-            "ha_entity", instance_id, "entity_id", [*columns, "enable_record"]
+        known = self._ha_load(
+            "ha_entity", instance_id, "entity_id", ["last_updated", "active"]
         )
-        rows = {}
+        rows, same = {}, set()
         for state in states or []:
             key = state.get("entity_id")
-            if key and "." in key:
-                rows[key] = _state_vals(state)
+            if not key or "." not in key:
+                continue
+            row = known.get(key)
+            # HA moves last_updated on every change of state or attributes: an
+            # active entity with the same last_updated is unchanged, and is
+            # skipped without decoding anything (a re-sync is mostly these).
+            if (
+                row is not None
+                and row[3]
+                and row[2] is not None
+                and parse_ha_time(state.get("last_updated")) == row[2]
+            ):
+                same.add(key)
+                rows.pop(key, None)
+                continue
+            same.discard(key)
+            rows[key] = _state_vals(state)
+        existing = self._ha_load(
+            "ha_entity",
+            instance_id,
+            "entity_id",
+            [*columns, "enable_record"],
+            keys=[key for key in rows if key in known],
+        )
         to_insert, to_update = [], []
         for key, vals in rows.items():
             row = existing.get(key)
@@ -149,7 +171,11 @@ class HaSync(models.AbstractModel):
         if complete and ha_running:
             archived = self._ha_archive(
                 "ha_entity",
-                [row[0] for key, row in existing.items() if key not in rows and row[7]],
+                [
+                    row[0]
+                    for key, row in known.items()
+                    if row[3] and key not in rows and key not in same
+                ],
             )
         recorded = [
             (key, vals)
@@ -164,7 +190,7 @@ class HaSync(models.AbstractModel):
         stats = {
             "created": len(created),
             "updated": len(updated),
-            "unchanged": len(rows) - len(created) - len(to_update),
+            "unchanged": len(same) + len(rows) - len(created) - len(to_update),
             "archived": len(archived),
             "history": history_count,
         }
