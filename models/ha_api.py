@@ -178,10 +178,13 @@ class HaApi(models.AbstractModel):
         ``instance_not_configured`` (naming the missing fields).
         """
         instance_id = self._to_id(instance_id, "ha_instance_id")
+        # One query: access rights and record rules apply to the search.
         instance = (
-            self.env["ha.instance"].with_context(active_test=False).browse(instance_id)
+            self.env["ha.instance"]
+            .with_context(active_test=False)
+            .search([("id", "=", instance_id)])
         )
-        if not instance.exists() or not instance.has_access("read"):
+        if not instance:
             raise HaApiError(
                 _("Home Assistant instance %(id)s was not found.", id=instance_id),
                 "instance_not_found",

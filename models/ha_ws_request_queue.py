@@ -32,8 +32,13 @@ class _ConnectionPool:
             while idle:
                 conn = idle.pop()
                 if not conn.closed:
+                    conn.poll()  # results announced while it was idle
+                    conn.notifies.clear()
                     return conn
-        return wtm.connect_autocommit(dbname)
+        conn = wtm.connect_autocommit(dbname)
+        with conn.cursor() as cr:
+            cr.execute(wtm.LISTEN_RESULT_SQL)
+        return conn
 
     def give_back(self, dbname, conn):
         if conn.closed:
@@ -113,19 +118,24 @@ class HaWsRequestQueue(models.Model):
 
     @api.model
     def _execute_queued(self, dbname, instance_id, payload, timeout):
+        # Two statements per command: insert + NOTIFY, then read + delete the
+        # answered row. The pooled connection LISTENs for results for good.
         conn = _pool.take(dbname)
         row_id = None
         try:
             with conn.cursor() as cr:
-                cr.execute(wtm.LISTEN_RESULT_SQL)
                 cr.execute(
                     """
-                    INSERT INTO ha_ws_request_queue
-                        (ha_instance_id, command, payload, timeout, state,
-                         create_date, deadline)
-                    VALUES (%s, %s, %s, %s, 'pending', now() at time zone 'UTC',
-                            now() at time zone 'UTC' + %s * interval '1 second')
-                    RETURNING id
+                    WITH row AS (
+                        INSERT INTO ha_ws_request_queue
+                            (ha_instance_id, command, payload, timeout, state,
+                             create_date, deadline)
+                        VALUES (%s, %s, %s, %s, 'pending',
+                                now() at time zone 'UTC',
+                                now() at time zone 'UTC' + %s * interval '1 second')
+                        RETURNING id
+                    )
+                    SELECT id, pg_notify(%s, id::text) FROM row
                     """,
                     (
                         instance_id,
@@ -133,55 +143,52 @@ class HaWsRequestQueue(models.Model):
                         json.dumps(payload),
                         timeout,
                         timeout,
+                        wtm.REQUEST_CHANNEL,
                     ),
                 )
                 row_id = cr.fetchone()[0]
-                cr.execute(
-                    "SELECT pg_notify(%s, %s)", (wtm.REQUEST_CHANNEL, str(row_id))
-                )
-            return self._wait_result(conn, row_id, timeout)
+            outcome = self._wait_result(conn, row_id, timeout)
+        except psycopg2.Error:
+            conn.close()
+            raise
         finally:
-            if row_id is not None:
-                try:
-                    with conn.cursor() as cr:
-                        cr.execute(
-                            "DELETE FROM ha_ws_request_queue WHERE id = %s", (row_id,)
-                        )
-                        cr.execute(wtm.UNLISTEN_RESULT_SQL)
-                except psycopg2.Error:
-                    conn.close()
             _pool.give_back(dbname, conn)
+        state, result = outcome
+        if state == "done":
+            return json.loads(result)
+        raise wtm.error_from_dict(json.loads(result))
 
     @staticmethod
     def _wait_result(conn, row_id, timeout):
+        """``(state, result)`` of the answered row, which is deleted."""
         deadline = time.monotonic() + timeout
         wanted = str(row_id)
+        take_answered = """
+            DELETE FROM ha_ws_request_queue
+             WHERE id = %s AND state IN ('done', 'error')
+         RETURNING state, result
+        """
         while True:
-            with conn.cursor() as cr:
-                cr.execute(
-                    "SELECT state, result FROM ha_ws_request_queue WHERE id = %s",
-                    (row_id,),
-                )
-                state, result = cr.fetchone()
-            if state == "done":
-                return json.loads(result)
-            if state == "error":
-                raise wtm.error_from_dict(json.loads(result))
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise ha_errors.HaTimeoutError(
-                    "Home Assistant did not answer in time: no Odoo process holds "
-                    "a connection to this instance, or it is busy",
-                    code="timeout",
-                )
-            # Sleep until our result is announced (or the deadline).
-            while remaining > 0:
-                if select.select([conn], [], [], remaining)[0]:
-                    conn.poll()
-                    notifies, conn.notifies[:] = list(conn.notifies), []
-                    if any(n.payload == wanted for n in notifies):
-                        break
-                remaining = deadline - time.monotonic()
+            if remaining > 0 and select.select([conn], [], [], remaining)[0]:
+                conn.poll()
+                notifies, conn.notifies[:] = list(conn.notifies), []
+                if not any(n.payload == wanted for n in notifies):
+                    continue  # another caller's result
+            with conn.cursor() as cr:
+                cr.execute(take_answered, (row_id,))
+                answered = cr.fetchone()
+                if answered:
+                    return answered
+                if time.monotonic() < deadline:
+                    continue
+                # Never run it later: nobody waits for it any more.
+                cr.execute("DELETE FROM ha_ws_request_queue WHERE id = %s", (row_id,))
+            raise ha_errors.HaTimeoutError(
+                "Home Assistant did not answer in time: no Odoo process holds "
+                "a connection to this instance, or it is busy",
+                code="timeout",
+            )
 
     @api.model
     def _execute_or_raise(self, instance, payload, timeout=DEFAULT_TIMEOUT):

@@ -58,7 +58,6 @@ RESULT_CHANNEL = "odoo_ha_addon_result"
 # Literal statements: channel names cannot be query parameters.
 LISTEN_SUPERVISOR_SQL = "LISTEN odoo_ha_addon_control; LISTEN odoo_ha_addon_request"
 LISTEN_RESULT_SQL = "LISTEN odoo_ha_addon_result"
-UNLISTEN_RESULT_SQL = "UNLISTEN odoo_ha_addon_result"
 
 # HA registry event -> keyword of ha.sync._ha_sync_registries
 REGISTRY_EVENTS = {
@@ -682,15 +681,24 @@ class DatabaseWorker(threading.Thread):
             return
         with self._work.cursor() as cr:
             for row_id, ok, value in results:
+                # No row (the caller gave up and deleted it): no announcement.
                 cr.execute(
                     """
-                    UPDATE ha_ws_request_queue
-                       SET state = %s, result = %s, done_at = now()
-                     WHERE id = %s
+                    WITH row AS (
+                        UPDATE ha_ws_request_queue
+                           SET state = %s, result = %s, done_at = now()
+                         WHERE id = %s
+                     RETURNING id
+                    )
+                    SELECT pg_notify(%s, id::text) FROM row
                     """,
-                    ("done" if ok else "error", json.dumps(value), row_id),
+                    (
+                        "done" if ok else "error",
+                        json.dumps(value),
+                        row_id,
+                        RESULT_CHANNEL,
+                    ),
                 )
-                cr.execute("SELECT pg_notify(%s, %s)", (RESULT_CHANNEL, str(row_id)))
 
 
 def error_to_dict(err):
