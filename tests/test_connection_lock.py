@@ -1,5 +1,6 @@
 """Leader election with two real PostgreSQL sessions (no Odoo server needed)."""
 
+import asyncio
 import time
 
 from odoo.tests import TransactionCase
@@ -89,3 +90,43 @@ class TestSupervisorGating(TransactionCase):
         self.assertEqual((back.message, back.code), (err.message, "not_found"))
         forged = wtm.error_from_dict({"error_type": "ValueError", "message": "x"})
         self.assertIs(type(forged), ha_errors.HaError)
+
+
+class _FakeClient:
+    """Counts subscriptions; answers the snapshot commands with empty lists."""
+
+    def __init__(self):
+        self.subscribed = []
+
+    async def subscribe_events(self, event_type, handler):
+        self.subscribed.append(event_type)
+
+    async def get_config(self):
+        return {"state": "RUNNING", "version": "2025.4.4"}
+
+    def __getattr__(self, name):
+        if name.endswith("_list") or name == "get_states":
+
+            async def empty():
+                return []
+
+            return empty
+        raise AttributeError(name)
+
+
+class TestLeaderReconnect(TransactionCase):
+    def test_subscriptions_are_not_duplicated_by_reconnects(self):
+        # The client restores its subscriptions itself after a reconnect; the
+        # leader must not add a second set (every event would apply twice).
+        leader = wtm.InstanceLeader(
+            self.env.cr.dbname, 1, "ws://127.0.0.1:9/api/websocket", "t", None
+        )
+        client = _FakeClient()
+        for _ in range(3):
+            asyncio.run(leader._on_connect(client))
+        self.assertEqual(len(client.subscribed), 1 + len(wtm.REGISTRY_EVENTS))
+        snapshots = []
+        while not leader.dispatcher._queue.empty():
+            kind, value = leader.dispatcher._queue.get_nowait()
+            snapshots.append(kind)
+        self.assertEqual(snapshots, ["full_sync"] * 3)

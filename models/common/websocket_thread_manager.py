@@ -309,6 +309,7 @@ class InstanceLeader:
         self._stop_event = None
         self._dirty_registries = set()
         self._refetch_handle = None
+        self._subscribed = False
 
     def start(self):
         self.dispatcher.start()
@@ -332,9 +333,12 @@ class InstanceLeader:
     async def _on_connect(self, client):
         # Subscribe first, then read the full picture: an event newer than the
         # snapshot wins in the ORM by HA's last_updated, whatever the order.
-        await client.subscribe_events("state_changed", self.dispatcher.push_event)
-        for event_type in REGISTRY_EVENTS:
-            await client.subscribe_events(event_type, self._on_registry_event)
+        # Once: the client restores its subscriptions after every reconnect.
+        if not self._subscribed:
+            self._subscribed = True
+            await client.subscribe_events("state_changed", self.dispatcher.push_event)
+            for event_type in REGISTRY_EVENTS:
+                await client.subscribe_events(event_type, self._on_registry_event)
         snapshot = await self._fetch_snapshot(client)
         self.dispatcher.push_full_sync(snapshot)
 
