@@ -192,10 +192,12 @@ class HaInstance(models.Model):
         Floors, labels, areas and devices first; then the states, new entities
         created with their registry links; then the entity registry, which
         only writes what still differs (and creates registry-only entities).
+        A registry list left to None (unchanged, see the event dispatcher) is
+        not synced.
         """
         self.ensure_one()
         ha_config = snapshot.get("config") or {}
-        if ha_config.get("version"):
+        if ha_config.get("version") and ha_config["version"] != self.ha_version:
             self.ha_version = ha_config["version"]
         sync = self.env["ha.sync"]
         sync._ha_sync_registries(
@@ -218,6 +220,7 @@ class HaInstance(models.Model):
             sync._ha_sync_registries(
                 self, entity_registry=snapshot["entities"], complete=True
             )
+        return True
 
     def _ha_apply_registries(self, lists):
         """Fresh full lists of the registries an HA registry event touched."""

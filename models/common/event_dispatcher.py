@@ -16,6 +16,8 @@ commit a row. Pending messages are sent before any full sync or status change,
 so the web client never sees them out of order.
 """
 
+import hashlib
+import json
 import logging
 import queue
 import threading
@@ -29,6 +31,17 @@ _logger = logging.getLogger(__name__)
 MAX_BATCH = 5000  # events per transaction
 NOTIFY_DELAY = 0.1  # seconds a live state change may wait for its bus message
 _STOP = object()
+# Registry lists of a full sync snapshot; one identical to the list applied by
+# the previous full sync is not applied again (a reconnect mostly finds them
+# all unchanged, and comparing 10k entries in the ORM costs far more).
+SNAPSHOT_REGISTRIES = ("floors", "areas", "labels", "devices", "entities")
+
+
+def _digest(value):
+    if value is None:
+        return None
+    text = json.dumps(value, separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 class InstanceDispatcher(threading.Thread):
@@ -40,6 +53,7 @@ class InstanceDispatcher(threading.Thread):
         self.instance_id = instance_id
         self._queue = queue.SimpleQueue()
         self.applied_events = 0  # diagnostics
+        self._applied_digests = {}  # registry list -> digest of the last applied
         self._pending_since = None  # monotonic time of the oldest unsent change
         self._pending_changes = {}  # ha.entity id -> latest bus change
         self._pending_archived = set()
@@ -114,8 +128,9 @@ class InstanceDispatcher(threading.Thread):
                 group = []
             self._flush_notifications()
             if kind == "full_sync":
-                self._apply("_ha_apply_full_sync", value)
+                self._full_sync(value)
             elif kind == "registries":
+                self._applied_digests = {}  # the lists moved on: compare no more
                 self._apply("_ha_apply_registries", value)
             elif kind == "status":
                 self._apply("_ha_set_ws_status", *value)
@@ -167,6 +182,15 @@ class InstanceDispatcher(threading.Thread):
             return True
 
         self._apply("notify", notify)
+
+    def _full_sync(self, snapshot):
+        digests = {key: _digest(snapshot.get(key)) for key in SNAPSHOT_REGISTRIES}
+        trimmed = dict(snapshot)
+        for key, digest in digests.items():
+            if digest is not None and self._applied_digests.get(key) == digest:
+                trimmed[key] = None  # None: _ha_sync_registries leaves it alone
+        done = self._apply("_ha_apply_full_sync", trimmed)
+        self._applied_digests = digests if done else {}
 
     def _apply(self, method, *args):
         """Run ``ha.instance.<method>(*args)`` — or ``method_fn(ha.sync,
