@@ -1,0 +1,54 @@
+from unittest import TestCase
+from unittest.mock import patch
+
+from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import (
+    InstanceDispatcher,
+)
+
+
+class TestFullSyncDigests(TestCase):
+    def _snapshot(self, areas_name="Kitchen"):
+        return {
+            "config": {"state": "RUNNING"},
+            "states": [{"entity_id": "light.a", "state": "on"}],
+            "floors": [],
+            "areas": [{"area_id": "kitchen", "name": areas_name}],
+            "labels": [],
+            "devices": [{"id": "d1"}],
+            "entities": [{"entity_id": "light.a"}],
+        }
+
+    def test_unchanged_registries_are_not_applied_twice(self):
+        dispatcher = InstanceDispatcher("db", 1)
+        applied = []
+        with patch.object(
+            InstanceDispatcher,
+            "_apply",
+            side_effect=lambda method, snap: applied.append(snap) or True,
+        ):
+            dispatcher._full_sync(self._snapshot())
+            dispatcher._full_sync(self._snapshot())
+            dispatcher._full_sync(self._snapshot(areas_name="Cuisine"))
+        first, second, third = applied
+        self.assertEqual(first["areas"], self._snapshot()["areas"])
+        # Same lists: left to None (not synced); states always go through.
+        self.assertIsNone(second["areas"])
+        self.assertIsNone(second["entities"])
+        self.assertEqual(second["states"], self._snapshot()["states"])
+        self.assertEqual(third["areas"][0]["name"], "Cuisine")
+        self.assertIsNone(third["devices"])
+
+    def test_failed_or_interleaved_syncs_compare_nothing(self):
+        dispatcher = InstanceDispatcher("db", 1)
+        applied = []
+        outcomes = iter([None, True, True])  # the first apply fails
+        with patch.object(
+            InstanceDispatcher,
+            "_apply",
+            side_effect=lambda method, *args: applied.append(args[0]) or next(outcomes),
+        ):
+            dispatcher._full_sync(self._snapshot())
+            dispatcher._full_sync(self._snapshot())
+            self.assertEqual(applied[1]["areas"], self._snapshot()["areas"])
+            dispatcher._process([("registries", {"areas": []})])
+        self.assertEqual(dispatcher._applied_digests, {})
