@@ -52,3 +52,21 @@ class TestFullSyncDigests(TestCase):
             self.assertEqual(applied[1]["areas"], self._snapshot()["areas"])
             dispatcher._process([("registries", {"areas": []})])
         self.assertEqual(dispatcher._applied_digests, {})
+
+
+class TestRegistryDigest(TestCase):
+    def test_stamps_identify_a_registry_list(self):
+        from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import _digest
+
+        devices = [{"id": f"d{i}", "modified_at": 1.5 + i} for i in range(3)]
+        same = [dict(entry) for entry in devices]
+        self.assertEqual(_digest(devices), _digest(same))
+        same[1]["modified_at"] = 9.0  # HA stamps every change of an entry
+        self.assertNotEqual(_digest(devices), _digest(same))
+        self.assertNotEqual(_digest(devices), _digest(devices[:2]))
+        # Without stamps: the JSON text decides.
+        plain = [{"label_id": "odoo", "name": "Odoo"}]
+        self.assertEqual(_digest(plain), _digest([dict(plain[0])]))
+        self.assertNotEqual(
+            _digest(plain), _digest([{"label_id": "odoo", "name": "x"}])
+        )

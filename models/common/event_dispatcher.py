@@ -37,9 +37,28 @@ _STOP = object()
 SNAPSHOT_REGISTRIES = ("floors", "areas", "labels", "devices", "entities")
 
 
+def _entry_key(entry):
+    for key in ("id", "area_id", "label_id", "floor_id", "entity_id"):
+        if entry.get(key):
+            return entry[key]
+    return None
+
+
 def _digest(value):
+    """A fingerprint of a registry list.
+
+    HA stamps every registry entry with ``modified_at`` on each change, so the
+    entries' ids and stamps identify the list (milliseconds for 10k entries);
+    a list without them is fingerprinted from its JSON text.
+    """
     if value is None:
         return None
+    try:
+        stamps = [(_entry_key(entry), float(entry["modified_at"])) for entry in value]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        stamps = None
+    if stamps is not None and all(key for key, _stamp in stamps):
+        return ("stamps", len(stamps), hash(tuple(stamps)))
     text = json.dumps(value, separators=(",", ":"), default=str)
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
