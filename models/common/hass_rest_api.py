@@ -15,7 +15,6 @@ Rules kept by this module:
 import logging
 import re
 import time
-from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -29,6 +28,7 @@ from .ha_errors import (
     HaTimeoutError,
     HaUnreachableError,
 )
+from .hass_ws_commands import iso_time
 
 _logger = logging.getLogger(__name__)
 
@@ -52,17 +52,6 @@ def _check_timeout(timeout):
         if value <= 0:
             raise ValueError("timeout must be positive")
     return timeout
-
-
-def _iso(value):
-    """Format a datetime (naive = UTC) or pass an ISO string through."""
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.isoformat()
-    if isinstance(value, str) and value:
-        return value
-    raise ValueError("expected a datetime or an ISO-8601 string")
 
 
 def _ha_message(response):
@@ -320,7 +309,7 @@ class HassRestApi:
             raise HaBadRequestError("History needs at least one entity id.")
         params = {"filter_entity_id": ",".join(entity_ids)}
         if end_time is not None:
-            params["end_time"] = _iso(end_time)
+            params["end_time"] = iso_time(end_time)
         if minimal_response:
             params["minimal_response"] = ""
         if no_attributes:
@@ -329,7 +318,7 @@ class HassRestApi:
             params["significant_changes_only"] = "0"
         if not include_start_time_state:
             params["skip_initial_state"] = ""
-        path = "/api/history/period/" + quote(_iso(start_time), safe="")
+        path = "/api/history/period/" + quote(iso_time(start_time), safe="")
         return self._expect(
             list, self.request("GET", path, params=params, timeout=timeout)
         )
