@@ -227,12 +227,6 @@ class HaInstance(models.Model):
         self.ensure_one()
         self.env["ha.sync"]._ha_sync_registries(self, complete=True, **lists)
 
-    def _ha_apply_events(self, events):
-        """Live ``state_changed`` events (the ``event`` member of HA's message)."""
-        self.ensure_one()
-        data = [event.get("data") or {} for event in events if isinstance(event, dict)]
-        self.env["ha.sync"]._ha_apply_state_events(self, data)
-
 
 async def _probe(ws_url, token, timeout):
     client = HassWebSocketClient(

@@ -71,7 +71,6 @@ class InstanceDispatcher(threading.Thread):
         self.dbname = dbname
         self.instance_id = instance_id
         self._queue = queue.SimpleQueue()
-        self.applied_events = 0  # diagnostics
         self._applied_digests = {}  # registry list -> digest of the last applied
         self._pending_since = None  # monotonic time of the oldest unsent change
         self._pending_changes = {}  # ha.entity id -> latest bus change
@@ -166,7 +165,6 @@ class InstanceDispatcher(threading.Thread):
         )
         if result is None:
             return
-        self.applied_events += len(events)
         if not (result["changes"] or result["archived"] or result["history"]):
             return
         for change in result["changes"]:

@@ -302,7 +302,6 @@ class InstanceLeader:
             ws_url,
             token,
             on_connect=self._on_connect,
-            on_disconnect=self._on_disconnect,
             on_status=self.dispatcher.push_status,
         )
         self._future = None
@@ -400,9 +399,6 @@ class InstanceLeader:
             "entities": entities,
             "states": states,
         }
-
-    async def _on_disconnect(self, client, reason):
-        return None
 
     async def call(self, payload, timeout):
         return await self.client.call(payload, timeout=timeout)
