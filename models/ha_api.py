@@ -178,12 +178,16 @@ class HaApi(models.AbstractModel):
         ``instance_not_configured`` (naming the missing fields).
         """
         instance_id = self._to_id(instance_id, "ha_instance_id")
-        # One query: access rights and record rules apply to the search.
-        instance = (
-            self.env["ha.instance"]
-            .with_context(active_test=False)
-            .search([("id", "=", instance_id)])
+        # One query on every call path: the user's access rights and record
+        # rules make a subquery (``_search`` runs no SQL by itself) of a sudo
+        # read of just the fields checked here; the token is manager-only, and
+        # only whether it is set is looked at.
+        Instance = self.env["ha.instance"].with_context(active_test=False)
+        visible = Instance._search([("id", "=", instance_id)])
+        found = Instance.sudo().search_fetch(
+            [("id", "in", visible)], ["name", "active", "api_url", "api_token"]
         )
+        instance = Instance.browse(found.ids)
         if not instance:
             raise HaApiError(
                 _("Home Assistant instance %(id)s was not found.", id=instance_id),
@@ -200,8 +204,7 @@ class HaApi(models.AbstractModel):
             missing = []
             if not instance.api_url:
                 missing.append("api_url")
-            # sudo: the token is manager-only; only whether it is set is read
-            if not instance.sudo().api_token:
+            if not found.api_token:
                 missing.append("api_token")
             if missing:
                 labels = {"api_url": _("URL"), "api_token": _("access token")}
