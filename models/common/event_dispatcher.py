@@ -22,6 +22,7 @@ import logging
 import queue
 import threading
 import time
+from contextlib import closing
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -216,15 +217,17 @@ class InstanceDispatcher(threading.Thread):
         started = time.monotonic()
         result = None
         try:
-            registry = odoo.modules.registry.Registry(self.dbname).check_signaling()
-            with registry.manage_changes(), registry.cursor() as cr:
-                env = api.Environment(cr, SUPERUSER_ID, {"from_ha_sync": True})
-                instance = env["ha.instance"].browse(self.instance_id).exists()
-                if instance:
-                    if args and callable(args[0]):
-                        result = args[0](env["ha.sync"], instance)
-                    else:
-                        result = getattr(instance, method)(*args)
+            cr = odoo.modules.registry.Registry(self.dbname).cursor()
+            with closing(cr):
+                # One cursor for the signaling check and the work.
+                registry = odoo.modules.registry.Registry(self.dbname)
+                registry = registry.check_signaling(cr)
+                # A crash may lose the last mirror commits: the full sync after
+                # every reconnect restores them, so no waiting for WAL flushes.
+                cr.execute("SET LOCAL synchronous_commit TO off")
+                # Exits in this order: commit, then signal cache changes.
+                with registry.manage_changes(), cr:
+                    result = self._run_method(cr, method, args)
         except Exception:
             # Never let one bad batch stop the mirror; the next (re)connect
             # runs a full sync that repairs whatever this one missed.
@@ -239,3 +242,12 @@ class InstanceDispatcher(threading.Thread):
             (time.monotonic() - started) * 1000,
         )
         return result
+
+    def _run_method(self, cr, method, args):
+        env = api.Environment(cr, SUPERUSER_ID, {"from_ha_sync": True})
+        instance = env["ha.instance"].browse(self.instance_id).exists()
+        if not instance:
+            return None
+        if args and callable(args[0]):
+            return args[0](env["ha.sync"], instance)
+        return getattr(instance, method)(*args)
