@@ -118,8 +118,9 @@ class HaWsRequestQueue(models.Model):
 
     @api.model
     def _execute_queued(self, dbname, instance_id, payload, timeout):
-        # Two statements per command: insert + NOTIFY, then read + delete the
-        # answered row. The pooled connection LISTENs for results for good.
+        # One statement per command: insert + NOTIFY; the answer comes in the
+        # result notification (a large one is read and deleted from the row).
+        # The pooled connection LISTENs for results for good.
         conn = _pool.take(dbname)
         row_id = None
         try:
@@ -160,21 +161,39 @@ class HaWsRequestQueue(models.Model):
 
     @staticmethod
     def _wait_result(conn, row_id, timeout):
-        """``(state, result)`` of the answered row, which is deleted."""
+        """``(state, result)`` of the answered row, which is deleted.
+
+        A small result comes in the notification itself (the leader deleted
+        the row); a large one is read from the row.
+        """
         deadline = time.monotonic() + timeout
         wanted = str(row_id)
+        inline_prefix = wanted + " "
         take_answered = """
             DELETE FROM ha_ws_request_queue
              WHERE id = %s AND state IN ('done', 'error')
          RETURNING state, result
         """
+
+        def take_mine():
+            # Notifications psycopg2 already read (during the INSERT, say, when
+            # this thread was scheduled out) never wake select(): look first.
+            notifies, conn.notifies[:] = list(conn.notifies), []
+            for notify in notifies:  # the others are other callers' results
+                if notify.payload == wanted or notify.payload.startswith(inline_prefix):
+                    return notify.payload
+            return None
+
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining > 0 and select.select([conn], [], [], remaining)[0]:
-                conn.poll()
-                notifies, conn.notifies[:] = list(conn.notifies), []
-                if not any(n.payload == wanted for n in notifies):
-                    continue  # another caller's result
+            mine = take_mine()
+            if mine is None:
+                remaining = deadline - time.monotonic()
+                if remaining > 0 and select.select([conn], [], [], remaining)[0]:
+                    conn.poll()
+                    continue
+            elif mine != wanted:
+                _row_id, state, result = mine.split(" ", 2)
+                return state, result
             with conn.cursor() as cr:
                 cr.execute(take_answered, (row_id,))
                 answered = cr.fetchone()

@@ -55,6 +55,10 @@ RECONCILE_EVERY = 5.0  # safety net besides NOTIFY
 CONTROL_CHANNEL = "odoo_ha_addon_control"
 REQUEST_CHANNEL = "odoo_ha_addon_request"
 RESULT_CHANNEL = "odoo_ha_addon_result"
+# A result that fits in a NOTIFY payload (PostgreSQL's limit is 8000 bytes)
+# travels in it and its row is deleted at once: "<id> <state> <json>". Larger
+# ones stay in the row and the payload is just "<id>".
+INLINE_RESULT_MAX = 7900
 # Literal statements: channel names cannot be query parameters.
 LISTEN_SUPERVISOR_SQL = "LISTEN odoo_ha_addon_control; LISTEN odoo_ha_addon_request"
 LISTEN_RESULT_SQL = "LISTEN odoo_ha_addon_result"
@@ -199,7 +203,11 @@ def connect_autocommit(dbname):
     lock must survive that, and a lock on a pooled connection would move with it.
     """
     _dbname, info = odoo.sql_db.connection_info_for(dbname)
-    info = dict(info, application_name=f"odoo_ha_addon-{os.getpid()}")
+    # These connections only write request-queue rows, which nobody needs after
+    # a PostgreSQL crash (their callers fail anyway): asynchronous commit spares
+    # the WAL flush on each of the 3 commits of a queued command.
+    options = f"{info.get('options', '')} -c synchronous_commit=off".strip()
+    info = dict(info, application_name=f"odoo_ha_addon-{os.getpid()}", options=options)
     conn = psycopg2.connect(**info)
     conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
     return conn
@@ -504,7 +512,13 @@ class DatabaseWorker(threading.Thread):
                     LOCK_RETRY if self._standby else RECONCILE_EVERY
                 )
             timeout = max(0.0, next_reconcile - time.monotonic())
+            if self._ctl.notifies:
+                # Read while a lock query ran on this connection: select()
+                # would not wake for them.
+                timeout = 0.0
             readable, _w, _x = select.select([self._ctl, self._wake_r], [], [], timeout)
+            if self._ctl.notifies and self._ctl not in readable:
+                readable.append(self._ctl)
             if self._wake_r in readable:
                 os.read(self._wake_r, 4096)
                 self._write_results()
@@ -677,11 +691,28 @@ class DatabaseWorker(threading.Thread):
     def _write_results(self):
         with self._results_lock:
             results, self._results = self._results, []
-        if not results or self._work is None:
-            return
+        if results and self._work is not None:
+            self._write_answers(results)
+
+    def _write_answers(self, results):
         with self._work.cursor() as cr:
             for row_id, ok, value in results:
+                state = "done" if ok else "error"
+                text = json.dumps(value)
+                inline = f"{row_id} {state} {text}"
                 # No row (the caller gave up and deleted it): no announcement.
+                if len(inline) <= INLINE_RESULT_MAX:  # json.dumps writes ASCII
+                    cr.execute(
+                        """
+                        WITH row AS (
+                            DELETE FROM ha_ws_request_queue WHERE id = %s
+                            RETURNING id
+                        )
+                        SELECT pg_notify(%s, %s) FROM row
+                        """,
+                        (row_id, RESULT_CHANNEL, inline),
+                    )
+                    continue
                 cr.execute(
                     """
                     WITH row AS (
@@ -692,12 +723,7 @@ class DatabaseWorker(threading.Thread):
                     )
                     SELECT pg_notify(%s, id::text) FROM row
                     """,
-                    (
-                        "done" if ok else "error",
-                        json.dumps(value),
-                        row_id,
-                        RESULT_CHANNEL,
-                    ),
+                    (state, text, row_id, RESULT_CHANNEL),
                 )
 
 

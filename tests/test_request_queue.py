@@ -1,0 +1,179 @@
+"""The queued command path with real PostgreSQL sessions and a real leader loop.
+
+A caller writes a row on its own autocommit connection and waits for the
+result notification; a ``DatabaseWorker`` (its ``_serve`` loop, the one the
+server runs) claims the row and runs the command on a stand-in HA leader.
+"""
+
+import asyncio
+import threading
+import time
+
+from odoo.tests import TransactionCase
+
+from odoo.addons.odoo_ha_addon.models import ha_ws_request_queue as queue_module
+from odoo.addons.odoo_ha_addon.models.common import ha_errors
+from odoo.addons.odoo_ha_addon.models.common import websocket_thread_manager as wtm
+
+
+class _Leader:
+    """Answers ``echo`` with its payload, ``big`` with 20 kB, ``fail`` with an error."""
+
+    def __init__(self):
+        self.calls = []
+
+    async def call(self, payload, timeout):
+        self.calls.append(payload)
+        if payload["type"] == "fail":
+            raise ha_errors.HaNotFoundError("Unknown thing", code="not_found")
+        if payload["type"] == "slow":
+            await asyncio.sleep(timeout + 1)
+        if payload["type"] == "big":
+            return {"blob": "x" * 20_000}
+        return {"echo": payload.get("value")}
+
+    def stop(self):
+        pass
+
+
+class TestQueuedCommands(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # The queue rows reference a committed instance: the caller's and the
+        # leader's connections cannot see this test's transaction.
+        with cls.registry.cursor() as cr:
+            cr.execute(
+                """
+                INSERT INTO ha_instance (name, active, sequence, api_url, api_token)
+                VALUES ('Queue test', false, 10, 'http://127.0.0.1:9', 't')
+                RETURNING id
+                """
+            )
+            cls.instance_id = cr.fetchone()[0]
+        cls.addClassCleanup(cls._drop_instance)
+        cls.loop_thread = wtm.LoopThread()
+        cls.loop_thread.start()
+        cls.addClassCleanup(cls.loop_thread.stop)
+
+    @classmethod
+    def _drop_instance(cls):
+        with cls.registry.cursor() as cr:
+            cr.execute("DELETE FROM ha_instance WHERE id = %s", (cls.instance_id,))
+
+    def setUp(self):
+        super().setUp()
+        self.leader = _Leader()
+        worker = wtm.DatabaseWorker(self.env.cr.dbname, self.loop_thread)
+        worker._reconcile = lambda: None  # no HA: the stand-in leads
+        worker.leaders[self.instance_id] = self.leader
+        worker._connect()
+        thread = threading.Thread(target=worker._serve, daemon=True)
+        thread.start()
+
+        def stop():
+            worker.stop()
+            thread.join(5)
+            worker._release_all()
+
+        self.addCleanup(stop)
+        self.queue = self.env["ha.ws.request.queue"]
+
+    def _run(self, payload, timeout=5.0):
+        return self.queue._execute_queued(
+            self.env.cr.dbname, self.instance_id, payload, timeout
+        )
+
+    def _rows(self):
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT count(*) FROM ha_ws_request_queue WHERE ha_instance_id = %s",
+                (self.instance_id,),
+            )
+            return cr.fetchone()[0]
+
+    def test_small_result_comes_in_the_notification(self):
+        self.assertEqual(self._run({"type": "echo", "value": "é ✓"}), {"echo": "é ✓"})
+        self.assertEqual(self.leader.calls, [{"type": "echo", "value": "é ✓"}])
+        self.assertEqual(self._rows(), 0, "the answered row is deleted")
+
+    def test_large_result_is_read_from_the_row(self):
+        result = self._run({"type": "big"})
+        self.assertEqual(len(result["blob"]), 20_000)
+        self.assertEqual(self._rows(), 0, "the caller deletes the row it read")
+
+    def test_error_keeps_its_type(self):
+        with self.assertRaises(ha_errors.HaNotFoundError) as caught:
+            self._run({"type": "fail"})
+        self.assertEqual(caught.exception.code, "not_found")
+        self.assertEqual(self._rows(), 0)
+
+    def test_concurrent_callers_each_get_their_own_answer(self):
+        results, errors = {}, []
+
+        def call(value):
+            try:
+                results[value] = self._run({"type": "echo", "value": value})
+            except Exception as err:  # noqa: BLE001 - reported below
+                errors.append(err)
+
+        threads = [threading.Thread(target=call, args=(n,)) for n in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        self.assertEqual(errors, [])
+        self.assertEqual(results, {n: {"echo": n} for n in range(8)})
+        self.assertEqual(len(self.leader.calls), 8, "each command ran once")
+
+    def test_timeout_is_clear_and_leaves_no_row(self):
+        with self.assertRaises(ha_errors.HaTimeoutError):
+            self._run({"type": "slow"}, timeout=0.3)
+        self.assertEqual(self._rows(), 0)
+
+    def test_caller_transaction_is_never_committed(self):
+        # A write of the caller stays uncommitted across a queued command.
+        self.env.cr.execute(
+            "UPDATE ha_instance SET description = 'uncommitted' WHERE id = %s",
+            (self.instance_id,),
+        )
+        self.assertEqual(self._run({"type": "echo", "value": 1}), {"echo": 1})
+        with self.registry.cursor() as cr:
+            cr.execute(
+                "SELECT description FROM ha_instance WHERE id = %s",
+                (self.instance_id,),
+            )
+            self.assertIsNone(cr.fetchone()[0])
+
+    def test_pool_connections_commit_asynchronously(self):
+        conn = queue_module._pool.take(self.env.cr.dbname)
+        try:
+            with conn.cursor() as cr:
+                cr.execute("SHOW synchronous_commit")
+                self.assertEqual(cr.fetchone()[0], "off")
+        finally:
+            queue_module._pool.give_back(self.env.cr.dbname, conn)
+
+    def test_result_read_during_another_statement_is_not_missed(self):
+        # psycopg2 keeps notifications that arrive while a statement runs;
+        # select() never wakes for those, so the caller must look first.
+        dbname = self.env.cr.dbname
+        conn = queue_module._pool.take(dbname)
+        other = wtm.connect_autocommit(dbname)
+        try:
+            with other.cursor() as cr:
+                cr.execute(
+                    "SELECT pg_notify(%s, %s)",
+                    (wtm.RESULT_CHANNEL, '424242 done {"x": 1}'),
+                )
+            time.sleep(0.05)
+            with conn.cursor() as cr:
+                cr.execute("SELECT 1")
+            self.assertTrue(conn.notifies, "precondition: already read")
+            started = time.monotonic()
+            answer = self.queue._wait_result(conn, 424242, 3.0)
+            self.assertEqual(answer, ("done", '{"x": 1}'))
+            self.assertLess(time.monotonic() - started, 1.0)
+        finally:
+            other.close()
+            queue_module._pool.give_back(dbname, conn)
