@@ -1,3 +1,4 @@
+import functools
 import json
 import select
 import threading
@@ -10,6 +11,7 @@ from odoo.exceptions import UserError
 
 from .common import ha_errors
 from .common import websocket_thread_manager as wtm
+from .common.event_dispatcher import command_holds
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -106,6 +108,11 @@ class HaWsRequestQueue(models.Model):
         leader = wtm.local_leader(dbname, instance.id)
         if leader is not None and leader.client.connected:
             # This process holds the connection: no round trip through the table.
+            # The mirror's writes wait until the caller's transaction ends.
+            hold = command_holds.hold()
+            release = functools.partial(command_holds.release, hold)
+            self.env.cr.postcommit.add(release)
+            self.env.cr.postrollback.add(release)
             future = leader.loop_thread.submit(leader.call(payload, timeout))
             try:
                 return future.result(timeout + 1)

@@ -1,7 +1,10 @@
+import threading
+import time
 from unittest import TestCase
 from unittest.mock import patch
 
 from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import (
+    CommandHolds,
     InstanceDispatcher,
 )
 
@@ -70,3 +73,34 @@ class TestRegistryDigest(TestCase):
         self.assertNotEqual(
             _digest(plain), _digest([{"label_id": "odoo", "name": "x"}])
         )
+
+
+class TestCommandHolds(TestCase):
+    def _waited(self, holds, timeout):
+        started = time.monotonic()
+        holds.wait_released(timeout)
+        return time.monotonic() - started
+
+    def test_no_hold_no_wait(self):
+        self.assertLess(self._waited(CommandHolds(), 1.0), 0.05)
+
+    def test_waits_until_released(self):
+        holds = CommandHolds()
+        token = holds.hold(5.0)
+        threading.Timer(0.1, holds.release, (token,)).start()
+        waited = self._waited(holds, 5.0)
+        self.assertGreaterEqual(waited, 0.09)
+        self.assertLess(waited, 1.0)
+
+    def test_a_forgotten_hold_expires(self):
+        holds = CommandHolds()
+        holds.hold(0.1)
+        self.assertLess(self._waited(holds, 5.0), 1.0)
+        self.assertLess(self._waited(holds, 5.0), 0.05, "expired holds are dropped")
+
+    def test_the_wait_is_bounded(self):
+        holds = CommandHolds()
+        holds.hold(30.0)
+        waited = self._waited(holds, 0.1)
+        self.assertGreaterEqual(waited, 0.09)
+        self.assertLess(waited, 1.0)

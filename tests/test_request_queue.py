@@ -8,12 +8,15 @@ server runs) claims the row and runs the command on a stand-in HA leader.
 import asyncio
 import threading
 import time
+from types import SimpleNamespace
+from unittest.mock import patch
 
 from odoo.tests import TransactionCase
 
 from odoo.addons.odoo_ha_addon.models import ha_ws_request_queue as queue_module
 from odoo.addons.odoo_ha_addon.models.common import ha_errors
 from odoo.addons.odoo_ha_addon.models.common import websocket_thread_manager as wtm
+from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import command_holds
 
 
 class _Leader:
@@ -96,6 +99,32 @@ class TestQueuedCommands(TransactionCase):
         self.assertEqual(self._run({"type": "echo", "value": "é ✓"}), {"echo": "é ✓"})
         self.assertEqual(self.leader.calls, [{"type": "echo", "value": "é ✓"}])
         self.assertEqual(self._rows(), 0, "the answered row is deleted")
+
+    def test_the_leader_releases_its_hold_on_the_mirror(self):
+        # While a command is answered, the mirror's writes wait (bounded);
+        # the hold ends once the answer is written, not at its expiry.
+        self._run({"type": "echo", "value": 2})
+        deadline = time.monotonic() + 2
+        while command_holds._deadlines and time.monotonic() < deadline:
+            time.sleep(0.005)
+        self.assertEqual(command_holds._deadlines, {})
+
+    def test_a_local_leader_holds_the_mirror_until_the_caller_commits(self):
+        # In the process holding the connection there is no queue; the
+        # mirror waits until the calling request's transaction ends.
+        local = SimpleNamespace(
+            client=SimpleNamespace(connected=True),
+            loop_thread=self.loop_thread,
+            call=self.leader.call,
+        )
+        instance = self.env["ha.instance"].browse(self.instance_id)
+        with patch.object(wtm, "local_leader", return_value=local):
+            answer = self.queue._execute(instance, {"type": "echo", "value": 3})
+        self.assertEqual(answer, {"echo": 3})
+        self.assertEqual(self._rows(), 0, "no queue row on the local path")
+        self.assertEqual(len(command_holds._deadlines), 1)
+        self.env.cr.postcommit.run()  # what the request's commit does
+        self.assertEqual(command_holds._deadlines, {})
 
     def test_large_result_is_read_from_the_row(self):
         result = self._run({"type": "big"})

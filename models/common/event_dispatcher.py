@@ -31,7 +31,52 @@ _logger = logging.getLogger(__name__)
 
 MAX_BATCH = 5000  # events per transaction
 NOTIFY_DELAY = 0.1  # seconds a live state change may wait for its bus message
+# Seconds a batch may wait for this process's HA commands to be answered.
+COMMAND_YIELD = 0.05
 _STOP = object()
+
+
+class CommandHolds:
+    """HA commands of this process whose answer is still on its way.
+
+    A command's state change arrives just before its answer, and applying it
+    takes the GIL for milliseconds, right when the thread writing the answer
+    (or finishing the HTTP request) needs it. The dispatcher lets those go
+    first, for at most ``COMMAND_YIELD`` seconds: a hold that is never released
+    expires on its own.
+    """
+
+    def __init__(self):
+        self._deadlines = {}  # token -> monotonic deadline
+        self._cond = threading.Condition()
+        self._last = 0
+
+    def hold(self, seconds=COMMAND_YIELD):
+        with self._cond:
+            self._last += 1
+            self._deadlines[self._last] = time.monotonic() + seconds
+            return self._last
+
+    def release(self, token):
+        with self._cond:
+            if self._deadlines.pop(token, None) is not None and not self._deadlines:
+                self._cond.notify_all()
+
+    def wait_released(self, timeout=COMMAND_YIELD):
+        """Return once no unexpired hold is left, or after ``timeout``."""
+        end = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                now = time.monotonic()
+                for token, deadline in list(self._deadlines.items()):
+                    if deadline <= now:
+                        del self._deadlines[token]
+                if not self._deadlines or now >= end:
+                    return
+                self._cond.wait(min(end, *self._deadlines.values()) - now)
+
+
+command_holds = CommandHolds()
 # Registry lists of a full sync snapshot; one identical to the list applied by
 # the previous full sync is not applied again (a reconnect mostly finds them
 # all unchanged, and comparing 10k entries in the ORM costs far more).
@@ -214,6 +259,7 @@ class InstanceDispatcher(threading.Thread):
         """Run ``ha.instance.<method>(*args)`` — or ``method_fn(ha.sync,
         instance)`` when the first argument is callable — in one transaction;
         returns its result (None on failure)."""
+        command_holds.wait_released()
         started = time.monotonic()
         result = None
         try:

@@ -42,7 +42,7 @@ import odoo
 from odoo.tools import config
 
 from . import ha_errors
-from .event_dispatcher import InstanceDispatcher
+from .event_dispatcher import InstanceDispatcher, command_holds
 from .hass_websocket_service import HassWebSocketClient
 
 _logger = logging.getLogger(__name__)
@@ -672,18 +672,21 @@ class DatabaseWorker(threading.Thread):
             rows = cr.fetchall()
         for row_id, instance_id, payload, timeout in rows:
             leader = self.leaders.get(instance_id)
+            hold = command_holds.hold()  # released once the answer is written
             future = self.loop_thread.submit(
                 leader.call(json.loads(payload), timeout or 10.0)
             )
             future.add_done_callback(
-                lambda fut, row_id=row_id: self._on_call_done(row_id, fut)
+                lambda fut, row_id=row_id, hold=hold: self._on_call_done(
+                    row_id, hold, fut
+                )
             )
 
-    def _on_call_done(self, row_id, future):
+    def _on_call_done(self, row_id, hold, future):
         try:
-            outcome = (row_id, True, future.result())
+            outcome = (row_id, hold, True, future.result())
         except Exception as err:  # noqa: BLE001 - reported to the caller
-            outcome = (row_id, False, error_to_dict(err))
+            outcome = (row_id, hold, False, error_to_dict(err))
         with self._results_lock:
             self._results.append(outcome)
         self._wake()
@@ -691,12 +694,16 @@ class DatabaseWorker(threading.Thread):
     def _write_results(self):
         with self._results_lock:
             results, self._results = self._results, []
-        if results and self._work is not None:
-            self._write_answers(results)
+        try:
+            if results and self._work is not None:
+                self._write_answers(results)
+        finally:
+            for _row_id, hold, _ok, _value in results:
+                command_holds.release(hold)
 
     def _write_answers(self, results):
         with self._work.cursor() as cr:
-            for row_id, ok, value in results:
+            for row_id, _hold, ok, value in results:
                 state = "done" if ok else "error"
                 text = json.dumps(value)
                 inline = f"{row_id} {state} {text}"
