@@ -8,19 +8,25 @@ the same command sent straight to the simulator with our WebSocket client:
 HA's own reply time. Prints p50/p95 of both and the overhead; the goal is
 route p95 <= HA p95 + 20 ms.
 
+Odoo's own floor is timed in the same run, interleaved call by call: its
+``/web/webclient/version_info`` JSON route (no ORM work), so a reader can
+tell the addon's share from the framework's. The client is ``http.client``
+with one connection per call, as Odoo's prefork workers speak HTTP/1.0.
+
     python bench/bench_request_path.py --db <db with the addon> --stage <dir>
 """
 
 import argparse
 import asyncio
+import http.client
 import json
 import os
+import re
 import signal
 import statistics
 import sys
 import time
 import urllib.request
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -34,6 +40,7 @@ from bench_failover import (  # noqa: E402
     query,
     start_odoo,
     wait_for,
+    ws_leader,
 )
 
 ENTITY = "input_boolean.guest_mode"
@@ -45,24 +52,35 @@ def percentile(values, pct):
 
 
 class Session:
-    def __init__(self, base):
-        self.base = base
-        self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar())
-        )
+    """A lean JSON-RPC client: one connection per call, the session cookie."""
+
+    def __init__(self, port):
+        self.port = port
+        self.cookie = None
 
     def json(self, path, params):
         body = json.dumps({"jsonrpc": "2.0", "method": "call", "params": params})
-        req = urllib.request.Request(
-            self.base + path,
-            data=body.encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with self.opener.open(req, timeout=30) as resp:
-            payload = json.load(resp)
+        headers = {"Content-Type": "application/json"}
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request("POST", path, body, headers)
+            resp = conn.getresponse()
+            payload = json.loads(resp.read())
+            cookie = resp.getheader("Set-Cookie")
+        finally:
+            conn.close()
+        if cookie and cookie.startswith("session_id="):
+            self.cookie = cookie.split(";", 1)[0]
         if "error" in payload:
             raise RuntimeError(payload["error"]["data"]["message"])
         return payload["result"]
+
+    def timed(self, path, params):
+        started = time.perf_counter()
+        result = self.json(path, params)
+        return (time.perf_counter() - started) * 1000, result
 
 
 async def ha_reply_times(ws_url, count):
@@ -88,6 +106,12 @@ def main():
     parser.add_argument("--stage", required=True)
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--logdir", default="/tmp")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="seconds between two calls (default 0: back to back)",
+    )
     args = parser.parse_args()
 
     sim = Sim()
@@ -95,7 +119,8 @@ def main():
     server = None
     try:
         instance_id = new_instance(args.db, sim.url, drop_same_name=False)
-        server = start_odoo(args.db, args.stage, port, 2, f"{args.logdir}/bench_rp.log")
+        logfile = f"{args.logdir}/bench_rp.log"
+        server = start_odoo(args.db, args.stage, port, 2, logfile)
         base = f"http://127.0.0.1:{port}"
         synced = wait_for(
             lambda: query(
@@ -108,7 +133,7 @@ def main():
         )
         if not synced:
             raise SystemExit("the mirror never got the entity")
-        session = Session(base)
+        session = Session(port)
         wait_for(lambda: _up(base), 30)
         session.json(
             "/web/session/authenticate",
@@ -124,13 +149,16 @@ def main():
             result = session.json("/odoo_ha_addon/call_service", params)
             if not result.get("success"):
                 raise SystemExit(f"call_service failed: {result}")
-        route = []
+        route, floor = [], []
         for _ in range(args.count):
-            started = time.perf_counter()
-            result = session.json("/odoo_ha_addon/call_service", params)
-            route.append((time.perf_counter() - started) * 1000)
+            elapsed, _result = session.timed("/web/webclient/version_info", {})
+            floor.append(elapsed)
+            elapsed, result = session.timed("/odoo_ha_addon/call_service", params)
+            route.append(elapsed)
             if not result.get("success"):
                 raise SystemExit(f"call_service failed: {result}")
+            time.sleep(args.pause)
+        leader_pid = int(ws_leader(args.db, instance_id).rsplit(":", 1)[1])
         ha = asyncio.run(
             ha_reply_times(sim.url.replace("http", "ws") + "/api/websocket", args.count)
         )
@@ -142,6 +170,7 @@ def main():
 
     r50, r95 = percentile(route, 50), percentile(route, 95)
     h50, h95 = percentile(ha, 50), percentile(ha, 95)
+    f50, f95 = percentile(floor, 50), percentile(floor, 95)
     print(
         "HA's own reply (call_service, our WS client): "
         f"p50 {h50:.2f} ms  p95 {h95:.2f} ms"
@@ -151,11 +180,40 @@ def main():
         f"p50 {r50:.2f} ms  p95 {r95:.2f} ms"
     )
     print(
+        "Odoo's floor (/web/webclient/version_info, same run): "
+        f"p50 {f50:.2f} ms  p95 {f95:.2f} ms"
+    )
+    print(
         f"overhead: p50 {r50 - h50:.2f} ms  p95 {r95 - h95:.2f} ms"
         " (goal p95 <= HA + 20 ms)"
     )
     print(f"mean route {statistics.mean(route):.2f} ms over {len(route)} calls")
+    # Which worker served each call (from Odoo's access log, in call order):
+    # the one holding the HA connection, or the other (through the queue).
+    pids = _served_by(logfile)[-len(route) :]
+    if len(pids) == len(route):
+        for label, keep in (
+            ("served by the worker holding HA's connection", True),
+            ("served by the other worker (queued)", False),
+        ):
+            times = [
+                t
+                for t, pid in zip(route, pids, strict=True)
+                if (pid == leader_pid) == keep
+            ]
+            if times:
+                p50, p95 = percentile(times, 50), percentile(times, 95)
+                print(
+                    f"  {label}: {len(times)} calls, p50 {p50:.2f} ms  p95 {p95:.2f} ms"
+                )
     return 0 if r95 <= h95 + 20 else 1
+
+
+def _served_by(logfile):
+    """Pids of the workers that served call_service, in order."""
+    pattern = re.compile(r"^\S+ \S+ (\d+) INFO .*POST /odoo_ha_addon/call_service ")
+    with open(logfile, encoding="utf-8") as log:
+        return [int(m.group(1)) for m in map(pattern.match, log) if m]
 
 
 def _up(base):
