@@ -1,5 +1,6 @@
 import threading
 import time
+from types import SimpleNamespace
 from unittest import TestCase
 from unittest.mock import patch
 
@@ -104,3 +105,93 @@ class TestCommandHolds(TestCase):
         waited = self._waited(holds, 0.1)
         self.assertGreaterEqual(waited, 0.09)
         self.assertLess(waited, 1.0)
+
+
+class _Notifier:
+    def __init__(self):
+        self.sent = []
+
+    def notify_entity_state_change(self, instance_id, changes):
+        self.sent.append(("states", sorted(c["id"] for c in changes)))
+
+    def notify_history_update(self, instance_id, entity_ids, count):
+        self.sent.append(("history", list(entity_ids), count))
+
+
+class _Sync:
+    """``ha.sync`` stand-in: scripted results of ``_ha_apply_state_events``."""
+
+    def __init__(self, *results):
+        self.results = list(results)
+        self.notifier = _Notifier()
+        self.env = {"ha.realtime.update": self.notifier}
+
+    def _ha_apply_state_events(self, instance, data, notify=True):
+        assert not notify, "the dispatcher sends the bus messages itself"
+        return self.results.pop(0)
+
+
+def _result(*ids, history=()):
+    return {
+        "changes": [{"id": i, "state": "on"} for i in ids],
+        "archived": [],
+        "history": list(history),
+        "history_count": len(history),
+    }
+
+
+class TestBusPushes(TestCase):
+    def setUp(self):
+        self.dispatcher = InstanceDispatcher("db", 7)
+        self.transactions = []
+        self.fail = False
+
+        def apply(method, fn, *args):
+            self.transactions.append(method)
+            return None if self.fail else fn(self.sync, SimpleNamespace(id=7))
+
+        patcher = patch.object(self.dispatcher, "_apply", side_effect=apply)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def _events(self):
+        self.dispatcher._apply_events([{"data": {}}])
+
+    def test_an_isolated_change_is_pushed_in_its_own_transaction(self):
+        self.sync = _Sync(_result(1, history=[1]))
+        self._events()
+        self.assertEqual(self.transactions, ["_ha_apply_state_events"])
+        self.assertEqual(
+            self.sync.notifier.sent, [("states", [1]), ("history", [1], 1)]
+        )
+        self.assertFalse(self.dispatcher._pending)
+
+    def test_changes_within_the_delay_ride_with_the_next_due_batch(self):
+        self.sync = _Sync(_result(1), _result(2), _result(3))
+        self._events()  # pushed at once
+        self._events()  # within NOTIFY_DELAY: owed
+        self.assertEqual(self.sync.notifier.sent, [("states", [1])])
+        self.assertTrue(self.dispatcher._pending)
+        self.dispatcher._last_push -= 1  # the delay is over
+        self._events()
+        self.assertEqual(self.sync.notifier.sent[1:], [("states", [2, 3])])
+        self.assertEqual(len(self.transactions), 3, "no transaction of its own")
+
+    def test_owed_changes_get_a_transaction_at_the_deadline(self):
+        self.sync = _Sync(_result(1), _result(2))
+        self._events()
+        self._events()
+        self.dispatcher._flush_notifications()
+        self.assertEqual(self.transactions[-1], "notify")
+        self.assertEqual(self.sync.notifier.sent, [("states", [1]), ("states", [2])])
+        self.assertFalse(self.dispatcher._pending)
+
+    def test_a_rolled_back_batch_leaves_the_owed_messages_owed(self):
+        self.sync = _Sync(_result(1), _result(2))
+        self._events()
+        self._events()
+        self.dispatcher._last_push -= 1
+        self.fail = True
+        self._events()
+        self.assertEqual(self.sync.notifier.sent, [("states", [1])])
+        self.assertEqual(set(self.dispatcher._pending.changes), {2})

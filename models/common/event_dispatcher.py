@@ -7,13 +7,15 @@ transaction through the ``ha.instance`` methods ``_ha_apply_full_sync``,
 ``ha.sync._ha_apply_state_events``. Bus notifications sent by those methods
 leave on commit.
 
-Live state changes are committed right away, but their bus message is sent
-at most every ``NOTIFY_DELAY`` seconds in a transaction of its own, for all
-the batches applied meanwhile: a bus commit costs a new PostgreSQL connection
-(Odoo's ``NOTIFY`` goes through the ``postgres`` database, never pooled) plus
-the recipients query, which at one event per transaction tripled the time to
-commit a row. Pending messages are sent before any full sync or status change,
-so the web client never sees them out of order.
+Live state changes are committed right away; their bus messages leave at
+most every ``NOTIFY_DELAY`` seconds: a bus commit costs a new PostgreSQL
+connection (Odoo's ``NOTIFY`` goes through the ``postgres`` database, never
+pooled) plus the recipients query, which at one event per transaction tripled
+the time to commit a row. A batch arriving when a push is due carries every
+owed message in its own transaction (an isolated change reaches browsers at
+once); changes applied before that wait for the next batch or, at the latest,
+for a transaction of their own at the deadline. Owed messages are sent before
+any full sync or status change, so the web client never sees them out of order.
 """
 
 import hashlib
@@ -109,6 +111,50 @@ def _digest(value):
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
+class _OwedPush:
+    """Bus messages owed for committed live changes (the latest per entity)."""
+
+    def __init__(self):
+        self.changes = {}  # ha.entity id -> latest bus change
+        self.archived = set()
+        self.history = set()
+        self.history_count = 0
+
+    def __bool__(self):
+        return bool(self.changes or self.archived or self.history)
+
+    def copy(self):
+        other = _OwedPush()
+        other.changes = dict(self.changes)
+        other.archived = set(self.archived)
+        other.history = set(self.history)
+        other.history_count = self.history_count
+        return other
+
+    def add(self, result):
+        for change in result["changes"]:
+            self.changes[change["id"]] = change
+            self.archived.discard(change["id"])
+        for entity_id in result["archived"]:
+            self.changes.pop(entity_id, None)
+            self.archived.add(entity_id)
+        self.history.update(result["history"])
+        self.history_count += result.get("history_count") or 0
+
+    def send(self, sync, instance):
+        if not self:
+            return
+        notifier = sync.env["ha.realtime.update"]
+        changes = list(self.changes.values())
+        changes += [{"id": i, "removed": True} for i in sorted(self.archived)]
+        if changes:
+            notifier.notify_entity_state_change(instance.id, changes)
+        if self.history:
+            notifier.notify_history_update(
+                instance.id, sorted(self.history), self.history_count
+            )
+
+
 class InstanceDispatcher(threading.Thread):
     def __init__(self, dbname, instance_id):
         super().__init__(
@@ -118,11 +164,8 @@ class InstanceDispatcher(threading.Thread):
         self.instance_id = instance_id
         self._queue = queue.SimpleQueue()
         self._applied_digests = {}  # registry list -> digest of the last applied
-        self._pending_since = None  # monotonic time of the oldest unsent change
-        self._pending_changes = {}  # ha.entity id -> latest bus change
-        self._pending_archived = set()
-        self._pending_history = set()
-        self._pending_history_count = 0
+        self._pending = _OwedPush()
+        self._last_push = float("-inf")  # monotonic time of the last bus push
 
     # -- producers (asyncio loop thread)
 
@@ -154,10 +197,8 @@ class InstanceDispatcher(threading.Thread):
         threading.current_thread().dbname = self.dbname
         while True:
             timeout = None
-            if self._pending_since is not None:
-                timeout = max(
-                    0.0, self._pending_since + NOTIFY_DELAY - time.monotonic()
-                )
+            if self._pending:
+                timeout = max(0.0, self._last_push + NOTIFY_DELAY - time.monotonic())
             try:
                 batch = [self._queue.get(timeout=timeout)]
             except queue.Empty:
@@ -173,10 +214,7 @@ class InstanceDispatcher(threading.Thread):
             if stop:
                 self._flush_notifications()
                 return
-            if (
-                self._pending_since is not None
-                and time.monotonic() - self._pending_since >= NOTIFY_DELAY
-            ):
+            if self._pending and self._push_due():
                 self._flush_notifications()
 
     def _process(self, batch):
@@ -201,50 +239,39 @@ class InstanceDispatcher(threading.Thread):
         if group:
             self._apply_events(group)
 
+    def _push_due(self):
+        return time.monotonic() - self._last_push >= NOTIFY_DELAY
+
     def _apply_events(self, events):
         data = [event.get("data") or {} for event in events if isinstance(event, dict)]
-        result = self._apply(
-            "_ha_apply_state_events",
-            lambda sync, instance: sync._ha_apply_state_events(
-                instance, data, notify=False
-            ),
-        )
-        if result is None:
-            return
-        if not (result["changes"] or result["archived"] or result["history"]):
-            return
-        for change in result["changes"]:
-            self._pending_changes[change["id"]] = change
-            self._pending_archived.discard(change["id"])
-        for entity_id in result["archived"]:
-            self._pending_changes.pop(entity_id, None)
-            self._pending_archived.add(entity_id)
-        self._pending_history.update(result["history"])
-        self._pending_history_count += result.get("history_count") or 0
-        if self._pending_since is None:
-            self._pending_since = time.monotonic()
+        push_now = self._push_due()
+
+        def apply(sync, instance):
+            result = sync._ha_apply_state_events(instance, data, notify=False)
+            if not push_now:
+                return result, None
+            owed = self._pending.copy()
+            owed.add(result)
+            owed.send(sync, instance)
+            return result, owed
+
+        outcome = self._apply("_ha_apply_state_events", apply)
+        if outcome is None:
+            return  # rolled back: nothing new is owed, nothing owed was sent
+        result, pushed = outcome
+        if pushed is None:
+            self._pending.add(result)
+        elif pushed:
+            self._pending = _OwedPush()
+            self._last_push = time.monotonic()
 
     def _flush_notifications(self):
         """One bus message per user for every change committed since the last."""
-        if self._pending_since is None:
+        if not self._pending:
             return
-        changes = list(self._pending_changes.values())
-        changes += [{"id": i, "removed": True} for i in sorted(self._pending_archived)]
-        history = sorted(self._pending_history)
-        count = self._pending_history_count
-        self._pending_since = None
-        self._pending_changes, self._pending_archived = {}, set()
-        self._pending_history, self._pending_history_count = set(), 0
-
-        def notify(sync, instance):
-            notifier = sync.env["ha.realtime.update"]
-            if changes:
-                notifier.notify_entity_state_change(instance.id, changes)
-            if history:
-                notifier.notify_history_update(instance.id, history, count)
-            return True
-
-        self._apply("notify", notify)
+        owed, self._pending = self._pending, _OwedPush()
+        self._last_push = time.monotonic()
+        self._apply("notify", lambda sync, instance: owed.send(sync, instance) or True)
 
     def _full_sync(self, snapshot):
         digests = {key: _digest(snapshot.get(key)) for key in SNAPSHOT_REGISTRIES}
