@@ -11,7 +11,7 @@ from odoo.exceptions import UserError
 
 from .common import ha_errors
 from .common import websocket_thread_manager as wtm
-from .common.event_dispatcher import command_holds
+from .common.event_dispatcher import REPLY_LINGER, command_holds
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -108,9 +108,10 @@ class HaWsRequestQueue(models.Model):
         leader = wtm.local_leader(dbname, instance.id)
         if leader is not None and leader.client.connected:
             # This process holds the connection: no round trip through the table.
-            # The mirror's writes wait until the caller's transaction ends.
+            # The mirror's writes wait until the caller's transaction ends and
+            # its reply has had a few ms to leave (it is written after commit).
             hold = command_holds.hold()
-            release = functools.partial(command_holds.release, hold)
+            release = functools.partial(command_holds.release, hold, REPLY_LINGER)
             self.env.cr.postcommit.add(release)
             self.env.cr.postrollback.add(release)
             future = leader.loop_thread.submit(leader.call(payload, timeout))

@@ -99,6 +99,14 @@ class TestCommandHolds(TestCase):
         self.assertLess(self._waited(holds, 5.0), 1.0)
         self.assertLess(self._waited(holds, 5.0), 0.05, "expired holds are dropped")
 
+    def test_a_release_may_linger(self):
+        holds = CommandHolds()
+        token = holds.hold(30.0)
+        holds.release(token, linger=0.1)
+        waited = self._waited(holds, 5.0)
+        self.assertGreaterEqual(waited, 0.09)
+        self.assertLess(waited, 1.0)
+
     def test_the_wait_is_bounded(self):
         holds = CommandHolds()
         holds.hold(30.0)

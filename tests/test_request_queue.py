@@ -16,7 +16,10 @@ from odoo.tests import TransactionCase
 from odoo.addons.odoo_ha_addon.models import ha_ws_request_queue as queue_module
 from odoo.addons.odoo_ha_addon.models.common import ha_errors
 from odoo.addons.odoo_ha_addon.models.common import websocket_thread_manager as wtm
-from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import command_holds
+from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import (
+    REPLY_LINGER,
+    command_holds,
+)
 
 
 class _Leader:
@@ -100,18 +103,33 @@ class TestQueuedCommands(TransactionCase):
         self.assertEqual(self.leader.calls, [{"type": "echo", "value": "é ✓"}])
         self.assertEqual(self._rows(), 0, "the answered row is deleted")
 
+    def _long_holds(self):
+        """Holds that would last 30 s unless released (then they linger 5 ms)."""
+        hold = command_holds.hold
+        patcher = patch.object(command_holds, "hold", lambda: hold(30.0))
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.addCleanup(command_holds._deadlines.clear)
+
+    @staticmethod
+    def _held_long():
+        soon = time.monotonic() + REPLY_LINGER + 0.5
+        return [d for d in command_holds._deadlines.values() if d > soon]
+
     def test_the_leader_releases_its_hold_on_the_mirror(self):
         # While a command is answered, the mirror's writes wait (bounded);
         # the hold ends once the answer is written, not at its expiry.
+        self._long_holds()
         self._run({"type": "echo", "value": 2})
         deadline = time.monotonic() + 2
-        while command_holds._deadlines and time.monotonic() < deadline:
+        while self._held_long() and time.monotonic() < deadline:
             time.sleep(0.005)
-        self.assertEqual(command_holds._deadlines, {})
+        self.assertEqual(self._held_long(), [])
 
     def test_a_local_leader_holds_the_mirror_until_the_caller_commits(self):
         # In the process holding the connection there is no queue; the
         # mirror waits until the calling request's transaction ends.
+        self._long_holds()
         local = SimpleNamespace(
             client=SimpleNamespace(connected=True),
             loop_thread=self.loop_thread,
@@ -122,9 +140,9 @@ class TestQueuedCommands(TransactionCase):
             answer = self.queue._execute(instance, {"type": "echo", "value": 3})
         self.assertEqual(answer, {"echo": 3})
         self.assertEqual(self._rows(), 0, "no queue row on the local path")
-        self.assertEqual(len(command_holds._deadlines), 1)
+        self.assertEqual(len(self._held_long()), 1)
         self.env.cr.postcommit.run()  # what the request's commit does
-        self.assertEqual(command_holds._deadlines, {})
+        self.assertEqual(self._held_long(), [])
 
     def test_large_result_is_read_from_the_row(self):
         result = self._run({"type": "big"})

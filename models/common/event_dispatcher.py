@@ -35,6 +35,9 @@ MAX_BATCH = 5000  # events per transaction
 NOTIFY_DELAY = 0.1  # seconds a live state change may wait for its bus message
 # Seconds a batch may wait for this process's HA commands to be answered.
 COMMAND_YIELD = 0.05
+# Seconds a hold outlives its answer: the answer still has to leave (HTTP reply
+# written after the commit, caller process woken by NOTIFY).
+REPLY_LINGER = 0.005
 _STOP = object()
 
 
@@ -59,10 +62,13 @@ class CommandHolds:
             self._deadlines[self._last] = time.monotonic() + seconds
             return self._last
 
-    def release(self, token):
+    def release(self, token, linger=0.0):
+        """End a hold now, or ``linger`` seconds from now (if sooner than its end)."""
         with self._cond:
-            if self._deadlines.pop(token, None) is not None and not self._deadlines:
-                self._cond.notify_all()
+            deadline = self._deadlines.pop(token, None)
+            if deadline is not None and linger > 0:
+                self._deadlines[token] = min(deadline, time.monotonic() + linger)
+            self._cond.notify_all()  # waiters recompute their wait
 
     def wait_released(self, timeout=COMMAND_YIELD):
         """Return once no unexpired hold is left, or after ``timeout``."""

@@ -42,7 +42,7 @@ import odoo
 from odoo.tools import config
 
 from . import ha_errors
-from .event_dispatcher import InstanceDispatcher, command_holds
+from .event_dispatcher import REPLY_LINGER, InstanceDispatcher, command_holds
 from .hass_websocket_service import HassWebSocketClient
 
 _logger = logging.getLogger(__name__)
@@ -699,7 +699,7 @@ class DatabaseWorker(threading.Thread):
                 self._write_answers(results)
         finally:
             for _row_id, hold, _ok, _value in results:
-                command_holds.release(hold)
+                command_holds.release(hold, REPLY_LINGER)
 
     def _write_answers(self, results):
         with self._work.cursor() as cr:
