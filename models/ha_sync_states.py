@@ -24,8 +24,6 @@ STATE_INSERT_SPEC = [
     *STATE_SPEC,
 ]
 # Never let an older state overwrite a newer one (HA's last_updated decides).
-# Above this many states, history inserts first drop unrecorded entities.
-RECORDED_PREFILTER = 20
 NEWER_GUARD = SQL("t.last_updated IS NULL OR t.last_updated <= v.last_updated")
 
 
@@ -322,10 +320,10 @@ class HaSync(models.AbstractModel):
         ignored. Returns ``(rows inserted, ha.entity ids that got rows)``.
         """
         states = [(k, v) for k, v in states if v.get("last_updated")]
-        if len(states) > RECORDED_PREFILTER and only_recorded:
+        if states and only_recorded:
             # Most entities are not recorded: filter here rather than shipping
-            # every event (attributes included) to SQL for the join to drop.
-            # A few live events go straight to the join: one round trip less.
+            # every event (attributes included) to SQL for the join to drop,
+            # and skip the INSERT (its rollup trigger runs even for no rows).
             self.env.cr.execute(
                 SQL(
                     "SELECT entity_id FROM ha_entity WHERE ha_instance_id = %s"
