@@ -33,6 +33,9 @@ _logger = logging.getLogger(__name__)
 
 MAX_BATCH = 5000  # events per transaction
 NOTIFY_DELAY = 0.1  # seconds a live state change may wait for its bus message
+# Seconds between two checks of Odoo's registry/cache signaling by the mirror
+# (a query on every transaction otherwise; Odoo's own crons check once a job).
+SIGNALING_EVERY = 1.0
 # Seconds a batch may wait for this process's HA commands to be answered.
 COMMAND_YIELD = 0.05
 # Seconds a hold outlives its answer: the answer still has to leave (HTTP reply
@@ -172,6 +175,7 @@ class InstanceDispatcher(threading.Thread):
         self._applied_digests = {}  # registry list -> digest of the last applied
         self._pending = _OwedPush()
         self._last_push = float("-inf")  # monotonic time of the last bus push
+        self._last_signaling = float("-inf")
 
     # -- producers (asyncio loop thread)
 
@@ -296,11 +300,14 @@ class InstanceDispatcher(threading.Thread):
         started = time.monotonic()
         result = None
         try:
-            cr = odoo.modules.registry.Registry(self.dbname).cursor()
+            registry = odoo.modules.registry.Registry(self.dbname)
+            cr = registry.cursor()
             with closing(cr):
-                # One cursor for the signaling check and the work.
-                registry = odoo.modules.registry.Registry(self.dbname)
-                registry = registry.check_signaling(cr)
+                live = method in ("_ha_apply_state_events", "notify")
+                if not live or started - self._last_signaling >= SIGNALING_EVERY:
+                    # On the work's cursor: no second connection borrowed.
+                    registry = registry.check_signaling(cr)
+                    self._last_signaling = started
                 # A crash may lose the last mirror commits: the full sync after
                 # every reconnect restores them, so no waiting for WAL flushes.
                 cr.execute("SET LOCAL synchronous_commit TO off")
