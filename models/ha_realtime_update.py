@@ -34,23 +34,35 @@ class HaRealtimeUpdate(models.Model):
     # -- recipients ---------------------------------------------------------------
 
     @api.model
-    def _ha_manager_partners(self):
-        """{user_id: partner_id} of the active HA Managers."""
-        manager = self.env.ref(MANAGER_GROUP, raise_if_not_found=False)
-        if not manager:
-            return {}
+    def _ha_group_users(self):
+        """``({user_id: partner_id} of HA Managers, same of HA Users)``, active.
+
+        Implied groups are stored in ``res_groups_users_rel``, so managers are
+        in both.
+        """
+        groups = [
+            self.env.ref(xmlid, raise_if_not_found=False)
+            for xmlid in (MANAGER_GROUP, USER_GROUP)
+        ]
+        ids = [group.id for group in groups if group]
+        managers, users = {}, {}
+        if not ids:
+            return managers, users
         self.env.cr.execute(
             SQL(
                 """
-                SELECT u.id, u.partner_id
+                SELECT u.id, u.partner_id, r.gid
                   FROM res_users u
                   JOIN res_groups_users_rel r ON r.uid = u.id
-                 WHERE r.gid = %s AND u.active
+                 WHERE r.gid = ANY(%s) AND u.active
                 """,
-                manager.id,
+                ids,
             )
         )
-        return dict(self.env.cr.fetchall())
+        manager_gid = groups[0].id if groups[0] else None
+        for user_id, partner_id, gid in self.env.cr.fetchall():
+            (managers if gid == manager_gid else users)[user_id] = partner_id
+        return managers, users
 
     @api.model
     def _ha_recipients(self, instance_id, entity_ids=None):
@@ -58,42 +70,36 @@ class HaRealtimeUpdate(models.Model):
 
         Without ``entity_ids`` the instance decides (any active group of it);
         with them, each HA User gets the subset their active groups authorize.
+        Two simple queries: a single six-table join spent ten times longer
+        being planned than run, on every bus push.
         """
         self.env.flush_all()
-        managers = self._ha_manager_partners()
-        user_group = self.env.ref(USER_GROUP, raise_if_not_found=False)
+        managers, users = self._ha_group_users()
         recipients = {partner_id: None for partner_id in managers.values()}
-        if not user_group:
-            return recipients
         query = """
-            SELECT u.partner_id, array_agg(DISTINCT ge.entity_id)
+            SELECT gu.user_id, ge.entity_id
               FROM ha_entity_group g
               JOIN ha_entity_group_user_rel gu ON gu.group_id = g.id
-              JOIN res_users u ON u.id = gu.user_id AND u.active
-              JOIN res_groups_users_rel r ON r.uid = u.id AND r.gid = %(user_group)s
               LEFT JOIN ha_entity_group_entity_rel ge ON ge.group_id = g.id
              WHERE g.ha_instance_id = %(instance)s AND g.active
-               AND u.id != ALL(%(managers)s)
         """
         if entity_ids is not None:
             query += " AND ge.entity_id = ANY(%(entities)s)"
-        query += " GROUP BY u.partner_id"
         self.env.cr.execute(
-            SQL(
-                query,
-                user_group=user_group.id,
-                instance=instance_id,
-                managers=list(managers),
-                entities=list(entity_ids or []),
-            )
+            SQL(query, instance=instance_id, entities=list(entity_ids or []))
         )
-        for partner_id, visible in self.env.cr.fetchall():
+        visible = {}
+        for user_id, entity_id in self.env.cr.fetchall():
+            if user_id in managers or user_id not in users:
+                continue
+            seen = visible.setdefault(users[user_id], set())
+            if entity_id:
+                seen.add(entity_id)
+        for partner_id, seen in visible.items():
             if entity_ids is None:
                 recipients.setdefault(partner_id, None)
-            else:
-                visible = {v for v in visible if v}
-                if visible:
-                    recipients.setdefault(partner_id, visible)
+            elif seen:
+                recipients.setdefault(partner_id, seen)
         return recipients
 
     @api.model
