@@ -289,6 +289,9 @@ class HaSync(models.AbstractModel):
                     create_uid, create_date, write_uid, write_date)
                 SELECT %(instance)s, v.*, true, true, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM %(unnest)s AS v
+                 -- A deleted instance gets nothing (the dispatcher does not
+                 -- look it up before each live event).
+                 WHERE EXISTS (SELECT 1 FROM ha_instance WHERE id = %(instance)s)
                 ON CONFLICT (ha_instance_id, entity_id) DO UPDATE
                    SET name = COALESCE(EXCLUDED.name, t.name),
                        entity_state = EXCLUDED.entity_state,

@@ -4,6 +4,9 @@ from types import SimpleNamespace
 from unittest import TestCase
 from unittest.mock import patch
 
+from odoo.tests import TransactionCase
+
+from odoo.addons.odoo_ha_addon.models.common import event_dispatcher
 from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import (
     CommandHolds,
     InstanceDispatcher,
@@ -203,3 +206,32 @@ class TestBusPushes(TestCase):
         self._events()
         self.assertEqual(self.sync.notifier.sent, [("states", [1])])
         self.assertEqual(set(self.dispatcher._pending.changes), {2})
+
+
+class TestDeletedInstance(TransactionCase):
+    def test_events_of_a_deleted_instance_are_dropped_quietly(self):
+        # Live events skip the existence query; the failing write is then
+        # recognised as a deleted instance (info), not a mirror failure.
+        dispatcher = InstanceDispatcher(self.env.cr.dbname, 987_654)
+        state = {
+            "entity_id": "light.gone",
+            "state": "on",
+            "attributes": {},
+            "last_changed": "2026-01-01T00:00:00+00:00",
+            "last_updated": "2026-01-01T00:00:00+00:00",
+        }
+        event = {"data": {"entity_id": "light.gone", "new_state": state}}
+        with patch.object(event_dispatcher._logger, "exception") as exception:
+            dispatcher._apply_events([event])
+        exception.assert_not_called()
+        self.assertFalse(dispatcher._pending)
+        # Deleted while the batch ran: the failure is recognised as such.
+        sync_class = type(self.env["ha.sync"])
+        with (
+            patch.object(sync_class, "_ha_upsert_states", side_effect=RuntimeError),
+            patch.object(event_dispatcher._logger, "info") as info,
+            patch.object(event_dispatcher._logger, "exception") as exception,
+        ):
+            dispatcher._apply_events([event])
+        exception.assert_not_called()
+        self.assertIn("deleted", info.call_args.args[0])

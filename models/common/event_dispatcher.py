@@ -36,6 +36,7 @@ NOTIFY_DELAY = 0.1  # seconds a live state change may wait for its bus message
 # Seconds between two checks of Odoo's registry/cache signaling by the mirror
 # (a query on every transaction otherwise; Odoo's own crons check once a job).
 SIGNALING_EVERY = 1.0
+LIVE_METHODS = ("_ha_apply_state_events", "notify")
 # Seconds a batch may wait for this process's HA commands to be answered.
 COMMAND_YIELD = 0.05
 # Seconds a hold outlives its answer: the answer still has to leave (HTTP reply
@@ -283,6 +284,17 @@ class InstanceDispatcher(threading.Thread):
         self._last_push = time.monotonic()
         self._apply("notify", lambda sync, instance: owed.send(sync, instance) or True)
 
+    def _instance_gone(self):
+        try:
+            registry = odoo.modules.registry.Registry(self.dbname)
+            with registry.cursor() as cr:
+                cr.execute(
+                    "SELECT 1 FROM ha_instance WHERE id = %s", [self.instance_id]
+                )
+                return not cr.fetchone()
+        except Exception:  # noqa: BLE001 - the database itself may be down
+            return False
+
     def _full_sync(self, snapshot):
         digests = {key: _digest(snapshot.get(key)) for key in SNAPSHOT_REGISTRIES}
         trimmed = dict(snapshot)
@@ -303,7 +315,7 @@ class InstanceDispatcher(threading.Thread):
             registry = odoo.modules.registry.Registry(self.dbname)
             cr = registry.cursor()
             with closing(cr):
-                live = method in ("_ha_apply_state_events", "notify")
+                live = method in LIVE_METHODS
                 if not live or started - self._last_signaling >= SIGNALING_EVERY:
                     # On the work's cursor: no second connection borrowed.
                     registry = registry.check_signaling(cr)
@@ -313,8 +325,13 @@ class InstanceDispatcher(threading.Thread):
                 cr.execute("SET LOCAL synchronous_commit TO off")
                 # Exits in this order: commit, then signal cache changes.
                 with registry.manage_changes(), cr:
-                    result = self._run_method(cr, method, args)
+                    result = self._run_method(cr, method, args, live)
         except Exception:
+            if live and self._instance_gone():
+                _logger.info(
+                    "HA instance %s: deleted, %s dropped", self.instance_id, method
+                )
+                return None
             # Never let one bad batch stop the mirror; the next (re)connect
             # runs a full sync that repairs whatever this one missed.
             _logger.exception(
@@ -329,10 +346,12 @@ class InstanceDispatcher(threading.Thread):
         )
         return result
 
-    def _run_method(self, cr, method, args):
+    def _run_method(self, cr, method, args, live):
         env = api.Environment(cr, SUPERUSER_ID, {"from_ha_sync": True})
-        instance = env["ha.instance"].browse(self.instance_id).exists()
-        if not instance:
+        instance = env["ha.instance"].browse(self.instance_id)
+        # Live events only write rows referencing the instance: a deleted one
+        # fails them (see _instance_gone), no query first on every event.
+        if not live and not instance.exists():
             return None
         if args and callable(args[0]):
             return args[0](env["ha.sync"], instance)
