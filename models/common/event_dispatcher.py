@@ -13,9 +13,10 @@ connection (Odoo's ``NOTIFY`` goes through the ``postgres`` database, never
 pooled) plus the recipients query, which at one event per transaction tripled
 the time to commit a row. A batch arriving when a push is due carries every
 owed message in its own transaction (an isolated change reaches browsers at
-once); changes applied before that wait for the next batch or, at the latest,
-for a transaction of their own at the deadline. Owed messages are sent before
-any full sync or status change, so the web client never sees them out of order.
+once); changes applied before that wait for the next batch or, at the
+latest, for a transaction of their own ``PUSH_GRACE`` after the delay. Owed
+messages are sent before any full sync or status change, so the web client
+never sees them out of order.
 """
 
 import hashlib
@@ -33,6 +34,9 @@ _logger = logging.getLogger(__name__)
 
 MAX_BATCH = 5000  # events per transaction
 NOTIFY_DELAY = 0.1  # seconds a live state change may wait for its bus message
+# Seconds owed messages may wait beyond NOTIFY_DELAY for a batch to carry them
+# (under a steady flow, that spares the push a transaction of its own).
+PUSH_GRACE = 0.02
 # Seconds between two checks of Odoo's registry/cache signaling by the mirror
 # (a query on every transaction otherwise; Odoo's own crons check once a job).
 SIGNALING_EVERY = 1.0
@@ -209,7 +213,8 @@ class InstanceDispatcher(threading.Thread):
         while True:
             timeout = None
             if self._pending:
-                timeout = max(0.0, self._last_push + NOTIFY_DELAY - time.monotonic())
+                due = self._last_push + NOTIFY_DELAY + PUSH_GRACE
+                timeout = max(0.0, due - time.monotonic())
             try:
                 batch = [self._queue.get(timeout=timeout)]
             except queue.Empty:
