@@ -153,6 +153,7 @@ def _result(*ids, history=()):
 
 class TestBusPushes(TestCase):
     def setUp(self):
+        super().setUp()
         self.dispatcher = InstanceDispatcher("db", 7)
         self.transactions = []
         self.fail = False

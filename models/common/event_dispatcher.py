@@ -137,7 +137,7 @@ class _OwedPush:
     def __bool__(self):
         return bool(self.changes or self.archived or self.history)
 
-    def copy(self):
+    def duplicate(self):
         other = _OwedPush()
         other.changes = dict(self.changes)
         other.archived = set(self.archived)
@@ -266,7 +266,7 @@ class InstanceDispatcher(threading.Thread):
             result = sync._ha_apply_state_events(instance, data, notify=False)
             if not push_now:
                 return result, None
-            owed = self._pending.copy()
+            owed = self._pending.duplicate()
             owed.add(result)
             owed.send(sync, instance)
             return result, owed
