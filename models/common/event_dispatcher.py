@@ -181,6 +181,7 @@ class InstanceDispatcher(threading.Thread):
         self._pending = _OwedPush()
         self._last_push = float("-inf")  # monotonic time of the last bus push
         self._last_signaling = float("-inf")
+        self._company_id = None  # the superuser's, read once
 
     # -- producers (asyncio loop thread)
 
@@ -352,7 +353,14 @@ class InstanceDispatcher(threading.Thread):
         return result
 
     def _run_method(self, cr, method, args, live):
-        env = api.Environment(cr, SUPERUSER_ID, {"from_ha_sync": True})
+        context = {"from_ha_sync": True}
+        if self._company_id:
+            # Creating bus rows reads env.company (for defaults): given here,
+            # a push no longer fetches the superuser's whole row each time.
+            context["allowed_company_ids"] = [self._company_id]
+        env = api.Environment(cr, SUPERUSER_ID, context)
+        if not self._company_id:
+            self._company_id = env.user.company_id.id
         instance = env["ha.instance"].browse(self.instance_id)
         # Live events only write rows referencing the instance: a deleted one
         # fails them (see _instance_gone), no query first on every event.
