@@ -134,14 +134,18 @@ class HaInstance(models.Model):
             raise ha_errors.HaBadRequestError("the URL is not valid")
         return asyncio.run(_probe(instance.ws_url, instance.api_token, timeout))
 
-    def action_test_connection(self):
+    def _test_connection_or_raise(self):
+        """:meth:`test_connection` with a failure as a UserError for the UI."""
         self.ensure_one()
         try:
-            info = self.test_connection()
+            return self.test_connection()
         except ha_errors.HaError as err:
             raise UserError(
                 _("Connection to %(name)s failed: %(error)s", name=self.name, error=err)
             ) from err
+
+    def action_test_connection(self):
+        info = self._test_connection_or_raise()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

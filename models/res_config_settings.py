@@ -9,8 +9,6 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .common import ha_errors
-
 _logger = logging.getLogger(__name__)
 
 PARAM_URL = "odoo_ha_addon.ha_api_url"
@@ -161,17 +159,7 @@ class ResConfigSettings(models.TransientModel):
         return self.ha_instance_id
 
     def action_ha_test_connection(self):
-        instance = self._ha_selected()
-        try:
-            info = instance.test_connection()
-        except ha_errors.HaError as err:
-            raise UserError(
-                _(
-                    "Connection to %(name)s failed: %(error)s",
-                    name=instance.name,
-                    error=err,
-                )
-            ) from err
+        info = self._ha_selected()._test_connection_or_raise()
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
