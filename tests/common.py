@@ -46,6 +46,17 @@ def state_changed(entity_id, state, seconds, attributes=None):
     }
 
 
+def bus_messages(env, user, notification_type=None):
+    """Bus rows queued for ``user``'s partner (after precommit)."""
+    env.cr.precommit.run()
+    channel = json_dump(channel_with_db(env.cr.dbname, user.partner_id))
+    rows = env["bus.bus"].sudo().search([("channel", "=", channel)])
+    messages = [json.loads(row.message) for row in rows]
+    if notification_type:
+        messages = [m for m in messages if m["type"] == notification_type]
+    return messages
+
+
 class HACommon(TransactionCase):
     @classmethod
     def setUpClass(cls):
@@ -152,11 +163,4 @@ class HACommon(TransactionCase):
     # -- bus ---------------------------------------------------------------------
 
     def _bus_messages(self, user, notification_type=None):
-        """Bus rows queued for ``user``'s partner (after precommit)."""
-        self.env.cr.precommit.run()
-        channel = json_dump(channel_with_db(self.env.cr.dbname, user.partner_id))
-        rows = self.env["bus.bus"].sudo().search([("channel", "=", channel)])
-        messages = [json.loads(row.message) for row in rows]
-        if notification_type:
-            messages = [m for m in messages if m["type"] == notification_type]
-        return messages
+        return bus_messages(self.env, user, notification_type)

@@ -12,11 +12,12 @@ from unittest.mock import patch
 
 from odoo.tests import HttpCase, new_test_user
 
-from odoo.addons.bus.models.bus import channel_with_db, json_dump
 from odoo.addons.odoo_ha_addon.models.common.hass_websocket_service import (
     HassWebSocketClient,
 )
 from odoo.addons.odoo_ha_addon.tools.ha_simulator import SimulatorThread
+
+from .common import bus_messages
 
 PASSWORD = "Ha-Test-Pass-1"
 
@@ -195,10 +196,4 @@ class HaHttpCommon(HttpCase):
         return self.sim.stats()["service_calls"][self._calls_before :]
 
     def bus_messages(self, user, notification_type=None):
-        self.env.cr.precommit.run()
-        channel = json_dump(channel_with_db(self.env.cr.dbname, user.partner_id))
-        rows = self.env["bus.bus"].sudo().search([("channel", "=", channel)])
-        messages = [json.loads(row.message) for row in rows]
-        if notification_type:
-            messages = [m for m in messages if m["type"] == notification_type]
-        return messages
+        return bus_messages(self.env, user, notification_type)
