@@ -97,6 +97,24 @@ def _unnest(columns):
     )
 
 
+def _unnest_pairs(pairs):
+    """``unnest`` of two int4 columns from ``{(a, b), ...}``."""
+    pairs = list(pairs)
+    return _unnest([([a for a, _b in pairs], "int4"), ([b for _a, b in pairs], "int4")])
+
+
+def _label_pairs(ids, labels, label_ids):
+    """``{(record id, label id)}`` from ``{key: [HA label ids]}``; unknown
+    records or labels are skipped."""
+    return {
+        (ids[key], label_ids[label])
+        for key, names in labels.items()
+        if key in ids
+        for label in names
+        if label in label_ids
+    }
+
+
 class HaSync(models.AbstractModel):
     _name = "ha.sync"
     _description = "Home Assistant Bulk Sync"
@@ -241,12 +259,7 @@ class HaSync(models.AbstractModel):
                     rel,
                     owner,
                     target,
-                    _unnest(
-                        [
-                            ([p[0] for p in to_delete], "int4"),
-                            ([p[1] for p in to_delete], "int4"),
-                        ]
-                    ),
+                    _unnest_pairs(to_delete),
                 )
             )
         if to_add:
@@ -256,12 +269,7 @@ class HaSync(models.AbstractModel):
                     rel,
                     owner,
                     target,
-                    _unnest(
-                        [
-                            ([p[0] for p in to_add], "int4"),
-                            ([p[1] for p in to_add], "int4"),
-                        ]
-                    ),
+                    _unnest_pairs(to_add),
                 )
             )
         return len(to_delete) + len(to_add)
@@ -459,12 +467,7 @@ class HaSync(models.AbstractModel):
         ids, created, updated, existing = self._ha_upsert(
             "ha_area", instance_id, "area_id", AREA_SPEC, rows
         )
-        pairs = {
-            (ids[key], label_ids[label])
-            for key, names in labels.items()
-            for label in names
-            if label in label_ids
-        }
+        pairs = _label_pairs(ids, labels, label_ids)
         self._ha_sync_m2m(
             "ha_area_label_rel", "area_id", "label_id", [ids[k] for k in rows], pairs
         )
@@ -503,12 +506,7 @@ class HaSync(models.AbstractModel):
             if via_rows[key][2] != ids.get(parent)
         ]
         self._ha_update("ha_device", [("via_device_id", "int4")], via_updates)
-        pairs = {
-            (ids[key], label_ids[label])
-            for key, names in labels.items()
-            for label in names
-            if label in label_ids
-        }
+        pairs = _label_pairs(ids, labels, label_ids)
         self._ha_sync_m2m(
             "ha_device_label_rel",
             "device_id",
@@ -600,12 +598,7 @@ class HaSync(models.AbstractModel):
         )
         ids.update(created)
         self._ha_update("ha_entity", spec, to_update)
-        pairs = {
-            (ids[key], label_ids[label])
-            for key, names in labels.items()
-            for label in names
-            if label in label_ids and key in ids
-        }
+        pairs = _label_pairs(ids, labels, label_ids)
         self._ha_sync_m2m(
             "ha_entity_label_rel",
             "entity_id",
