@@ -69,6 +69,12 @@ class HaController(http.Controller):
             return instance
         return api._validate_instance(ha_instance_id, require_config)
 
+    def _instance_id(self, api, ha_instance_id):
+        """The id given (the callee validates it), or the current instance's."""
+        if ha_instance_id in (None, False, ""):
+            return self._instance(api, None).id
+        return ha_instance_id
+
     def _run(self, extra, call):
         """Run ``call(api)`` and shape the answer; a failed call changes nothing.
 
@@ -323,6 +329,6 @@ class HaController(http.Controller):
         return self._run(
             extra,
             lambda api: api.call_service(
-                self._instance(api, ha_instance_id), domain, service, service_data
+                self._instance_id(api, ha_instance_id), domain, service, service_data
             ),
         )

@@ -12,6 +12,7 @@ import re
 from datetime import datetime, timezone
 
 from odoo import _, api, models
+from odoo.tools import SQL
 
 MANAGER_GROUP = "odoo_ha_addon.group_ha_manager"
 USER_GROUP = "odoo_ha_addon.group_ha_user"
@@ -177,34 +178,61 @@ class HaApi(models.AbstractModel):
         ``instance_not_found`` (missing or invisible), ``instance_inactive``,
         ``instance_not_configured`` (naming the missing fields).
         """
+        return self._validate_targets(instance_id, None, require_config)[0]
+
+    @api.model
+    def _validate_targets(self, instance_id, entity_ids, require_config=True):
+        """``(instance, entities)``: the instance as :meth:`_validate_instance`
+        and the active ``ha.entity`` records of it among the HA ``entity_ids``
+        that the user may see (None without ``entity_ids``).
+
+        One query for both, on every call path: the user's access rights and
+        record rules make subqueries (``_search`` runs no SQL by itself) of a
+        plain read of just the columns checked here; the token is manager-only,
+        and only whether it is set is read.
+        """
         instance_id = self._to_id(instance_id, "ha_instance_id")
-        # One query on every call path: the user's access rights and record
-        # rules make a subquery (``_search`` runs no SQL by itself) of a sudo
-        # read of just the fields checked here; the token is manager-only, and
-        # only whether it is set is looked at.
         Instance = self.env["ha.instance"].with_context(active_test=False)
         visible = Instance._search([("id", "=", instance_id)])
-        found = Instance.sudo().search_fetch(
-            [("id", "in", visible)], ["name", "active", "api_url", "api_token"]
+        entities_sql = SQL("NULL")
+        if entity_ids is not None:
+            Entity = self.env["ha.entity"]
+            targets = Entity._search(
+                [("ha_instance_id", "=", instance_id), ("entity_id", "in", entity_ids)]
+            )
+            entities_sql = SQL("ARRAY%s", targets.subselect())
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT i.name, i.active, coalesce(i.api_url, '') <> '',
+                       coalesce(i.api_token, '') <> '', %s
+                  FROM ha_instance i
+                 WHERE i.id = %s AND i.id IN %s
+                """,
+                entities_sql,
+                instance_id,
+                visible.subselect(),
+            )
         )
-        instance = Instance.browse(found.ids)
-        if not instance:
+        row = self.env.cr.fetchone()
+        if not row:
             raise HaApiError(
                 _("Home Assistant instance %(id)s was not found.", id=instance_id),
                 "instance_not_found",
                 {"instance_id": instance_id},
             )
-        if not instance.active:
+        name, active, has_url, has_token, target_ids = row
+        if not active:
             raise HaApiError(
-                _("Home Assistant instance %(name)s is archived.", name=instance.name),
+                _("Home Assistant instance %(name)s is archived.", name=name),
                 "instance_inactive",
                 {"instance_id": instance_id},
             )
         if require_config:
             missing = []
-            if not instance.api_url:
+            if not has_url:
                 missing.append("api_url")
-            if not found.api_token:
+            if not has_token:
                 missing.append("api_token")
             if missing:
                 labels = {"api_url": _("URL"), "api_token": _("access token")}
@@ -212,13 +240,16 @@ class HaApi(models.AbstractModel):
                     _(
                         "Home Assistant instance %(name)s is not configured: "
                         "missing %(fields)s.",
-                        name=instance.name,
+                        name=name,
                         fields=", ".join(labels[f] for f in missing),
                     ),
                     "instance_not_configured",
                     {"instance_id": instance_id, "missing_fields": missing},
                 )
-        return instance.with_context(active_test=True)
+        instance = self.env["ha.instance"].browse(instance_id)
+        if target_ids is None:
+            return instance, None
+        return instance, self.env["ha.entity"].browse(target_ids)
 
     @api.model
     def _usable_instance(self, instance_id):

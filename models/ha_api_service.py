@@ -244,14 +244,13 @@ class HaApi(models.AbstractModel):
         return data
 
     @api.model
-    def call_service(self, instance, domain, service, service_data):
-        """Call ``domain.service`` on entities of ``instance`` the user may see."""
+    def call_service(self, instance_id, domain, service, service_data):
+        """Call ``domain.service`` on entities of the instance ``instance_id``
+        that the user may see."""
         domain, service, entity_ids, data = self._service_target(
             domain, service, service_data
         )
-        entities = self.env["ha.entity"].search(
-            [("ha_instance_id", "=", instance.id), ("entity_id", "in", entity_ids)]
-        )
+        instance, entities = self._validate_targets(instance_id, entity_ids)
         if len(entities) != len(entity_ids):
             raise HaApiError(
                 _("You may not control %(entities)s.", entities=", ".join(entity_ids)),
