@@ -182,7 +182,10 @@ class HaSync(models.AbstractModel):
             for key, vals in rows.items()
             if key in existing and existing[key][-1] and existing[key][0] in updated
         ]
-        history_count, history = self._ha_insert_history(instance_id, recorded)
+        # Every one of these is recorded (read above): no second look.
+        history_count, history = self._ha_insert_history(
+            instance_id, recorded, known={key: True for key, _vals in recorded}
+        )
         self.env["ha.instance"].browse(instance_id).sudo().write(
             {"last_sync_date": self.env.cr.now()}
         )
@@ -241,7 +244,9 @@ class HaSync(models.AbstractModel):
             if current is None or current["last_updated"] <= vals["last_updated"]:
                 latest[key] = vals
         self.env.flush_all()
-        changes = self._ha_upsert_states(instance_id, latest) if latest else []
+        changes, recorded = (
+            self._ha_upsert_states(instance_id, latest) if latest else ([], {})
+        )
         archived = []
         if removed and ha_running:
             self.env.cr.execute(
@@ -255,7 +260,9 @@ class HaSync(models.AbstractModel):
             archived = self._ha_archive(
                 "ha_entity", [r[0] for r in self.env.cr.fetchall()]
             )
-        history_count, history = self._ha_insert_history(instance_id, all_states)
+        history_count, history = self._ha_insert_history(
+            instance_id, all_states, known=recorded
+        )
         if changes or archived or history:
             self._ha_invalidate()
         if notify:
@@ -273,6 +280,8 @@ class HaSync(models.AbstractModel):
 
     @api.model
     def _ha_upsert_states(self, instance_id, latest):
+        """Upsert the newest states; returns ``(bus changes, {entity id:
+        recorded})`` for the rows it wrote."""
         keys = sorted(latest)  # stable row-lock order between concurrent writers
         columns = [(keys, "varchar"), ([k.split(".", 1)[0] for k in keys], "varchar")]
         columns += [
@@ -303,7 +312,7 @@ class HaSync(models.AbstractModel):
                        write_date = EXCLUDED.write_date
                  WHERE t.last_updated IS NULL OR t.last_updated < EXCLUDED.last_updated
                        OR NOT t.active
-             RETURNING t.id, t.entity_id
+             RETURNING t.id, t.entity_id, t.enable_record
                 """,
                 instance=instance_id,
                 uid=self.env.uid,
@@ -311,31 +320,39 @@ class HaSync(models.AbstractModel):
                 unnest=_unnest(columns),
             )
         )
-        return [_change(pk, key, latest[key]) for pk, key in cr.fetchall()]
+        rows = cr.fetchall()
+        changes = [_change(pk, key, latest[key]) for pk, key, _rec in rows]
+        return changes, {key: recorded for _pk, key, recorded in rows}
 
     # -- history -----------------------------------------------------------------
 
     @api.model
-    def _ha_insert_history(self, instance_id, states, only_recorded=True):
+    def _ha_insert_history(self, instance_id, states, only_recorded=True, known=None):
         """Insert ``[(entity_id string, state vals)]`` as history rows.
 
         Rows are stamped with HA's times; (entity, last_updated) duplicates are
-        ignored. Returns ``(rows inserted, ha.entity ids that got rows)``.
+        ignored. ``known``: ``{entity id: recorded}`` already read in this
+        transaction (the others are looked up). Returns ``(rows inserted,
+        ha.entity ids that got rows)``.
         """
         states = [(k, v) for k, v in states if v.get("last_updated")]
         if states and only_recorded:
             # Most entities are not recorded: filter here rather than shipping
             # every event (attributes included) to SQL for the join to drop,
             # and skip the INSERT (its rollup trigger runs even for no rows).
-            self.env.cr.execute(
-                SQL(
-                    "SELECT entity_id FROM ha_entity WHERE ha_instance_id = %s"
-                    " AND enable_record AND entity_id = ANY(%s)",
-                    instance_id,
-                    sorted({k for k, _v in states}),
+            known = known or {}
+            recorded = {k for k, rec in known.items() if rec}
+            unknown = sorted({k for k, _v in states if k not in known})
+            if unknown:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT entity_id FROM ha_entity WHERE ha_instance_id = %s"
+                        " AND enable_record AND entity_id = ANY(%s)",
+                        instance_id,
+                        unknown,
+                    )
                 )
-            )
-            recorded = {row[0] for row in self.env.cr.fetchall()}
+                recorded.update(row[0] for row in self.env.cr.fetchall())
             states = [(k, v) for k, v in states if k in recorded]
         if not states:
             return 0, []
