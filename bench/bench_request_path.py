@@ -77,7 +77,7 @@ class Session:
             self.cookie = cookie.split(";", 1)[0]
         if "error" in payload:
             raise RuntimeError(payload["error"]["data"]["message"])
-        return payload["result"]
+        return payload.get("result")
 
     def timed(self, path, params):
         started = time.perf_counter()
@@ -120,6 +120,12 @@ def main():
         default=0.0,
         help="seconds between two calls (default 0: back to back)",
     )
+    parser.add_argument(
+        "--odoo-arg",
+        action="append",
+        default=[],
+        help="one more odoo-bin argument (repeatable), e.g. --log-handler=...",
+    )
     args = parser.parse_args()
 
     sim = Sim()
@@ -136,7 +142,7 @@ def _measure(args, sim):
     try:
         instance_id = new_instance(args.db, sim.url, drop_same_name=False)
         logfile = f"{args.logdir}/bench_rp.log"
-        server = start_odoo(args.db, args.stage, port, 2, logfile)
+        server = start_odoo(args.db, args.stage, port, 2, logfile, args.odoo_arg)
         base = f"http://127.0.0.1:{port}"
         synced = wait_for(
             lambda: query(
@@ -166,11 +172,13 @@ def _measure(args, sim):
             if not result.get("success"):
                 raise SystemExit(f"call_service failed: {result}")
         direct = DirectHa(ws_url)
-        route, floor, ha = [], [], []
+        route, floor, auth_floor, ha = [], [], [], []
         try:
             for _ in range(args.count):
                 elapsed, _result = session.timed("/web/webclient/version_info", {})
                 floor.append(elapsed)
+                elapsed, _result = session.timed("/web/session/check", {})
+                auth_floor.append(elapsed)
                 elapsed, result = session.timed("/odoo_ha_addon/call_service", params)
                 route.append(elapsed)
                 if not result.get("success"):
@@ -192,6 +200,7 @@ def _measure(args, sim):
     h50, h95 = percentile(ha, 50), percentile(ha, 95)
     f50, f95 = percentile(floor, 50), percentile(floor, 95)
     q50, q95 = percentile(quiet, 50), percentile(quiet, 95)
+    a50, a95 = percentile(auth_floor, 50), percentile(auth_floor, 95)
     print(
         f"JSON route -> HA -> result ({args.count} calls): "
         f"p50 {r50:.2f} ms  p95 {r95:.2f} ms"
@@ -203,6 +212,10 @@ def _measure(args, sim):
     print(
         "Odoo's floor (/web/webclient/version_info, same rounds): "
         f"p50 {f50:.2f} ms  p95 {f95:.2f} ms"
+    )
+    print(
+        "Odoo's floor for a logged-in user (/web/session/check, same rounds): "
+        f"p50 {a50:.2f} ms  p95 {a95:.2f} ms"
     )
     print(
         "HA's own reply alone (after Odoo stopped): "
