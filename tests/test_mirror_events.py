@@ -78,3 +78,22 @@ class TestMirrorEvents(HACommon):
         again = self.Sync._ha_apply_state_events(self.instance, events)
         self.assertEqual(again["history"], [])
         self.assertEqual(self.History.search_count([("entity_id", "=", self.s1.id)]), 5)
+
+    def test_late_event_still_recorded(self):
+        # The upsert skips a state older than the stored one, so whether the
+        # entity is recorded is looked up for it rather than taken from the upsert.
+        self.s1.enable_record = True
+        self.Sync._ha_apply_state_events(
+            self.instance, [state_changed("sensor.s1", "2", 20)]
+        )
+        late = self.Sync._ha_apply_state_events(
+            self.instance,
+            [state_changed("sensor.s1", "1", 15), state_changed("sensor.s2", "9", 15)],
+        )
+        self.assertEqual([c["entity_id"] for c in late["changes"]], ["sensor.s2"])
+        self.assertEqual(late["history"], [self.s1.id])
+        rows = self.History.search(
+            [("entity_id", "=", self.s1.id)], order="last_updated"
+        )
+        self.assertEqual(rows.mapped("entity_state"), ["1", "2"])
+        self.assertEqual(self.s1.entity_state, "2")
