@@ -1,9 +1,15 @@
+import json
+import select
 import threading
 import time
 from types import SimpleNamespace
 from unittest import TestCase
 from unittest.mock import patch
 
+import psycopg2
+import psycopg2.extensions
+
+import odoo
 from odoo.tests import TransactionCase
 
 from odoo.addons.odoo_ha_addon.models.common import event_dispatcher
@@ -236,3 +242,61 @@ class TestDeletedInstance(TransactionCase):
             dispatcher._apply_events([event])
         exception.assert_not_called()
         self.assertIn("deleted", info.call_args.args[0])
+
+
+class TestImbusNotifier(TransactionCase):
+    """The mirror's bus wake-ups: Odoo's listeners get them, on one connection."""
+
+    def setUp(self):
+        super().setUp()
+        _dbname, info = odoo.sql_db.connection_info_for("postgres")
+        self.listener = psycopg2.connect(**info)
+        self.listener.set_isolation_level(
+            psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT
+        )
+        self.addCleanup(self.listener.close)
+        with self.listener.cursor() as cr:
+            cr.execute("LISTEN imbus")
+        self.notifier = event_dispatcher._ImbusNotifier()
+        self.addCleanup(self.notifier.close)
+
+    def _received(self):
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if select.select([self.listener], [], [], 0.1)[0]:
+                self.listener.poll()
+                if self.listener.notifies:
+                    return [json.loads(n.payload) for n in self.listener.notifies]
+        return []
+
+    def _push(self, partner):
+        cr = self.env.cr
+        self.notifier.install(cr)
+        partner._bus_send("ha_test", {"n": 1})
+        # bus.bus registered no NOTIFY of its own: ours is the only callback.
+        self.assertEqual(len(cr.postcommit._funcs), 1)
+        cr.postcommit.run()
+        received = self._received()
+        self.listener.notifies.clear()
+        return received
+
+    def test_listeners_are_woken_on_one_kept_connection(self):
+        partner = self.env.user.partner_id
+        channel = [self.env.cr.dbname, "res.partner", partner.id]
+        self.assertEqual(self._push(partner), [[channel]])
+        with self.notifier._conn.cursor() as cr:
+            cr.execute("SELECT pg_backend_pid()")
+            first = cr.fetchone()[0]
+        self.assertEqual(self._push(partner), [[channel]])
+        with self.notifier._conn.cursor() as cr:
+            cr.execute("SELECT pg_backend_pid()")
+            self.assertEqual(cr.fetchone()[0], first, "a new connection per push")
+        # A lost connection (PostgreSQL restarted, say) is replaced on the spot.
+        with self.listener.cursor() as cr:
+            cr.execute("SELECT pg_terminate_backend(%s)", (first,))
+        self.assertEqual(self._push(partner), [[channel]])
+
+    def test_a_transaction_without_bus_messages_sends_nothing(self):
+        self.notifier.install(self.env.cr)
+        self.env.cr.postcommit.run()
+        self.assertIsNone(self.notifier._conn)

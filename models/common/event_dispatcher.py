@@ -27,8 +27,14 @@ import threading
 import time
 from contextlib import closing
 
+import psycopg2
+import psycopg2.extensions
+
 import odoo
 from odoo import SUPERUSER_ID, api
+from odoo.tools import OrderedSet
+
+from odoo.addons.bus.models.bus import ODOO_NOTIFY_FUNCTION, get_notify_payloads
 
 _logger = logging.getLogger(__name__)
 
@@ -169,6 +175,79 @@ class _OwedPush:
             )
 
 
+class _ImbusNotifier:
+    """Wakes Odoo's bus listeners after a mirror commit, on one kept connection.
+
+    Odoo's bus sends its ``imbus`` NOTIFY (in the ``postgres`` database, where
+    the listeners are) on a connection it opens for every committing
+    transaction and closes again: a PostgreSQL backend started per push. The
+    dispatcher pushes up to ten times a second per instance, so it keeps one.
+    Bus rows are still written by ``_bus_send``; only the wake-up moves here.
+    """
+
+    def __init__(self):
+        self._conn = None
+
+    def install(self, cr):
+        """Collect the bus channels of ``cr``'s transaction for :meth:`notify`.
+
+        With the channel set already in place, ``bus.bus`` registers no
+        NOTIFY of its own for this transaction (see ``_ensure_hooks``).
+        """
+        channels = OrderedSet()
+        cr.postcommit.data["bus.bus.channels"] = channels
+        cr.postcommit.add(lambda: self.notify(channels))
+
+    def notify(self, channels):
+        if not channels:
+            return
+        payloads = get_notify_payloads(list(channels))
+        for attempt in (1, 2):
+            try:
+                if self._conn is None or self._conn.closed:
+                    self._conn = self._connect()
+                with self._conn.cursor() as cr:
+                    for payload in payloads:
+                        cr.execute(*_imbus_sql(payload))
+                return
+            except psycopg2.Error as err:
+                self.close()
+                if attempt == 2:
+                    # Browsers would miss these changes: say so, then send
+                    # them the way Odoo does.
+                    _logger.warning("bus wake-up failed (%s); Odoo's way instead", err)
+                    with odoo.sql_db.db_connect("postgres").cursor() as cr:
+                        for payload in payloads:
+                            cr.execute(*_imbus_sql(payload))
+
+    @staticmethod
+    def _connect():
+        _dbname, info = odoo.sql_db.connection_info_for("postgres")
+        conn = psycopg2.connect(**dict(info, application_name="odoo_ha_addon-bus"))
+        conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
+        return conn
+
+    def fileno(self):
+        return (
+            self._conn.fileno()
+            if self._conn is not None and not self._conn.closed
+            else None
+        )
+
+    def close(self):
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except psycopg2.Error:
+                _logger.debug("closing the bus connection", exc_info=True)
+            self._conn = None
+
+
+def _imbus_sql(payload):
+    # The function name is Odoo's setting (ODOO_NOTIFY_FUNCTION), not user input.
+    return f"SELECT \"{ODOO_NOTIFY_FUNCTION}\"('imbus', %s)", (payload,)
+
+
 class InstanceDispatcher(threading.Thread):
     def __init__(self, dbname, instance_id):
         super().__init__(
@@ -182,6 +261,7 @@ class InstanceDispatcher(threading.Thread):
         self._last_push = float("-inf")  # monotonic time of the last bus push
         self._last_signaling = float("-inf")
         self._company_id = None  # the superuser's, read once
+        self._imbus = _ImbusNotifier()
 
     # -- producers (asyncio loop thread)
 
@@ -201,6 +281,10 @@ class InstanceDispatcher(threading.Thread):
 
     def push_status_error(self, message):
         self._queue.put(("status", ("error", message, None, "crashed")))
+
+    def bus_fileno(self):
+        """The descriptor of the bus wake-up connection, if open (for forks)."""
+        return self._imbus.fileno()
 
     def stop(self, timeout=10):
         self._queue.put((_STOP, None))
@@ -230,6 +314,7 @@ class InstanceDispatcher(threading.Thread):
             self._process([item for item in batch if item[0] is not _STOP])
             if stop:
                 self._flush_notifications()
+                self._imbus.close()
                 return
             if self._pending and self._push_due():
                 self._flush_notifications()
@@ -353,6 +438,7 @@ class InstanceDispatcher(threading.Thread):
         return result
 
     def _run_method(self, cr, method, args, live):
+        self._imbus.install(cr)
         context = {"from_ha_sync": True}
         if self._company_id:
             # Creating bus rows reads env.company (for defaults): given here,

@@ -446,6 +446,7 @@ class DatabaseWorker(threading.Thread):
             if conn is not None and not conn.closed:
                 fds.append(conn.fileno())
         for leader in list(self.leaders.values()):
+            fds.append(leader.dispatcher.bus_fileno())
             ws = getattr(leader.client, "_ws", None)
             sock = ws.transport.get_extra_info("socket") if ws is not None else None
             if sock is not None:
