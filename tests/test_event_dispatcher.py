@@ -300,3 +300,42 @@ class TestImbusNotifier(TransactionCase):
         self.notifier.install(self.env.cr)
         self.env.cr.postcommit.run()
         self.assertIsNone(self.notifier._conn)
+
+
+class TestDatabaseDown(TestCase):
+    def test_no_cursor_drops_the_batch_and_the_thread_lives_on(self):
+        # PostgreSQL restarting: not even a cursor. Logged; the dispatcher goes on.
+        dispatcher = InstanceDispatcher("db", 7)
+        down = psycopg2.OperationalError("the database system is shutting down")
+        registry = patch.object(
+            event_dispatcher.odoo.modules.registry, "Registry", side_effect=down
+        )
+        with registry, patch.object(event_dispatcher._logger, "exception") as logged:
+            self.assertIsNone(dispatcher._apply("_ha_set_ws_status", "error"))
+            dispatcher._apply_events([{"data": {}}])
+        self.assertEqual(logged.call_count, 2)
+        self.assertFalse(dispatcher._pending)
+
+    def test_an_unexpected_failure_does_not_end_the_thread(self):
+        dispatcher = InstanceDispatcher("db", 7)
+        processed = []
+
+        def process(batch):
+            processed.append(batch)
+            if len(processed) == 1:
+                raise RuntimeError("bug")
+
+        with (
+            patch.object(dispatcher, "_process", side_effect=process),
+            patch.object(event_dispatcher._logger, "exception") as logged,
+        ):
+            dispatcher.start()
+            dispatcher.push_status_error("one")
+            deadline = time.monotonic() + 5
+            while not processed and time.monotonic() < deadline:
+                time.sleep(0.01)
+            dispatcher.push_status_error("two")
+            dispatcher.stop()
+        self.assertFalse(dispatcher.is_alive())
+        self.assertEqual(len(processed), 2)
+        logged.assert_called_once()

@@ -311,7 +311,12 @@ class InstanceDispatcher(threading.Thread):
                 except queue.Empty:
                     break
             stop = any(kind is _STOP for kind, _ in batch)
-            self._process([item for item in batch if item[0] is not _STOP])
+            try:
+                self._process([item for item in batch if item[0] is not _STOP])
+            except Exception:
+                # A dead dispatcher would freeze the mirror without a word;
+                # the next (re)connect's full sync repairs this batch.
+                _logger.exception("HA instance %s: batch dropped", self.instance_id)
             if stop:
                 self._flush_notifications()
                 self._imbus.close()
@@ -402,11 +407,11 @@ class InstanceDispatcher(threading.Thread):
         command_holds.wait_released()
         started = time.monotonic()
         result = None
+        live = method in LIVE_METHODS
         try:
             registry = odoo.modules.registry.Registry(self.dbname)
             cr = registry.cursor()
             with closing(cr):
-                live = method in LIVE_METHODS
                 if not live or started - self._last_signaling >= SIGNALING_EVERY:
                     # On the work's cursor: no second connection borrowed.
                     registry = registry.check_signaling(cr)
