@@ -33,14 +33,30 @@ class _ConnectionPool:
             idle = self._idle.get(dbname) or []
             while idle:
                 conn = idle.pop()
-                if not conn.closed:
-                    conn.poll()  # results announced while it was idle
+                if conn.closed:
+                    continue
+                if self._alive(conn):
                     conn.notifies.clear()
                     return conn
+                conn.close()
         conn = wtm.connect_autocommit(dbname)
         with conn.cursor() as cr:
             cr.execute(wtm.LISTEN_RESULT_SQL)
         return conn
+
+    @staticmethod
+    def _alive(conn):
+        """Read what came in while idle: results announced, or the end of a
+        session PostgreSQL closed (restarted, say). A closed session shows
+        only on the second read: its farewell message first, then EOF."""
+        try:
+            for _attempt in range(3):
+                if not select.select([conn], [], [], 0)[0]:
+                    return not conn.closed
+                conn.poll()
+        except psycopg2.Error:
+            return False
+        return not conn.closed
 
     def give_back(self, dbname, conn):
         if conn.closed:

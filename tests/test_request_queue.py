@@ -201,6 +201,29 @@ class TestQueuedCommands(TransactionCase):
         finally:
             queue_module._pool.give_back(self.env.cr.dbname, conn)
 
+    def test_a_pooled_connection_that_died_while_idle_is_replaced(self):
+        # PostgreSQL restarted between two commands: the next one must not fail.
+        dbname = self.env.cr.dbname
+        pool = queue_module._ConnectionPool()
+        conn = pool.take(dbname)
+        with conn.cursor() as cr:
+            cr.execute("SELECT pg_backend_pid()")
+            dead_pid = cr.fetchone()[0]
+        pool.give_back(dbname, conn)
+        other = wtm.connect_autocommit(dbname)
+        try:
+            with other.cursor() as cr:
+                cr.execute("SELECT pg_terminate_backend(%s)", (dead_pid,))
+            time.sleep(0.1)
+            fresh = pool.take(dbname)
+            with fresh.cursor() as cr:
+                cr.execute("SELECT pg_backend_pid()")
+                self.assertNotEqual(cr.fetchone()[0], dead_pid)
+            self.assertTrue(conn.closed)
+            fresh.close()
+        finally:
+            other.close()
+
     def test_result_read_during_another_statement_is_not_missed(self):
         # psycopg2 keeps notifications that arrive while a statement runs;
         # select() never wakes for those, so the caller must look first.
