@@ -7,6 +7,7 @@ from unittest import TestCase
 from unittest.mock import patch
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 
 import odoo
@@ -338,4 +339,31 @@ class TestDatabaseDown(TestCase):
             dispatcher.stop()
         self.assertFalse(dispatcher.is_alive())
         self.assertEqual(len(processed), 2)
+        logged.assert_called_once()
+
+
+class TestConcurrentUpdates(TestCase):
+    def test_a_lost_race_is_run_again(self):
+        # e.g. a manager saves the instance while its full sync runs
+        dispatcher = InstanceDispatcher("db", 7)
+        race = psycopg2.errors.SerializationFailure("concurrent update")
+        with (
+            patch.object(
+                dispatcher, "_transaction", side_effect=[race, race, "applied"]
+            ) as transaction,
+            patch.object(event_dispatcher.time, "sleep"),
+        ):
+            self.assertEqual(dispatcher._apply("_ha_apply_full_sync", {}), "applied")
+        self.assertEqual(transaction.call_count, 3)
+
+    def test_a_race_lost_every_time_is_logged_and_dropped(self):
+        dispatcher = InstanceDispatcher("db", 7)
+        race = psycopg2.errors.DeadlockDetected("deadlock")
+        with (
+            patch.object(dispatcher, "_transaction", side_effect=race) as transaction,
+            patch.object(event_dispatcher.time, "sleep"),
+            patch.object(event_dispatcher._logger, "exception") as logged,
+        ):
+            self.assertIsNone(dispatcher._apply("_ha_apply_full_sync", {}))
+        self.assertEqual(transaction.call_count, 5)
         logged.assert_called_once()

@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import queue
+import random
 import threading
 import time
 from contextlib import closing
@@ -32,6 +33,10 @@ import psycopg2.extensions
 
 import odoo
 from odoo import SUPERUSER_ID, api
+from odoo.service.model import (
+    MAX_TRIES_ON_CONCURRENCY_FAILURE,
+    PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
+)
 from odoo.tools import OrderedSet
 
 from odoo.addons.bus.models.bus import ODOO_NOTIFY_FUNCTION, get_notify_payloads
@@ -403,44 +408,68 @@ class InstanceDispatcher(threading.Thread):
     def _apply(self, method, *args):
         """Run ``ha.instance.<method>(*args)`` — or ``method_fn(ha.sync,
         instance)`` when the first argument is callable — in one transaction;
-        returns its result (None on failure)."""
+        returns its result (None on failure).
+
+        A transaction that lost a race with another writer of the same rows
+        (a manager saving the instance during a full sync, say) is run again,
+        as Odoo does for HTTP requests: dropped, it would leave the mirror
+        behind until the next reconnect.
+        """
         command_holds.wait_released()
-        started = time.monotonic()
-        result = None
         live = method in LIVE_METHODS
-        try:
-            registry = odoo.modules.registry.Registry(self.dbname)
-            cr = registry.cursor()
-            with closing(cr):
-                if not live or started - self._last_signaling >= SIGNALING_EVERY:
-                    # On the work's cursor: no second connection borrowed.
-                    registry = registry.check_signaling(cr)
-                    self._last_signaling = started
-                # A crash may lose the last mirror commits: the full sync after
-                # every reconnect restores them, so no waiting for WAL flushes.
-                cr.execute("SET LOCAL synchronous_commit TO off")
-                # Exits in this order: commit, then signal cache changes.
-                with registry.manage_changes(), cr:
-                    result = self._run_method(cr, method, args, live)
-        except Exception:
-            if live and self._instance_gone():
+        for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
+            started = time.monotonic()
+            try:
+                result = self._transaction(method, args, live, started)
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as err:
+                if attempt == MAX_TRIES_ON_CONCURRENCY_FAILURE:
+                    return self._failed(method, live)
                 _logger.info(
-                    "HA instance %s: deleted, %s dropped", self.instance_id, method
+                    "HA instance %s: %s ran into a concurrent update (%s), again",
+                    self.instance_id,
+                    method.lstrip("_"),
+                    err.pgcode,
                 )
-                return None
-            # Never let one bad batch stop the mirror; the next (re)connect
-            # runs a full sync that repairs whatever this one missed.
-            _logger.exception(
-                "HA instance %s: %s failed", self.instance_id, method.lstrip("_")
+                time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
+                continue
+            except Exception:
+                return self._failed(method, live)
+            _logger.debug(
+                "HA instance %s: %s in %.1f ms",
+                self.instance_id,
+                method,
+                (time.monotonic() - started) * 1000,
+            )
+            return result
+        return None
+
+    def _transaction(self, method, args, live, started):
+        registry = odoo.modules.registry.Registry(self.dbname)
+        cr = registry.cursor()
+        with closing(cr):
+            if not live or started - self._last_signaling >= SIGNALING_EVERY:
+                # On the work's cursor: no second connection borrowed.
+                registry = registry.check_signaling(cr)
+                self._last_signaling = started
+            # A crash may lose the last mirror commits: the full sync after
+            # every reconnect restores them, so no waiting for WAL flushes.
+            cr.execute("SET LOCAL synchronous_commit TO off")
+            # Exits in this order: commit, then signal cache changes.
+            with registry.manage_changes(), cr:
+                return self._run_method(cr, method, args, live)
+
+    def _failed(self, method, live):
+        if live and self._instance_gone():
+            _logger.info(
+                "HA instance %s: deleted, %s dropped", self.instance_id, method
             )
             return None
-        _logger.debug(
-            "HA instance %s: %s in %.1f ms",
-            self.instance_id,
-            method,
-            (time.monotonic() - started) * 1000,
+        # Never let one bad batch stop the mirror; the next (re)connect
+        # runs a full sync that repairs whatever this one missed.
+        _logger.exception(
+            "HA instance %s: %s failed", self.instance_id, method.lstrip("_")
         )
-        return result
+        return None
 
     def _run_method(self, cr, method, args, live):
         self._imbus.install(cr)
