@@ -311,10 +311,11 @@ class TestDatabaseDown(TestCase):
         registry = patch.object(
             event_dispatcher.odoo.modules.registry, "Registry", side_effect=down
         )
-        with registry, patch.object(event_dispatcher._logger, "exception") as logged:
+        with registry, patch.object(event_dispatcher._logger, "warning") as logged:
             self.assertIsNone(dispatcher._apply("_ha_set_ws_status", "error"))
             dispatcher._apply_events([{"data": {}}])
         self.assertEqual(logged.call_count, 2)
+        self.assertIn("shutting down", logged.call_args.args[-1])
         self.assertFalse(dispatcher._pending)
 
     def test_an_unexpected_failure_does_not_end_the_thread(self):

@@ -432,6 +432,16 @@ class InstanceDispatcher(threading.Thread):
                 )
                 time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
                 continue
+            except (psycopg2.OperationalError, psycopg2.InterfaceError) as err:
+                # PostgreSQL away (restarting, say): the supervisor reconnects
+                # and the full sync after that repairs this batch.
+                _logger.warning(
+                    "HA instance %s: %s dropped, database unreachable: %s",
+                    self.instance_id,
+                    method.lstrip("_"),
+                    str(err).strip().partition("\n")[0],
+                )
+                return None
             except Exception:
                 return self._failed(method, live)
             _logger.debug(
