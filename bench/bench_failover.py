@@ -211,6 +211,22 @@ def first_worker_alive(logfile):
     return None
 
 
+def served_by(logfile, path):
+    """Pids of the workers that served POSTs to ``path`` (a prefix), in order."""
+    pattern = re.compile(rf"^\S+ \S+ (\d+) INFO .*POST {re.escape(path)}")
+    with open(logfile, encoding="utf-8") as log:
+        return [int(m.group(1)) for m in map(pattern.match, log) if m]
+
+
+def odoo_up(base):
+    """Whether Odoo at ``base`` serves its login page."""
+    try:
+        with urllib.request.urlopen(base + "/web/login", timeout=2):
+            return True
+    except OSError:
+        return False
+
+
 def wait_for_sync(db, instance_id, timeout=60):
     """Wait until the instance's first full sync is committed; whether it was."""
     return wait_for(

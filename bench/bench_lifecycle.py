@@ -25,12 +25,10 @@ Exits non-zero when a goal is missed. Everything listens on 127.0.0.1.
 """
 
 import os
-import re
 import signal
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import psycopg2
@@ -43,6 +41,8 @@ from bench_failover import (  # noqa: E402
     bench_parser,
     free_port,
     new_instance,
+    odoo_up,
+    served_by,
     start_odoo,
     wait_for,
     ws_leader,
@@ -102,7 +102,7 @@ class Lifecycle:
 
     def login(self):
         base = f"http://127.0.0.1:{self.port}"
-        if not wait_for(lambda: _up(base), 60):
+        if not wait_for(lambda: odoo_up(base), 60):
             raise SystemExit("Odoo never answered")
         self.session = Session(self.port)
         self.session.json(
@@ -121,7 +121,7 @@ class Lifecycle:
                 "kwargs": {"context": {"active_test": False}},
             },
         )
-        served = _served_by(self.logfile)
+        served = served_by(self.logfile, "/web/dataset/call_kw/")
         leader = ws_leader(self.db, self.instance_id) or ""
         pid = served[-1] if served else None
         if pid is None:
@@ -314,20 +314,6 @@ def restart_postgresql(db):
         f"  (PostgreSQL {version}/{cluster} restarted in "
         f"{time.monotonic() - started:.2f} s)"
     )
-
-
-def _served_by(logfile):
-    pattern = re.compile(r"^\S+ \S+ (\d+) INFO .*POST /web/dataset/call_kw/")
-    with open(logfile, encoding="utf-8") as log:
-        return [int(m.group(1)) for m in map(pattern.match, log) if m]
-
-
-def _up(base):
-    try:
-        with urllib.request.urlopen(base + "/web/login", timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 def main():

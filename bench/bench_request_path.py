@@ -23,12 +23,10 @@ import asyncio
 import http.client
 import json
 import os
-import re
 import signal
 import statistics
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -39,7 +37,9 @@ from bench_failover import (  # noqa: E402
     Sim,
     free_port,
     new_instance,
+    odoo_up,
     query,
+    served_by,
     start_odoo,
     wait_for,
     ws_leader,
@@ -156,7 +156,7 @@ def _measure(args, sim):
         if not synced:
             raise SystemExit("the mirror never got the entity")
         session = Session(port)
-        wait_for(lambda: _up(base), 30)
+        wait_for(lambda: odoo_up(base), 30)
         session.json(
             "/web/session/authenticate",
             {"db": args.db, "login": "admin", "password": "admin"},
@@ -228,7 +228,7 @@ def _measure(args, sim):
     print(f"mean route {statistics.mean(route):.2f} ms over {len(route)} calls")
     # Which worker served each call (from Odoo's access log, in call order):
     # the one holding the HA connection, or the other (through the queue).
-    pids = _served_by(logfile)[-len(route) :]
+    pids = served_by(logfile, "/odoo_ha_addon/call_service ")[-len(route) :]
     if len(pids) == len(route):
         for label, keep in (
             ("served by the worker holding HA's connection", True),
@@ -245,21 +245,6 @@ def _measure(args, sim):
                     f"  {label}: {len(times)} calls, p50 {p50:.2f} ms  p95 {p95:.2f} ms"
                 )
     return 0 if r95 <= h95 + 20 else 1
-
-
-def _served_by(logfile):
-    """Pids of the workers that served call_service, in order."""
-    pattern = re.compile(r"^\S+ \S+ (\d+) INFO .*POST /odoo_ha_addon/call_service ")
-    with open(logfile, encoding="utf-8") as log:
-        return [int(m.group(1)) for m in map(pattern.match, log) if m]
-
-
-def _up(base):
-    try:
-        with urllib.request.urlopen(base + "/web/login", timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":
