@@ -12,6 +12,7 @@ import psycopg2.extensions
 
 import odoo
 from odoo.tests import TransactionCase
+from odoo.tools import OrderedSet
 
 from odoo.addons.odoo_ha_addon.models.common import event_dispatcher
 from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import (
@@ -303,6 +304,24 @@ class TestImbusNotifier(TransactionCase):
         self.assertIsNone(self.notifier._conn)
 
 
+class TestImbusNotifierFailing(TestCase):
+    def test_a_failed_wake_up_is_said_and_never_raised(self):
+        # It runs after the commit: the changes are saved whatever happens.
+        notifier = event_dispatcher._ImbusNotifier()
+        down = psycopg2.OperationalError("connection refused")
+        with (
+            patch.object(notifier, "_connect", side_effect=down) as connect,
+            patch.object(
+                event_dispatcher.odoo.sql_db, "db_connect", side_effect=down
+            ) as odoo_way,
+            patch.object(event_dispatcher._logger, "warning") as warned,
+        ):
+            notifier.notify(OrderedSet([("db", "res.partner", 3)]))
+        self.assertEqual(connect.call_count, 2)
+        odoo_way.assert_called_once_with("postgres")
+        self.assertEqual(warned.call_count, 2)
+
+
 class TestDatabaseDown(TestCase):
     def test_no_cursor_drops_the_batch_and_the_thread_lives_on(self):
         # PostgreSQL restarting: not even a cursor. Logged; the dispatcher goes on.
@@ -317,6 +336,18 @@ class TestDatabaseDown(TestCase):
         self.assertEqual(logged.call_count, 2)
         self.assertIn("shutting down", logged.call_args.args[-1])
         self.assertFalse(dispatcher._pending)
+
+    def test_a_query_of_its_own_failing_is_no_database_outage(self):
+        dispatcher = InstanceDispatcher("db", 7)
+        timeout = psycopg2.errors.QueryCanceled("canceling statement due to timeout")
+        with (
+            patch.object(dispatcher, "_transaction", side_effect=timeout),
+            patch.object(event_dispatcher._logger, "warning") as warned,
+            patch.object(event_dispatcher._logger, "exception") as logged,
+        ):
+            self.assertIsNone(dispatcher._apply("_ha_apply_full_sync", {}))
+        warned.assert_not_called()
+        logged.assert_called_once()
 
     def test_an_unexpected_failure_does_not_end_the_thread(self):
         dispatcher = InstanceDispatcher("db", 7)

@@ -29,6 +29,7 @@ import time
 from contextlib import closing
 
 import psycopg2
+import psycopg2.errors
 import psycopg2.extensions
 
 import odoo
@@ -218,12 +219,22 @@ class _ImbusNotifier:
             except psycopg2.Error as err:
                 self.close()
                 if attempt == 2:
-                    # Browsers would miss these changes: say so, then send
-                    # them the way Odoo does.
-                    _logger.warning("bus wake-up failed (%s); Odoo's way instead", err)
-                    with odoo.sql_db.db_connect("postgres").cursor() as cr:
-                        for payload in payloads:
-                            cr.execute(*_imbus_sql(payload))
+                    self._notify_the_odoo_way(payloads, err)
+
+    @staticmethod
+    def _notify_the_odoo_way(payloads, err):
+        # Runs after the commit: never raise (the changes are saved), say so.
+        _logger.warning("bus wake-up failed (%s); Odoo's way instead", err)
+        try:
+            with odoo.sql_db.db_connect("postgres").cursor() as cr:
+                for payload in payloads:
+                    cr.execute(*_imbus_sql(payload))
+        except psycopg2.Error as again:
+            _logger.warning(
+                "bus wake-up failed again (%s): open pages see these changes "
+                "with the next push",
+                again,
+            )
 
     @staticmethod
     def _connect():
@@ -246,6 +257,20 @@ class _ImbusNotifier:
             except psycopg2.Error:
                 _logger.debug("closing the bus connection", exc_info=True)
             self._conn = None
+
+
+def _database_away(err):
+    """Whether ``err`` says the session or the server is gone, not that a
+    query of ours failed (a statement timeout, say). libpq's own errors carry
+    no SQLSTATE: psycopg2 raises them as the base OperationalError."""
+    return type(err) is psycopg2.OperationalError or isinstance(
+        err,
+        psycopg2.InterfaceError
+        | psycopg2.errors.ConnectionException
+        | psycopg2.errors.AdminShutdown
+        | psycopg2.errors.CrashShutdown
+        | psycopg2.errors.CannotConnectNow,
+    )
 
 
 def _imbus_sql(payload):
@@ -433,6 +458,8 @@ class InstanceDispatcher(threading.Thread):
                 time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
                 continue
             except (psycopg2.OperationalError, psycopg2.InterfaceError) as err:
+                if not _database_away(err):
+                    return self._failed(method, live)
                 # PostgreSQL away (restarting, say): the supervisor reconnects
                 # and the full sync after that repairs this batch.
                 _logger.warning(
