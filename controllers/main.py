@@ -70,9 +70,9 @@ class HaController(http.Controller):
         return api._validate_instance(ha_instance_id, require_config)
 
     def _instance_id(self, api, ha_instance_id):
-        """The id given (the callee validates it), or the current instance's."""
+        """The id given or the current instance's, for a callee that validates it."""
         if ha_instance_id in (None, False, ""):
-            return self._instance(api, None).id
+            return self._get_current_instance(api).id
         return ha_instance_id
 
     def _run(self, extra, call):
