@@ -8,15 +8,14 @@ transaction through the ``ha.instance`` methods ``_ha_apply_full_sync``,
 leave on commit.
 
 Live state changes are committed right away; their bus messages leave at
-most every ``NOTIFY_DELAY`` seconds: a bus commit costs a new PostgreSQL
-connection (Odoo's ``NOTIFY`` goes through the ``postgres`` database, never
-pooled) plus the recipients query, which at one event per transaction tripled
-the time to commit a row. A batch arriving when a push is due carries every
-owed message in its own transaction (an isolated change reaches browsers at
-once); changes applied before that wait for the next batch or, at the
-latest, for a transaction of their own ``PUSH_GRACE`` after the delay. Owed
-messages are sent before any full sync or status change, so the web client
-never sees them out of order.
+most every ``NOTIFY_DELAY`` seconds: a push costs the recipients query, the
+bus rows and an ``imbus`` wake-up (see :class:`_ImbusNotifier`), which at one
+event per transaction tripled the time to commit a row. A batch arriving
+when a push is due carries every owed message in its own transaction (an
+isolated change reaches browsers at once); changes applied before that wait
+for the next batch or, at the latest, for a transaction of their own
+``PUSH_GRACE`` after the delay. Owed messages are sent before any full sync
+or status change, so the web client never sees them out of order.
 """
 
 import hashlib
