@@ -93,6 +93,10 @@ class TestCommandHolds(TestCase):
         holds.wait_released(timeout)
         return time.monotonic() - started
 
+    def _assert_waited(self, waited, at_least):
+        self.assertGreaterEqual(waited, at_least)
+        self.assertLess(waited, 1.0)
+
     def test_no_hold_no_wait(self):
         self.assertLess(self._waited(CommandHolds(), 1.0), 0.05)
 
@@ -100,9 +104,7 @@ class TestCommandHolds(TestCase):
         holds = CommandHolds()
         token = holds.hold(5.0)
         threading.Timer(0.1, holds.release, (token,)).start()
-        waited = self._waited(holds, 5.0)
-        self.assertGreaterEqual(waited, 0.09)
-        self.assertLess(waited, 1.0)
+        self._assert_waited(self._waited(holds, 5.0), 0.09)
 
     def test_a_forgotten_hold_expires(self):
         holds = CommandHolds()
@@ -114,16 +116,12 @@ class TestCommandHolds(TestCase):
         holds = CommandHolds()
         token = holds.hold(30.0)
         holds.release(token, linger=0.1)
-        waited = self._waited(holds, 5.0)
-        self.assertGreaterEqual(waited, 0.09)
-        self.assertLess(waited, 1.0)
+        self._assert_waited(self._waited(holds, 5.0), 0.09)
 
     def test_the_wait_is_bounded(self):
         holds = CommandHolds()
         holds.hold(30.0)
-        waited = self._waited(holds, 0.1)
-        self.assertGreaterEqual(waited, 0.09)
-        self.assertLess(waited, 1.0)
+        self._assert_waited(self._waited(holds, 0.1), 0.09)
 
 
 class _Notifier:
