@@ -185,24 +185,15 @@ class Lifecycle:
             )
         except OSError:
             return False  # HA is still down: try again
-        rows = query(
-            self.db,
-            "SELECT entity_state FROM ha_entity WHERE ha_instance_id = %s"
-            " AND entity_id = %s",
-            (self.instance_id, ENTITY),
+        sql = (
+            "SELECT 1 FROM ha_entity WHERE ha_instance_id = %s"
+            " AND entity_id = %s AND entity_state = %s"
         )
-        deadline = time.monotonic() + 1.0
-        while time.monotonic() < deadline:
-            if rows and rows[0][0] == wanted:
-                return True
-            time.sleep(0.05)
-            rows = query(
-                self.db,
-                "SELECT entity_state FROM ha_entity WHERE ha_instance_id = %s"
-                " AND entity_id = %s",
-                (self.instance_id, ENTITY),
+        return bool(
+            wait_for(
+                lambda: query(self.db, sql, (self.instance_id, ENTITY, wanted)), 1.0
             )
-        return False
+        )
 
     # -- the steps
 
