@@ -108,7 +108,7 @@ class HaEntity(models.Model):
         if days <= 0 or not self:
             return 0
         remote = self.env["ha.remote.call"]
-        end = datetime.utcnow()
+        end = datetime.utcnow().replace(microsecond=0)
         start = end - timedelta(days=days)
         inserted = 0
         for instance in self.ha_instance_id:
@@ -138,5 +138,7 @@ class HaEntity(models.Model):
                     raise UserError(
                         _("Home Assistant sent an unexpected history answer.")
                     )
-                inserted += self.env["ha.sync"]._ha_store_history(instance, rows)
+                inserted += self.env["ha.sync"]._ha_store_history(
+                    instance, rows, window_start=start
+                )
         return inserted

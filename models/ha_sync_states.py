@@ -393,13 +393,63 @@ class HaSync(models.AbstractModel):
         return len(rows), sorted({row[0] for row in rows})
 
     @api.model
-    def _ha_store_history(self, instance, history_payload, notify=True):
+    def _ha_drop_carried(self, instance_id, states, window_start):
+        """Drop the start-time states that repeat the mirror's row before them.
+
+        Every history query stamps the state current at its ``start_time``
+        with that time, so each re-query (recording switched off and on, a
+        longer backfill) would add one more copy of an unchanged state.
+        Such a point is kept only when the latest stored row at or before it
+        differs (state or attributes) or when there is none.
+        """
+        carried = {
+            key: vals
+            for key, vals in states
+            if vals.get("last_updated") == window_start
+        }
+        if not carried:
+            return states
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT ON (h.entity_id) e.entity_id, h.entity_state,
+                       h.attributes
+                  FROM ha_entity e
+                  JOIN ha_entity_history h ON h.entity_id = e.id
+                 WHERE e.ha_instance_id = %s AND e.entity_id = ANY(%s)
+                   AND h.last_updated <= %s
+              ORDER BY h.entity_id, h.last_updated DESC
+                """,
+                instance_id,
+                sorted(carried),
+                window_start,
+            )
+        )
+        repeated = {
+            key
+            for key, state, attributes in self.env.cr.fetchall()
+            if state == carried[key]["entity_state"]
+            and (attributes or None) == (carried[key].get("attributes") or None)
+        }
+        return [
+            (key, vals)
+            for key, vals in states
+            if not (key in repeated and vals is carried[key])
+        ]
+
+    @api.model
+    def _ha_store_history(
+        self, instance, history_payload, notify=True, window_start=None
+    ):
         """Backfill from ``history/history_during_period`` (or ``history/stream``).
 
         ``history_payload`` is ``{entity_id: [{"s", "a"?, "lu", "lc"?}, ...]}``
         (compressed keys, epoch seconds; ``lc`` missing means equal to ``lu``);
-        full state objects are accepted too. Duplicates are skipped. Returns the
-        number of rows inserted.
+        full state objects are accepted too. Duplicates are skipped.
+        ``window_start`` (naive UTC): the query's ``start_time``; HA stamps the
+        state current then with it, which is no change of its own when the
+        mirror already holds that state (see ``_ha_drop_carried``). Returns
+        the number of rows inserted.
         """
         instance_id = self._ha_instance_id(instance)
         states = []
@@ -418,6 +468,8 @@ class HaSync(models.AbstractModel):
                     vals = _state_vals(point)
                 states.append((key, vals))
         self.env.flush_all()
+        if window_start is not None:
+            states = self._ha_drop_carried(instance_id, states, window_start)
         count, entity_ids = self._ha_insert_history(
             instance_id, states, only_recorded=False
         )

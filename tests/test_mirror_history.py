@@ -39,6 +39,37 @@ class TestMirrorHistory(HACommon):
         )
         self.assertIsNone(self.env.cr.fetchone()[0])  # ... but it is NULL in SQL
 
+    def test_backfill_start_state_not_repeated(self):
+        # HA stamps the state current at start_time with start_time: each
+        # re-query brings one such point, kept only when it says something new.
+        unit, other = {"unit_of_measurement": "°C"}, {"unit_of_measurement": "K"}
+
+        def point(state, at, attributes=None):
+            return {"s": state, "a": attributes or unit, "lu": T0_EPOCH + at}
+
+        def store(start, *points):
+            return self.Sync._ha_store_history(
+                self.instance, {"sensor.s0": list(points)}, window_start=naive(start)
+            )
+
+        real = point("2.5", 10)
+        self.assertEqual(store(0, point("1.5", 0), real), 2)
+        # Later windows: the carried 1.5 and 2.5 repeat the rows before them.
+        self.assertEqual(store(5, point("1.5", 5), real), 0)
+        self.assertEqual(store(20, point("2.5", 20)), 0)
+        # New information is kept: another attribute value, a state the mirror
+        # missed, and an older window with nothing stored before it.
+        self.assertEqual(store(30, point("2.5", 30, other)), 1)
+        self.assertEqual(store(40, point("9", 40, other)), 1)
+        self.assertEqual(store(-100, point("0.5", -100)), 1)
+        rows = self.History.search(
+            [("entity_id", "=", self.sensor.id)], order="last_updated"
+        )
+        self.assertEqual(rows.mapped("entity_state"), ["0.5", "1.5", "2.5", "2.5", "9"])
+        # Without a window every point is a change of its own.
+        payload = {"sensor.s0": [point("9", 50, other)]}
+        self.assertEqual(self.Sync._ha_store_history(self.instance, payload), 1)
+
     def test_retention_cron(self):
         now = datetime.utcnow()
         epoch = datetime(1970, 1, 1)
