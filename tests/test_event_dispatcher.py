@@ -98,7 +98,8 @@ class TestCommandHolds(TestCase):
         self.assertLess(waited, 1.0)
 
     def test_no_hold_no_wait(self):
-        self.assertLess(self._waited(CommandHolds(), 1.0), 0.05)
+        # Far below the timeout; loose enough for a loaded CI machine.
+        self.assertLess(self._waited(CommandHolds(), 5.0), 0.5)
 
     def test_waits_until_released(self):
         holds = CommandHolds()
@@ -110,7 +111,7 @@ class TestCommandHolds(TestCase):
         holds = CommandHolds()
         holds.hold(0.1)
         self.assertLess(self._waited(holds, 5.0), 1.0)
-        self.assertLess(self._waited(holds, 5.0), 0.05, "expired holds are dropped")
+        self.assertLess(self._waited(holds, 5.0), 0.5, "expired holds are dropped")
 
     def test_a_release_may_linger(self):
         holds = CommandHolds()
