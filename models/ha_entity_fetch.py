@@ -18,7 +18,7 @@ BACKFILL_TIMEOUT = 60.0
 
 
 def _iso_utc(moment):
-    return moment.replace(microsecond=0).isoformat() + "+00:00"
+    return moment.isoformat() + "+00:00"
 
 
 class HaEntity(models.Model):
@@ -108,6 +108,7 @@ class HaEntity(models.Model):
         if days <= 0 or not self:
             return 0
         remote = self.env["ha.remote.call"]
+        # Whole seconds: HA stamps the start-time state with exactly this start.
         end = datetime.utcnow().replace(microsecond=0)
         start = end - timedelta(days=days)
         inserted = 0

@@ -434,7 +434,7 @@ class HaSync(models.AbstractModel):
         return [
             (key, vals)
             for key, vals in states
-            if not (key in repeated and vals is carried[key])
+            if key not in repeated or vals.get("last_updated") != window_start
         ]
 
     @api.model
