@@ -2,7 +2,7 @@
 
 A call is accepted only on entities the user may see (record rules), of the
 instance it targets, with a service of the entities' own domain taken from an
-allow-list (ha-protocol.md §4, the controls of original-features.md §8.3).
+allow-list (HA's service domains that the entity controls use).
 Numbers are clamped to the entity's limits; data keys that would widen the
 target to other entities, areas or devices are refused.
 """

@@ -2,19 +2,10 @@
 
 from odoo import models
 
+from .common.ha_registry_kinds import SNAPSHOT_COMMANDS
 from .common.hass_rest_api import HassRestApi
 
 SYNC_TIMEOUT = 60.0
-# The full picture of one instance, as the supervisor fetches it on connect.
-SNAPSHOT_COMMANDS = {
-    "config": "get_config",
-    "floors": "config/floor_registry/list",
-    "areas": "config/area_registry/list",
-    "labels": "config/label_registry/list",
-    "devices": "config/device_registry/list",
-    "entities": "config/entity_registry/list",
-    "states": "get_states",
-}
 
 
 class HaInstance(models.Model):

@@ -3,6 +3,7 @@
 from odoo import api, models
 from odoo.tools import SQL
 
+from .common.ha_registry_kinds import BY_KIND
 from .ha_sync import _text
 
 
@@ -33,21 +34,13 @@ class HaSync(models.AbstractModel):
                 result["renamed"] = self._ha_rename_entity(
                     instance_id, data["old_entity_id"], data.get("entity_id")
                 )
-            if entry:
-                lists = {
-                    "floor": "floors",
-                    "area": "areas",
-                    "label": "labels",
-                    "device": "devices",
-                    "entity": "entity_registry",
-                }
-                if kind in lists:
-                    result["stats"] = self._ha_sync_registries(
-                        instance_id,
-                        complete=False,
-                        notify=False,
-                        **{lists[kind]: [entry]},
-                    )
+            if entry and kind in BY_KIND:
+                result["stats"] = self._ha_sync_registries(
+                    instance_id,
+                    complete=False,
+                    notify=False,
+                    **{BY_KIND[kind].sync_key: [entry]},
+                )
             if kind == "floor" and entry:
                 self.env.cr.execute(
                     SQL(

@@ -50,7 +50,7 @@ REGISTRY_ENTITY = "light.bed_light"
 # --------------------------------------------------------------- shapes
 
 _OPTIONAL_KEYS = {
-    # version-dependent or documented-as-optional keys (ha-protocol.md §2)
+    # version-dependent or documented-as-optional keys of HA's replies
     "translation_key",
     "translation_domain",
     "translation_placeholders",
@@ -86,7 +86,7 @@ SHAPE_RULES = {
     "rest_history": {"opaque": {"$[][].attributes"}},
     "rest_call_service": {"opaque": {"$[].attributes"}},
     # A history row has "lc" only when last_changed differs from last_updated
-    # (ha-protocol.md §2.4), so a window may hold no such row on one side.
+    # (HA's compressed history rows), so a window may hold no such row on one side.
     "ws_history": {
         "maps": {"$"},
         "opaque": {"$.*[].a"},

@@ -1,7 +1,7 @@
 """Decoder for Home Assistant's compressed ``subscribe_entities`` stream.
 
 Pure Python (no ``odoo`` import).  Events carry one of three keys
-(ha-protocol.md §2.1, *subscribe_entities*):
+(HA's *subscribe_entities* command):
 
 * ``"a"``: ``{entity_id: compressed state}``, a full state (``s`` state, ``a``
   attributes, ``c`` context as an id string or a dict, ``lc`` last_changed

@@ -73,7 +73,7 @@ class HaProtocolError(HaError):
     """The peer is not Home Assistant, or sent something malformed."""
 
 
-# WebSocket error codes (ha-protocol.md §1.4) mapped to a typed error; every
+# HA's WebSocket error codes mapped to a typed error; every
 # other code becomes a HaCommandError carrying that code.
 _WS_CODE_CLASSES = {
     "not_found": HaNotFoundError,

@@ -1,6 +1,6 @@
 """Pure REST client for Home Assistant (no ``odoo`` import).
 
-Covers the few REST endpoints the addon needs (ha-protocol.md §3): the API
+Covers the few REST endpoints the addon needs: the API
 check, configuration, states, service calls, services, history and camera
 snapshots.  Everything streaming lives in :mod:`.hass_websocket_service`.
 

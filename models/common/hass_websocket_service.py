@@ -1,6 +1,6 @@
 """Pure asyncio WebSocket client for Home Assistant (no ``odoo`` import).
 
-The client speaks the protocol of ha-protocol.md §1–§2:
+The client speaks Home Assistant's WebSocket API:
 
 * auth handshake (``auth_required`` → ``auth`` → ``auth_ok`` / ``auth_invalid``);
 * one counter of strictly increasing message ids, allocated and written under

@@ -2,7 +2,7 @@
 
 :class:`HassWsCommands` is mixed into
 :class:`.hass_websocket_service.HassWebSocketClient`; every method builds one
-command of ha-protocol.md §2 and sends it through ``self.call``, which returns
+command of HA's WebSocket API and sends it through ``self.call``, which returns
 the ``result`` or raises the typed errors of :mod:`.ha_errors`.  Registry
 writes (create/update/delete) need an admin token.
 """
