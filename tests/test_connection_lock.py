@@ -5,22 +5,28 @@ import time
 
 from odoo.tests import TransactionCase
 
+from odoo.addons.odoo_ha_addon.models.bridge import request_queue
+from odoo.addons.odoo_ha_addon.models.bridge.connections import connect_autocommit
+from odoo.addons.odoo_ha_addon.models.bridge.instance_leader import InstanceLeader
+from odoo.addons.odoo_ha_addon.models.bridge.leader_locks import LeaderLocks
 from odoo.addons.odoo_ha_addon.models.common import websocket_thread_manager as wtm
+from odoo.addons.odoo_ha_addon.models.common.ha_registry_kinds import REGISTRY_KINDS
 
 INSTANCE_ID = 987_654  # any id: advisory locks need no row
 
 
 class TestAdvisoryLockLeader(TransactionCase):
     def _worker(self):
-        worker = wtm.DatabaseWorker(self.env.cr.dbname, loop_thread=None)
-        worker._ctl = wtm.connect_autocommit(self.env.cr.dbname)
-        self.addCleanup(self._close, worker)
-        return worker
+        """The locks of one process's control connection."""
+        locks = LeaderLocks()
+        locks.conn = connect_autocommit(self.env.cr.dbname)
+        self.addCleanup(self._close, locks)
+        return locks
 
     @staticmethod
-    def _close(worker):
-        if worker._ctl is not None and not worker._ctl.closed:
-            worker._ctl.close()
+    def _close(locks):
+        if not locks.conn.closed:
+            locks.conn.close()
 
     @staticmethod
     def _acquire_within(worker, instance_id, seconds):
@@ -28,27 +34,27 @@ class TestAdvisoryLockLeader(TransactionCase):
         # as DatabaseWorker does every LOCK_RETRY seconds.
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            if worker._try_lock(instance_id):
+            if worker.try_lock(instance_id):
                 return True
             time.sleep(0.02)
         return False
 
     def test_one_holder_then_takeover(self):
         first, second = self._worker(), self._worker()
-        self.assertTrue(first._try_lock(INSTANCE_ID))
-        self.assertFalse(second._try_lock(INSTANCE_ID))
+        self.assertTrue(first.try_lock(INSTANCE_ID))
+        self.assertFalse(second.try_lock(INSTANCE_ID))
         # The lock is the session's: closing the connection (as a dying
         # process does) hands it to the standby.
-        first._ctl.close()
+        first.conn.close()
         self.assertTrue(self._acquire_within(second, INSTANCE_ID, 5))
         third = self._worker()
-        self.assertFalse(third._try_lock(INSTANCE_ID))
+        self.assertFalse(third.try_lock(INSTANCE_ID))
 
     def test_locks_are_per_instance(self):
         # Ids of their own: another test's closed sessions may still be ending.
         first, second = self._worker(), self._worker()
-        self.assertTrue(first._try_lock(INSTANCE_ID + 100))
-        self.assertTrue(second._try_lock(INSTANCE_ID + 101))
+        self.assertTrue(first.try_lock(INSTANCE_ID + 100))
+        self.assertTrue(second.try_lock(INSTANCE_ID + 101))
 
     def test_status_follows_the_lock(self):
         # A status row saying "connected" is only believed while a session
@@ -60,10 +66,10 @@ class TestAdvisoryLockLeader(TransactionCase):
         instance.invalidate_recordset(["websocket_status"])
         self.assertEqual(instance.websocket_status, "disconnected")
         holder = self._worker()
-        self.assertTrue(holder._try_lock(instance.id))
+        self.assertTrue(holder.try_lock(instance.id))
         instance.invalidate_recordset(["websocket_status"])
         self.assertEqual(instance.websocket_status, "connected")
-        holder._ctl.close()
+        holder.conn.close()
         deadline = time.monotonic() + 5
         status = "connected"
         while status == "connected" and time.monotonic() < deadline:
@@ -85,10 +91,12 @@ class TestSupervisorGating(TransactionCase):
         err = ha_errors.HaNotFoundError(
             "Service nope.nope not found.", code="not_found"
         )
-        back = wtm.error_from_dict(wtm.error_to_dict(err))
+        back = request_queue.error_from_dict(request_queue.error_to_dict(err))
         self.assertIsInstance(back, ha_errors.HaNotFoundError)
         self.assertEqual((back.message, back.code), (err.message, "not_found"))
-        forged = wtm.error_from_dict({"error_type": "ValueError", "message": "x"})
+        forged = request_queue.error_from_dict(
+            {"error_type": "ValueError", "message": "x"}
+        )
         self.assertIs(type(forged), ha_errors.HaError)
 
 
@@ -101,30 +109,23 @@ class _FakeClient:
     async def subscribe_events(self, event_type, handler):
         self.subscribed.append(event_type)
 
-    async def get_config(self):
-        return {"state": "RUNNING", "version": "2025.4.4"}
-
-    def __getattr__(self, name):
-        if name.endswith("_list") or name == "get_states":
-
-            async def empty():
-                return []
-
-            return empty
-        raise AttributeError(name)
+    async def call(self, payload, timeout=None):
+        if payload["type"] == "get_config":
+            return {"state": "RUNNING", "version": "2025.4.4"}
+        return []
 
 
 class TestLeaderReconnect(TransactionCase):
     def test_subscriptions_are_not_duplicated_by_reconnects(self):
         # The client restores its subscriptions itself after a reconnect; the
         # leader must not add a second set (every event would apply twice).
-        leader = wtm.InstanceLeader(
+        leader = InstanceLeader(
             self.env.cr.dbname, 1, "ws://127.0.0.1:9/api/websocket", "t", None
         )
         client = _FakeClient()
         for _ in range(3):
             asyncio.run(leader._on_connect(client))
-        self.assertEqual(len(client.subscribed), 1 + len(wtm.REGISTRY_EVENTS))
+        self.assertEqual(len(client.subscribed), 1 + len(REGISTRY_KINDS))
         snapshots = []
         while not leader.dispatcher._queue.empty():
             kind, value = leader.dispatcher._queue.get_nowait()

@@ -1,7 +1,7 @@
 """The queued command path with real PostgreSQL sessions and a real leader loop.
 
 A caller writes a row on its own autocommit connection and waits for the
-result notification; a ``DatabaseWorker`` (its ``_serve`` loop, the one the
+result notification; a ``DatabaseWorker`` (its ``serve`` loop, the one the
 server runs) claims the row and runs the command on a stand-in HA leader.
 """
 
@@ -13,13 +13,14 @@ from unittest.mock import patch
 
 from odoo.tests import TransactionCase
 
-from odoo.addons.odoo_ha_addon.models import ha_ws_request_queue as queue_module
-from odoo.addons.odoo_ha_addon.models.common import ha_errors
-from odoo.addons.odoo_ha_addon.models.common import websocket_thread_manager as wtm
-from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import (
+from odoo.addons.odoo_ha_addon.models.bridge import request_queue, supervisor
+from odoo.addons.odoo_ha_addon.models.bridge.command_holds import (
     REPLY_LINGER,
     command_holds,
 )
+from odoo.addons.odoo_ha_addon.models.bridge.connections import connect_autocommit
+from odoo.addons.odoo_ha_addon.models.bridge.database_worker import DatabaseWorker
+from odoo.addons.odoo_ha_addon.models.common import ha_errors
 
 
 class _Leader:
@@ -58,7 +59,7 @@ class TestQueuedCommands(TransactionCase):
             )
             cls.instance_id = cr.fetchone()[0]
         cls.addClassCleanup(cls._drop_instance)
-        cls.loop_thread = wtm.LoopThread()
+        cls.loop_thread = supervisor.LoopThread()
         cls.loop_thread.start()
         cls.addClassCleanup(cls.loop_thread.stop)
 
@@ -70,23 +71,23 @@ class TestQueuedCommands(TransactionCase):
     def setUp(self):
         super().setUp()
         self.leader = _Leader()
-        worker = wtm.DatabaseWorker(self.env.cr.dbname, self.loop_thread)
-        worker._reconcile = lambda: None  # no HA: the stand-in leads
+        worker = DatabaseWorker(self.env.cr.dbname, self.loop_thread)
+        worker.reconcile = lambda: None  # no HA: the stand-in leads
         worker.leaders[self.instance_id] = self.leader
-        worker._connect()
-        thread = threading.Thread(target=worker._serve, daemon=True)
+        worker.connect()
+        thread = threading.Thread(target=worker.serve, daemon=True)
         thread.start()
 
         def stop():
             worker.stop()
             thread.join(5)
-            worker._release_all()
+            worker.release_all()
 
         self.addCleanup(stop)
         self.queue = self.env["ha.ws.request.queue"]
 
     def _run(self, payload, timeout=5.0):
-        return self.queue._execute_queued(
+        return request_queue.run_queued(
             self.env.cr.dbname, self.instance_id, payload, timeout
         )
 
@@ -136,7 +137,7 @@ class TestQueuedCommands(TransactionCase):
             call=self.leader.call,
         )
         instance = self.env["ha.instance"].browse(self.instance_id)
-        with patch.object(wtm, "local_leader", return_value=local):
+        with patch.object(supervisor, "local_leader", return_value=local):
             answer = self.queue._execute(instance, {"type": "echo", "value": 3})
         self.assertEqual(answer, {"echo": 3})
         self.assertEqual(self._rows(), 0, "no queue row on the local path")
@@ -193,24 +194,24 @@ class TestQueuedCommands(TransactionCase):
             self.assertIsNone(cr.fetchone()[0])
 
     def test_pool_connections_commit_asynchronously(self):
-        conn = queue_module._pool.take(self.env.cr.dbname)
+        conn = request_queue.pool.take(self.env.cr.dbname)
         try:
             with conn.cursor() as cr:
                 cr.execute("SHOW synchronous_commit")
                 self.assertEqual(cr.fetchone()[0], "off")
         finally:
-            queue_module._pool.give_back(self.env.cr.dbname, conn)
+            request_queue.pool.give_back(self.env.cr.dbname, conn)
 
     def test_a_pooled_connection_that_died_while_idle_is_replaced(self):
         # PostgreSQL restarted between two commands: the next one must not fail.
         dbname = self.env.cr.dbname
-        pool = queue_module._ConnectionPool()
+        pool = request_queue.ConnectionPool()
         conn = pool.take(dbname)
         with conn.cursor() as cr:
             cr.execute("SELECT pg_backend_pid()")
             dead_pid = cr.fetchone()[0]
         pool.give_back(dbname, conn)
-        other = wtm.connect_autocommit(dbname)
+        other = connect_autocommit(dbname)
         try:
             with other.cursor() as cr:
                 cr.execute("SELECT pg_terminate_backend(%s)", (dead_pid,))
@@ -228,22 +229,22 @@ class TestQueuedCommands(TransactionCase):
         # psycopg2 keeps notifications that arrive while a statement runs;
         # select() never wakes for those, so the caller must look first.
         dbname = self.env.cr.dbname
-        conn = queue_module._pool.take(dbname)
-        other = wtm.connect_autocommit(dbname)
+        conn = request_queue.pool.take(dbname)
+        other = connect_autocommit(dbname)
         try:
             with other.cursor() as cr:
                 cr.execute(
                     "SELECT pg_notify(%s, %s)",
-                    (wtm.RESULT_CHANNEL, '424242 done {"x": 1}'),
+                    (request_queue.RESULT_CHANNEL, '424242 done {"x": 1}'),
                 )
             time.sleep(0.05)
             with conn.cursor() as cr:
                 cr.execute("SELECT 1")
             self.assertTrue(conn.notifies, "precondition: already read")
             started = time.monotonic()
-            answer = self.queue._wait_result(conn, 424242, 3.0)
+            answer = request_queue._wait_result(conn, 424242, 3.0)
             self.assertEqual(answer, ("done", '{"x": 1}'))
             self.assertLess(time.monotonic() - started, 1.0)
         finally:
             other.close()
-            queue_module._pool.give_back(dbname, conn)
+            request_queue.pool.give_back(dbname, conn)

@@ -28,6 +28,7 @@ import logging
 import random as _random
 import time
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import (
@@ -59,6 +60,7 @@ __all__ = [
     "ConnectionStatus",
     "HassWebSocketClient",
     "Subscription",
+    "websocket_url",
 ]
 
 STATUS_CONNECTING = "connecting"
@@ -68,6 +70,18 @@ STATUS_ERROR = "error"
 
 # get_states and the registries arrive as one (possibly huge) message.
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
+
+
+def websocket_url(api_url):
+    """HA's WebSocket URL for its base URL (``http(s)://host[:port][/path]``),
+    or False when ``api_url`` is not an http(s) URL."""
+    if not api_url:
+        return False
+    scheme, netloc, path = urlsplit(api_url)[:3]
+    ws_scheme = {"http": "ws", "https": "wss"}.get(scheme)
+    if not ws_scheme or not netloc:
+        return False
+    return f"{ws_scheme}://{netloc}{path.rstrip('/')}/api/websocket"
 
 
 class _QuietLogger(logging.LoggerAdapter):

@@ -2,14 +2,13 @@
 
 The asyncio reader only appends to a queue (``push_*`` are cheap and never
 block); this thread drains the queue in batches and applies each batch in one
-transaction through the ``ha.instance`` methods ``_ha_apply_full_sync``,
-``_ha_apply_registries``, ``_ha_set_ws_status`` and (for live events)
-``ha.sync._ha_apply_state_events``. Bus notifications sent by those methods
-leave on commit.
+transaction: ``ha.instance._ha_apply_full_sync``, ``_ha_apply_registries`` and
+``_ha_set_ws_status``, and, for live events, ``ha.sync._ha_apply_state_events``.
+Bus notifications sent by those methods leave on commit.
 
 Live state changes are committed right away; their bus messages leave at
 most every ``NOTIFY_DELAY`` seconds: a push costs the recipients query, the
-bus rows and an ``imbus`` wake-up (see :class:`_ImbusNotifier`), which at one
+bus rows and an ``imbus`` wake-up (see :mod:`.bus_wakeups`), which at one
 event per transaction tripled the time to commit a row. A batch arriving
 when a push is due carries every owed message in its own transaction (an
 isolated change reaches browsers at once); changes applied before that wait
@@ -18,8 +17,6 @@ for the next batch or, at the latest, for a transaction of their own
 or status change, so the web client never sees them out of order.
 """
 
-import hashlib
-import json
 import logging
 import queue
 import random
@@ -28,8 +25,6 @@ import time
 from contextlib import closing
 
 import psycopg2
-import psycopg2.errors
-import psycopg2.extensions
 
 import odoo
 from odoo import SUPERUSER_ID, api
@@ -37,9 +32,11 @@ from odoo.service.model import (
     MAX_TRIES_ON_CONCURRENCY_FAILURE,
     PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
 )
-from odoo.tools import OrderedSet
 
-from odoo.addons.bus.models.bus import ODOO_NOTIFY_FUNCTION, get_notify_payloads
+from .bus_wakeups import BusWakeups
+from .command_holds import command_holds
+from .connections import database_away
+from .registry_digests import snapshot_digests
 
 _logger = logging.getLogger(__name__)
 
@@ -51,89 +48,7 @@ PUSH_GRACE = 0.02
 # Seconds between two checks of Odoo's registry/cache signaling by the mirror
 # (a query on every transaction otherwise; Odoo's own crons check once a job).
 SIGNALING_EVERY = 1.0
-LIVE_METHODS = ("_ha_apply_state_events", "notify")
-# Seconds a batch may wait for this process's HA commands to be answered.
-COMMAND_YIELD = 0.05
-# Seconds a hold outlives its answer: the answer still has to leave (HTTP reply
-# written after the commit, caller process woken by NOTIFY).
-REPLY_LINGER = 0.005
 _STOP = object()
-
-
-class CommandHolds:
-    """HA commands of this process whose answer is still on its way.
-
-    A command's state change arrives just before its answer, and applying it
-    takes the GIL for milliseconds, right when the thread writing the answer
-    (or finishing the HTTP request) needs it. The dispatcher lets those go
-    first, for at most ``COMMAND_YIELD`` seconds: a hold that is never released
-    expires on its own.
-    """
-
-    def __init__(self):
-        self._deadlines = {}  # token -> monotonic deadline
-        self._cond = threading.Condition()
-        self._last = 0
-
-    def hold(self, seconds=COMMAND_YIELD):
-        with self._cond:
-            self._last += 1
-            self._deadlines[self._last] = time.monotonic() + seconds
-            return self._last
-
-    def release(self, token, linger=0.0):
-        """End a hold now, or ``linger`` seconds from now (if sooner than its end)."""
-        with self._cond:
-            deadline = self._deadlines.pop(token, None)
-            if deadline is not None and linger > 0:
-                self._deadlines[token] = min(deadline, time.monotonic() + linger)
-            self._cond.notify_all()  # waiters recompute their wait
-
-    def wait_released(self, timeout=COMMAND_YIELD):
-        """Return once no unexpired hold is left, or after ``timeout``."""
-        end = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                now = time.monotonic()
-                for token, deadline in list(self._deadlines.items()):
-                    if deadline <= now:
-                        del self._deadlines[token]
-                if not self._deadlines or now >= end:
-                    return
-                self._cond.wait(min(end, *self._deadlines.values()) - now)
-
-
-command_holds = CommandHolds()
-# Registry lists of a full sync snapshot; one identical to the list applied by
-# the previous full sync is not applied again (a reconnect mostly finds them
-# all unchanged, and comparing 10k entries in the ORM costs far more).
-SNAPSHOT_REGISTRIES = ("floors", "areas", "labels", "devices", "entities")
-
-
-def _entry_key(entry):
-    for key in ("id", "area_id", "label_id", "floor_id", "entity_id"):
-        if entry.get(key):
-            return entry[key]
-    return None
-
-
-def _digest(value):
-    """A fingerprint of a registry list.
-
-    HA stamps every registry entry with ``modified_at`` on each change, so the
-    entries' ids and stamps identify the list (milliseconds for 10k entries);
-    a list without them is fingerprinted from its JSON text.
-    """
-    if value is None:
-        return None
-    try:
-        stamps = [(_entry_key(entry), float(entry["modified_at"])) for entry in value]
-    except (KeyError, TypeError, ValueError, AttributeError):
-        stamps = None
-    if stamps is not None and all(key for key, _stamp in stamps):
-        return ("stamps", len(stamps), hash(tuple(stamps)))
-    text = json.dumps(value, separators=(",", ":"), default=str)
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 class _OwedPush:
@@ -157,6 +72,7 @@ class _OwedPush:
         return other
 
     def add(self, result):
+        """Owe the bus messages of one ``_ha_apply_state_events`` result."""
         for change in result["changes"]:
             self.changes[change["id"]] = change
             self.archived.discard(change["id"])
@@ -166,10 +82,11 @@ class _OwedPush:
         self.history.update(result["history"])
         self.history_count += result.get("history_count") or 0
 
-    def send(self, sync, instance):
+    def send(self, instance):
+        """Send what is owed, in ``instance``'s transaction."""
         if not self:
             return
-        notifier = sync.env["ha.realtime.update"]
+        notifier = instance.env["ha.realtime.update"]
         changes = list(self.changes.values())
         changes += [{"id": i, "removed": True} for i in sorted(self.archived)]
         if changes:
@@ -180,104 +97,9 @@ class _OwedPush:
             )
 
 
-class _ImbusNotifier:
-    """Wakes Odoo's bus listeners after a mirror commit, on one kept connection.
-
-    Odoo's bus sends its ``imbus`` NOTIFY (in the ``postgres`` database, where
-    the listeners are) on a connection it opens for every committing
-    transaction and closes again: a PostgreSQL backend started per push. The
-    dispatcher pushes up to ten times a second per instance, so it keeps one.
-    Bus rows are still written by ``_bus_send``; only the wake-up moves here.
-    """
-
-    def __init__(self):
-        self._conn = None
-
-    def install(self, cr):
-        """Collect the bus channels of ``cr``'s transaction for :meth:`notify`.
-
-        With the channel set already in place, ``bus.bus`` registers no
-        NOTIFY of its own for this transaction (see ``_ensure_hooks``).
-        """
-        channels = OrderedSet()
-        cr.postcommit.data["bus.bus.channels"] = channels
-        cr.postcommit.add(lambda: self.notify(channels))
-
-    def notify(self, channels):
-        if not channels:
-            return
-        payloads = get_notify_payloads(list(channels))
-        for attempt in (1, 2):
-            try:
-                if self._conn is None or self._conn.closed:
-                    self._conn = self._connect()
-                with self._conn.cursor() as cr:
-                    for payload in payloads:
-                        cr.execute(*_imbus_sql(payload))
-                return
-            except psycopg2.Error as err:
-                self.close()
-                if attempt == 2:
-                    self._notify_the_odoo_way(payloads, err)
-
-    @staticmethod
-    def _notify_the_odoo_way(payloads, err):
-        # Runs after the commit: never raise (the changes are saved), say so.
-        _logger.warning("bus wake-up failed (%s); Odoo's way instead", err)
-        try:
-            with odoo.sql_db.db_connect("postgres").cursor() as cr:
-                for payload in payloads:
-                    cr.execute(*_imbus_sql(payload))
-        except psycopg2.Error as again:
-            _logger.warning(
-                "bus wake-up failed again (%s): open pages see these changes "
-                "with the next push",
-                again,
-            )
-
-    @staticmethod
-    def _connect():
-        _dbname, info = odoo.sql_db.connection_info_for("postgres")
-        conn = psycopg2.connect(**dict(info, application_name="odoo_ha_addon-bus"))
-        conn.set_isolation_level(psycopg2.extensions.ISOLATION_LEVEL_AUTOCOMMIT)
-        return conn
-
-    def fileno(self):
-        return (
-            self._conn.fileno()
-            if self._conn is not None and not self._conn.closed
-            else None
-        )
-
-    def close(self):
-        if self._conn is not None:
-            try:
-                self._conn.close()
-            except psycopg2.Error:
-                _logger.debug("closing the bus connection", exc_info=True)
-            self._conn = None
-
-
-def _database_away(err):
-    """Whether ``err`` says the session or the server is gone, not that a
-    query of ours failed (a statement timeout, say). libpq's own errors carry
-    no SQLSTATE: psycopg2 raises them as the base OperationalError."""
-    return type(err) is psycopg2.OperationalError or isinstance(
-        err,
-        psycopg2.InterfaceError
-        | psycopg2.errors.ConnectionException
-        | psycopg2.errors.AdminShutdown
-        | psycopg2.errors.CrashShutdown
-        | psycopg2.errors.CannotConnectNow,
-    )
-
-
-def _imbus_sql(payload):
-    # The function name is Odoo's setting (ODOO_NOTIFY_FUNCTION), not user input.
-    return f"SELECT \"{ODOO_NOTIFY_FUNCTION}\"('imbus', %s)", (payload,)
-
-
 class InstanceDispatcher(threading.Thread):
+    """Applies one led instance's HA events, in order, in short transactions."""
+
     def __init__(self, dbname, instance_id):
         super().__init__(
             name=f"odoo_ha_addon.dispatch.{dbname}.{instance_id}", daemon=True
@@ -290,7 +112,7 @@ class InstanceDispatcher(threading.Thread):
         self._last_push = float("-inf")  # monotonic time of the last bus push
         self._last_signaling = float("-inf")
         self._company_id = None  # the superuser's, read once
-        self._imbus = _ImbusNotifier()
+        self._wakeups = BusWakeups()
 
     # -- producers (asyncio loop thread)
 
@@ -313,7 +135,7 @@ class InstanceDispatcher(threading.Thread):
 
     def bus_fileno(self):
         """The descriptor of the bus wake-up connection, if open (for forks)."""
-        return self._imbus.fileno()
+        return self._wakeups.fileno()
 
     def stop(self, timeout=10):
         self._queue.put((_STOP, None))
@@ -348,7 +170,7 @@ class InstanceDispatcher(threading.Thread):
                 _logger.exception("HA instance %s: batch dropped", self.instance_id)
             if stop:
                 self._flush_notifications()
-                self._imbus.close()
+                self._wakeups.close()
                 return
             if self._pending and self._push_due():
                 self._flush_notifications()
@@ -369,9 +191,15 @@ class InstanceDispatcher(threading.Thread):
                 self._full_sync(value)
             elif kind == "registries":
                 self._applied_digests = {}  # the lists moved on: compare no more
-                self._apply("_ha_apply_registries", value)
+                self._apply(
+                    "registries",
+                    lambda instance, lists=value: instance._ha_apply_registries(lists),
+                )
             elif kind == "status":
-                self._apply("_ha_set_ws_status", *value)
+                self._apply(
+                    "status",
+                    lambda instance, status=value: instance._ha_set_ws_status(*status),
+                )
         if group:
             self._apply_events(group)
 
@@ -382,16 +210,17 @@ class InstanceDispatcher(threading.Thread):
         data = [event.get("data") or {} for event in events if isinstance(event, dict)]
         push_now = self._push_due()
 
-        def apply(sync, instance):
+        def apply(instance):
+            sync = instance.env["ha.sync"]
             result = sync._ha_apply_state_events(instance, data, notify=False)
             if not push_now:
                 return result, None
             owed = self._pending.duplicate()
             owed.add(result)
-            owed.send(sync, instance)
+            owed.send(instance)
             return result, owed
 
-        outcome = self._apply("_ha_apply_state_events", apply)
+        outcome = self._apply("state events", apply, live=True)
         if outcome is None:
             return  # rolled back: nothing new is owed, nothing owed was sent
         result, pushed = outcome
@@ -407,7 +236,7 @@ class InstanceDispatcher(threading.Thread):
             return
         owed, self._pending = self._pending, _OwedPush()
         self._last_push = time.monotonic()
-        self._apply("notify", lambda sync, instance: owed.send(sync, instance) or True)
+        self._apply("notify", lambda instance: owed.send(instance) or True, live=True)
 
     def _instance_gone(self):
         try:
@@ -421,18 +250,23 @@ class InstanceDispatcher(threading.Thread):
             return False
 
     def _full_sync(self, snapshot):
-        digests = {key: _digest(snapshot.get(key)) for key in SNAPSHOT_REGISTRIES}
+        digests = snapshot_digests(snapshot)
         trimmed = dict(snapshot)
         for key, digest in digests.items():
             if digest is not None and self._applied_digests.get(key) == digest:
                 trimmed[key] = None  # None: _ha_sync_registries leaves it alone
-        done = self._apply("_ha_apply_full_sync", trimmed)
+        done = self._apply(
+            "full sync", lambda instance: instance._ha_apply_full_sync(trimmed)
+        )
         self._applied_digests = digests if done else {}
 
-    def _apply(self, method, *args):
-        """Run ``ha.instance.<method>(*args)`` — or ``method_fn(ha.sync,
-        instance)`` when the first argument is callable — in one transaction;
-        returns its result (None on failure).
+    def _apply(self, label, work, live=False):
+        """Run ``work(instance)`` in one transaction; return its result, or
+        None on failure.
+
+        ``instance`` is the ``ha.instance`` record, as superuser. ``live``
+        work (state events and their pushes) skips the existence check and
+        checks Odoo's cache signaling at most every ``SIGNALING_EVERY``.
 
         A transaction that lost a race with another writer of the same rows
         (a manager saving the instance during a full sync, say) is run again,
@@ -440,46 +274,45 @@ class InstanceDispatcher(threading.Thread):
         behind until the next reconnect.
         """
         command_holds.wait_released()
-        live = method in LIVE_METHODS
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             started = time.monotonic()
             try:
-                result = self._transaction(method, args, live, started)
+                result = self._transaction(work, live, started)
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as err:
                 if attempt == MAX_TRIES_ON_CONCURRENCY_FAILURE:
-                    return self._failed(method, live)
+                    return self._failed(label, live)
                 _logger.info(
                     "HA instance %s: %s ran into a concurrent update (%s), again",
                     self.instance_id,
-                    method.lstrip("_"),
+                    label,
                     err.pgcode,
                 )
                 time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
                 continue
             except (psycopg2.OperationalError, psycopg2.InterfaceError) as err:
-                if not _database_away(err):
-                    return self._failed(method, live)
+                if not database_away(err):
+                    return self._failed(label, live)
                 # PostgreSQL away (restarting, say): the supervisor reconnects
                 # and the full sync after that repairs this batch.
                 _logger.warning(
                     "HA instance %s: %s dropped, database unreachable: %s",
                     self.instance_id,
-                    method.lstrip("_"),
+                    label,
                     str(err).strip().partition("\n")[0],
                 )
                 return None
             except Exception:
-                return self._failed(method, live)
+                return self._failed(label, live)
             _logger.debug(
                 "HA instance %s: %s in %.1f ms",
                 self.instance_id,
-                method,
+                label,
                 (time.monotonic() - started) * 1000,
             )
             return result
         return None
 
-    def _transaction(self, method, args, live, started):
+    def _transaction(self, work, live, started):
         registry = odoo.modules.registry.Registry(self.dbname)
         cr = registry.cursor()
         with closing(cr):
@@ -492,23 +325,19 @@ class InstanceDispatcher(threading.Thread):
             cr.execute("SET LOCAL synchronous_commit TO off")
             # Exits in this order: commit, then signal cache changes.
             with registry.manage_changes(), cr:
-                return self._run_method(cr, method, args, live)
+                return self._run(cr, work, live)
 
-    def _failed(self, method, live):
+    def _failed(self, label, live):
         if live and self._instance_gone():
-            _logger.info(
-                "HA instance %s: deleted, %s dropped", self.instance_id, method
-            )
+            _logger.info("HA instance %s: deleted, %s dropped", self.instance_id, label)
             return None
         # Never let one bad batch stop the mirror; the next (re)connect
         # runs a full sync that repairs whatever this one missed.
-        _logger.exception(
-            "HA instance %s: %s failed", self.instance_id, method.lstrip("_")
-        )
+        _logger.exception("HA instance %s: %s failed", self.instance_id, label)
         return None
 
-    def _run_method(self, cr, method, args, live):
-        self._imbus.install(cr)
+    def _run(self, cr, work, live):
+        self._wakeups.install(cr)
         context = {"from_ha_sync": True}
         if self._company_id:
             # Creating bus rows reads env.company (for defaults): given here,
@@ -522,6 +351,4 @@ class InstanceDispatcher(threading.Thread):
         # fails them (see _instance_gone), no query first on every event.
         if not live and not instance.exists():
             return None
-        if args and callable(args[0]):
-            return args[0](env["ha.sync"], instance)
-        return getattr(instance, method)(*args)
+        return work(instance)

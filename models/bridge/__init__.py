@@ -1,0 +1,41 @@
+"""The only bridge between asyncio (Home Assistant) and the ORM.
+
+What
+    Every serving Odoo process runs one supervisor. For each active,
+    configured ``ha.instance`` the processes of every Odoo server on the
+    database compete for a PostgreSQL session-level advisory lock; the holder
+    (the *leader*) keeps the one WebSocket to Home Assistant, mirrors its
+    states and registries into the ORM in short batched transactions, and
+    runs the commands other processes queue in ``ha.ws.request.queue``.
+
+How it works, one job per module
+    ``process_policy``   whether this process runs a supervisor; fork handling
+    ``supervisor``       the supervisor thread, its asyncio loop thread, the
+                         per-process singleton (start, stop, databases)
+    ``database_worker``  per database: connections, reconciliation of
+                         instances, wake-ups (NOTIFY, self-pipe)
+    ``leader_locks``     the advisory locks that make a process the leader
+    ``instance_leader``  per led instance: the HA client and what it
+                         subscribes to and fetches on every (re)connect
+    ``event_dispatcher`` per led instance: HA events -> ORM transactions
+    ``bus_wakeups``      Odoo bus wake-ups after those commits
+    ``command_holds``    lets this process's HA commands answer first
+    ``request_queue``    both sides of the request queue, its pool, errors
+    ``registry_digests`` skips registry lists a full sync already applied
+    ``connections``      the bridge's raw PostgreSQL connections
+
+Threads (all daemons)
+    ``odoo_ha_addon.supervisor``, ``odoo_ha_addon.loop`` (network I/O only),
+    ``odoo_ha_addon.db.<db>`` and ``odoo_ha_addon.dispatch.<db>.<id>``.
+
+How to run
+    Nothing to configure: ``hooks.post_load`` starts the supervisor where
+    :func:`.process_policy.supervisor_enabled` allows it;
+    ``ODOO_HA_SUPERVISOR=0`` keeps a process from connecting.
+
+Caveats
+    PgBouncer in transaction pooling mode breaks session-level advisory
+    locks: point Odoo at PostgreSQL directly. A PostgreSQL crash may lose the
+    last mirror commits (asynchronous commit): the full sync after the
+    leader's reconnect restores them.
+"""

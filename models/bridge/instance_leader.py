@@ -1,0 +1,126 @@
+"""One led instance: its HA client on the loop thread and its dispatcher.
+
+On every (re)connect the leader subscribes (once: the client restores its
+subscriptions itself) and then reads the full picture, which the dispatcher
+applies as one full sync. Registry events carry ids only, so a burst of them
+triggers one re-read of the registries concerned.
+"""
+
+import asyncio
+import logging
+
+from ..common import ha_errors
+from ..common.ha_registry_kinds import BY_EVENT_TYPE, SNAPSHOT_COMMANDS
+from ..common.hass_websocket_service import HassWebSocketClient
+from .event_dispatcher import InstanceDispatcher
+
+_logger = logging.getLogger(__name__)
+
+REGISTRY_REFETCH_DELAY = 0.3  # seconds: coalesces a burst of registry events
+
+
+class InstanceLeader:
+    """This process holds the lock of one instance: its HA client and dispatcher."""
+
+    def __init__(self, dbname, instance_id, ws_url, token, loop_thread):
+        self.dbname = dbname
+        self.instance_id = instance_id
+        self.config_key = (ws_url, token)
+        self.loop_thread = loop_thread
+        self.dispatcher = InstanceDispatcher(dbname, instance_id)
+        self.client = HassWebSocketClient(
+            ws_url,
+            token,
+            on_connect=self._on_connect,
+            on_status=self.dispatcher.push_status,
+        )
+        self._future = None
+        self._stop_event = None
+        self._dirty_registries = set()  # sync keys of registries to re-read
+        self._refetch_handle = None
+        self._subscribed = False
+
+    def start(self):
+        self.dispatcher.start()
+        self._future = self.loop_thread.submit(self._run())
+
+    async def _run(self):
+        self._stop_event = asyncio.Event()
+        try:
+            await self.client.run_forever(self._stop_event)
+        except ha_errors.HaAuthError:
+            # Stop retrying: HA may ban an address after repeated failed logins.
+            # A new token (write on ha.instance) restarts the leader.
+            _logger.warning(
+                "HA instance %s rejected its token; waiting for a new one",
+                self.instance_id,
+            )
+        except Exception:
+            _logger.exception("HA client of instance %s crashed", self.instance_id)
+            self.dispatcher.push_status_error("client crashed, see the server log")
+
+    async def _on_connect(self, client):
+        # Subscribe first, then read the full picture: an event newer than the
+        # snapshot wins in the ORM by HA's last_updated, whatever the order.
+        if not self._subscribed:
+            self._subscribed = True
+            await client.subscribe_events("state_changed", self.dispatcher.push_event)
+            for event_type in BY_EVENT_TYPE:
+                await client.subscribe_events(event_type, self._on_registry_event)
+        self.dispatcher.push_full_sync(await self._fetch_snapshot(client))
+
+    def _on_registry_event(self, event):
+        # Re-read the whole registry, once per burst (HA sends many events
+        # when e.g. an integration reloads).
+        registry = BY_EVENT_TYPE.get(event.get("event_type"))
+        if registry is None:
+            return
+        self._dirty_registries.add(registry)
+        if self._refetch_handle is None:
+            loop = asyncio.get_running_loop()
+            self._refetch_handle = loop.call_later(
+                REGISTRY_REFETCH_DELAY, lambda: asyncio.ensure_future(self._refetch())
+            )
+
+    async def _refetch(self):
+        registries, self._dirty_registries = list(self._dirty_registries), set()
+        self._refetch_handle = None
+        try:
+            results = await asyncio.gather(
+                *(
+                    self.client.call({"type": registry.command})
+                    for registry in registries
+                )
+            )
+        except Exception as err:  # noqa: BLE001 - the next reconnect resyncs all
+            _logger.warning("HA registry refresh failed: %s", err)
+            return
+        self.dispatcher.push_registries(
+            {
+                registry.sync_key: result
+                for registry, result in zip(registries, results, strict=True)
+            }
+        )
+
+    @staticmethod
+    async def _fetch_snapshot(client):
+        """``{snapshot key: result}`` of every command of a full sync."""
+        keys = list(SNAPSHOT_COMMANDS)
+        results = await asyncio.gather(
+            *(client.call({"type": SNAPSHOT_COMMANDS[key]}) for key in keys)
+        )
+        return dict(zip(keys, results, strict=True))
+
+    async def call(self, payload, timeout):
+        """Run one command on this instance's connection."""
+        return await self.client.call(payload, timeout=timeout)
+
+    def stop(self):
+        if self._stop_event is not None:
+            self.loop_thread.loop.call_soon_threadsafe(self._stop_event.set)
+        if self._future is not None:
+            try:
+                self._future.result(timeout=6)
+            except Exception:  # noqa: BLE001 - stopping: report, never raise
+                _logger.debug("HA client stop", exc_info=True)
+        self.dispatcher.stop()
