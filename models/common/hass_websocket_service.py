@@ -27,18 +27,11 @@ import json
 import logging
 import random as _random
 import time
-from dataclasses import dataclass
-from urllib.parse import urlsplit
 
-from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import (
     ConnectionClosed,
-    InvalidHandshake,
-    InvalidStatus,
-    InvalidURI,
 )
 
-from .ha_entity_diff import EntityStateMirror
 from .ha_errors import (
     HaAuthError,
     HaError,
@@ -48,6 +41,17 @@ from .ha_errors import (
     error_from_ws_result,
 )
 from .hass_ws_commands import HassWsCommands
+from .hass_ws_handshake import authenticate, open_websocket
+from .hass_ws_subscriptions import HassWsSubscriptions, Subscription
+from .hass_ws_types import (
+    STATUS_CONNECTED,
+    STATUS_CONNECTING,
+    STATUS_DISCONNECTED,
+    STATUS_ERROR,
+    Backoff,
+    ConnectionStatus,
+    websocket_url,
+)
 
 _logger = logging.getLogger(__name__)
 
@@ -63,99 +67,7 @@ __all__ = [
     "websocket_url",
 ]
 
-STATUS_CONNECTING = "connecting"
-STATUS_CONNECTED = "connected"
-STATUS_DISCONNECTED = "disconnected"
-STATUS_ERROR = "error"
-
-# get_states and the registries arrive as one (possibly huge) message.
 DEFAULT_MAX_SIZE = 64 * 1024 * 1024
-
-
-def websocket_url(api_url):
-    """HA's WebSocket URL for its base URL (``http(s)://host[:port][/path]``),
-    or False when ``api_url`` is not an http(s) URL."""
-    if not api_url:
-        return False
-    scheme, netloc, path = urlsplit(api_url)[:3]
-    ws_scheme = {"http": "ws", "https": "wss"}.get(scheme)
-    if not ws_scheme or not netloc:
-        return False
-    return f"{ws_scheme}://{netloc}{path.rstrip('/')}/api/websocket"
-
-
-class _QuietLogger(logging.LoggerAdapter):
-    """websockets' logger capped at INFO: at DEBUG it logs every frame,
-    the ``auth`` frame with the token included."""
-
-    def isEnabledFor(self, level):
-        return level > logging.DEBUG and self.logger.isEnabledFor(level)
-
-
-_WIRE_LOGGER = _QuietLogger(logging.getLogger(__name__ + ".wire"), {})
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Capped exponential backoff with jitter.
-
-    Attempt ``n`` (from 0) waits ``min(maximum, initial * factor ** n)`` reduced
-    by a random fraction of at most ``jitter``, so delays never exceed the cap
-    and clients restarted together spread out.
-    """
-
-    initial: float = 1.0
-    maximum: float = 60.0
-    factor: float = 2.0
-    jitter: float = 0.25
-
-    def delay(self, attempt, rand=_random.random):
-        base = min(self.maximum, self.initial * self.factor ** min(attempt, 64))
-        return base * (1.0 - self.jitter * rand())
-
-
-@dataclass(frozen=True)
-class ConnectionStatus:
-    """What :attr:`HassWebSocketClient.on_status` receives.
-
-    ``code`` is ``"invalid_token"`` when the token was rejected (the client
-    stopped and waits for a human), else ``None``.
-    """
-
-    state: str
-    message: str | None = None
-    ha_version: str | None = None
-    code: str | None = None
-
-
-class Subscription:
-    """Handle returned by the ``subscribe_*`` methods."""
-
-    __slots__ = (
-        "_client",
-        "message",
-        "deliver",
-        "id",
-        "active",
-        "mirror",
-        "generation",
-    )
-
-    def __init__(self, client, message, deliver, mirror=None):
-        self._client = client
-        self.message = message
-        self.deliver = deliver
-        self.mirror = mirror
-        self.id = None
-        self.active = False
-        self.generation = 0  # client.connections when last sent
-
-    async def unsubscribe(self):
-        """Stop the subscription (also for future reconnects)."""
-        await self._client._unsubscribe(self)
-
-    def __repr__(self):
-        return f"<Subscription {self.message.get('type')} id={self.id}>"
 
 
 async def _maybe_await(result):
@@ -163,7 +75,7 @@ async def _maybe_await(result):
         await result
 
 
-class HassWebSocketClient(HassWsCommands):
+class HassWebSocketClient(HassWsCommands, HassWsSubscriptions):
     """Asyncio client for one Home Assistant instance.
 
     :param ws_url: ``ws://host:8123/api/websocket`` (``wss://`` for TLS).
@@ -340,41 +252,11 @@ class HassWebSocketClient(HassWsCommands):
         if self._session_task is not None and not self._session_task.done():
             raise HaProtocolError("already connected")
         self._set_status(STATUS_CONNECTING)
+        ws = await open_websocket(self.ws_url, self.open_timeout, self.max_size)
         try:
-            ws = await ws_connect(
-                self.ws_url,
-                open_timeout=self.open_timeout,
-                max_size=self.max_size,
-                ping_interval=None,  # application pings, see _pinger
-                compression=None,
-                logger=_WIRE_LOGGER,
-                user_agent_header="odoo_ha_addon",
+            self.ha_version = await authenticate(
+                ws, self.ws_url, self._token, self.open_timeout
             )
-        except InvalidStatus as err:
-            status = err.response.status_code
-            if status in (401, 403):
-                raise HaAuthError(
-                    f"Home Assistant at {self.ws_url} refused the connection "
-                    f"(HTTP {status}); this address may be banned.",
-                    status=status,
-                ) from err
-            raise HaProtocolError(
-                f"{self.ws_url} is not a Home Assistant WebSocket endpoint "
-                f"(HTTP {status}).",
-                status=status,
-            ) from err
-        except (InvalidURI, InvalidHandshake) as err:
-            raise HaProtocolError(
-                f"{self.ws_url} did not accept a WebSocket connection "
-                f"({type(err).__name__})."
-            ) from err
-        except (OSError, asyncio.TimeoutError) as err:
-            raise HaUnreachableError(
-                f"Cannot reach Home Assistant at {self.ws_url} "
-                f"({type(err).__name__})."
-            ) from err
-        try:
-            await self._authenticate(ws)
         except BaseException:
             ws.transport.abort()
             raise
@@ -412,81 +294,6 @@ class HassWebSocketClient(HassWsCommands):
             raise
         except HaError as err:  # older HA: carry on with one message per frame
             _logger.info("message coalescing not available: %s", err)
-
-    async def _recv_auth_phase(self, ws):
-        try:
-            raw = await asyncio.wait_for(ws.recv(), timeout=self.open_timeout)
-        except asyncio.TimeoutError as err:
-            raise HaTimeoutError(
-                f"{self.ws_url} did not complete the Home Assistant handshake in "
-                f"{self.open_timeout} s."
-            ) from err
-        except ConnectionClosed as err:
-            raise HaUnreachableError(
-                f"Home Assistant at {self.ws_url} closed the connection during "
-                "authentication."
-            ) from err
-        try:
-            message = json.loads(raw)
-        except (TypeError, ValueError):
-            message = None
-        if not isinstance(message, dict):
-            raise HaProtocolError(
-                f"{self.ws_url} sent a malformed handshake frame; is this really "
-                "Home Assistant?"
-            )
-        return message
-
-    async def _authenticate(self, ws):
-        first = await self._recv_auth_phase(ws)
-        if first.get("type") != "auth_required":
-            raise HaProtocolError(
-                f"{self.ws_url} did not ask for authentication; is this really "
-                "Home Assistant?"
-            )
-        self.ha_version = first.get("ha_version")
-        try:
-            await ws.send(json.dumps({"type": "auth", "access_token": self._token}))
-        except ConnectionClosed as err:
-            raise HaUnreachableError(
-                f"Home Assistant at {self.ws_url} closed the connection during "
-                "authentication."
-            ) from err
-        reply = await self._recv_auth_phase(ws)
-        kind = reply.get("type")
-        if kind == "auth_ok":
-            self.ha_version = reply.get("ha_version") or self.ha_version
-            return
-        if kind == "auth_invalid":
-            raise HaAuthError(
-                f"Home Assistant at {self.ws_url} rejected the access token "
-                "(auth_invalid). Create a new long-lived token in your HA "
-                "profile.",
-                code="auth_invalid",
-            )
-        raise HaProtocolError(
-            f"{self.ws_url} answered the authentication with an unexpected message."
-        )
-
-    async def _restore_subscriptions(self):
-        # subscriptions added meanwhile are sent by _add_subscription or by
-        # the next round here, never twice on one connection (generation)
-        generation = self.connections
-        while True:
-            todo = [s for s in self._subscriptions if s.generation != generation]
-            if not todo:
-                return
-            for sub in todo:
-                if sub.generation == generation:
-                    continue
-                if sub.mirror is not None:
-                    sub.mirror.expect_snapshot()
-                try:
-                    await self._subscribe(sub)
-                except HaError as err:
-                    if not self.connected:
-                        raise
-                    _logger.error("cannot restore %r: %s", sub, err)
 
     # --------------------------------------------------------------- session
 
@@ -669,66 +476,3 @@ class HassWebSocketClient(HassWsCommands):
         started = self._clock()
         await self.call({"type": "ping"}, timeout=timeout)
         return self._clock() - started
-
-    # --------------------------------------------------------- subscriptions
-
-    async def subscribe_events(self, event_type, handler):
-        """Call ``handler(event)`` for every event of ``event_type``.
-
-        ``event_type=None`` subscribes to all events (admin token only).
-        Returns a :class:`Subscription`; it survives reconnects.
-        """
-        message = {"type": "subscribe_events"}
-        if event_type is not None:
-            message["event_type"] = event_type
-        return await self._add_subscription(Subscription(self, message, handler))
-
-    async def subscribe_entities(self, handler, entity_ids=None):
-        """Call ``handler(entity_id, state)`` for every state change.
-
-        ``state`` is a full state dict shaped like ``get_states`` items
-        (without ``last_reported``), or ``None`` when the entity was removed.
-        After a reconnect the new snapshot is compared with the mirror, so
-        entities removed while offline are reported as ``None`` too.
-        """
-        message = {"type": "subscribe_entities"}
-        if entity_ids is not None:
-            message["entity_ids"] = list(entity_ids)
-        mirror = EntityStateMirror(handler)
-        sub = Subscription(self, message, mirror.feed, mirror)
-        return await self._add_subscription(sub)
-
-    async def _add_subscription(self, sub):
-        self._subscriptions.append(sub)
-        if self.connected and sub.generation != self.connections:
-            try:
-                await self._subscribe(sub)
-            except HaError as err:
-                if not isinstance(err, HaUnreachableError):
-                    self._subscriptions.remove(sub)
-                    raise
-                # lost the connection: restored by the next session
-        return sub
-
-    async def _subscribe(self, sub):
-        sub.generation = self.connections
-        msg_id, future = await self._send(sub.message, sub)
-        try:
-            await self._wait(msg_id, future, sub.message["type"], None)
-        except HaError:
-            self._handlers.pop(msg_id, None)
-            raise
-        sub.active = True
-
-    async def _unsubscribe(self, sub):
-        if sub in self._subscriptions:
-            self._subscriptions.remove(sub)
-        if sub.id is not None:
-            self._handlers.pop(sub.id, None)
-        if sub.active and self.connected:
-            sub.active = False
-            try:
-                await self.call({"type": "unsubscribe_events", "subscription": sub.id})
-            except HaError as err:
-                _logger.debug("unsubscribe of %r failed: %s", sub, err)
-        sub.active = False
