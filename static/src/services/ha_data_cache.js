@@ -15,6 +15,7 @@ export const REGISTRY_KEYS =
 /** The instance list (global scope): it carries each instance's status and counts. */
 export const INSTANCES_KEY = /^instances$/;
 
+/** A TTL cache of route answers, by scope (instance) and key. */
 export class HaDataCache {
     /** @param {number} [ttl] milliseconds an entry stays valid */
     constructor(ttl = CACHE_TTL_MS) {

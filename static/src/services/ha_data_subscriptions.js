@@ -30,6 +30,7 @@ function callAll(callbacks, args, what) {
     }
 }
 
+/** The entity and global-event callback registries of `ha_data`. */
 export class HaSubscriptions {
     constructor() {
         this._entityCallbacks = new Map(); // "instance:entity_id" → Set(cb)

@@ -12,6 +12,7 @@ import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
 export const UNASSIGNED_AREA = 0;
 
+/** Dialog listing an entity's area, device, labels, automations, scenes and scripts. */
 export class RelatedEntityDialog extends Component {
     static template = "odoo_ha_addon.RelatedEntityDialog";
     static components = {Dialog};
@@ -73,6 +74,10 @@ export class RelatedEntityDialog extends Component {
     }
 }
 
+/**
+ * The areas of instance `instanceId` and the devices and entities of the chosen
+ * one; reloads on registry pushes and full syncs of that instance.
+ */
 export class AreaDashboard extends Component {
     static template = "odoo_ha_addon.AreaDashboard";
     static components = {EntityController};

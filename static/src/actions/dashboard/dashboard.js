@@ -22,6 +22,10 @@ export const STATUS_STYLES = {
     error: ["text-bg-danger", _t("Error")],
 };
 
+/**
+ * Client action: one card per instance, then the chosen instance's areas or info.
+ * Reloads on full syncs, area changes and instance switches or invalidations.
+ */
 export class HaDashboard extends Component {
     static template = "odoo_ha_addon.HaDashboard";
     static components = {AreaDashboard, HaInfoPanel, DashboardItem};

@@ -7,6 +7,10 @@ import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
 export const STATUS_REFRESH_MS = 10000;
 
+/**
+ * Facts of instance `instanceId`; its status is reloaded every STATUS_REFRESH_MS
+ * and on each WebSocket status push of that instance.
+ */
 export class HaInfoPanel extends Component {
     static template = "odoo_ha_addon.HaInfoPanel";
     static props = {instanceId: Number};

@@ -16,6 +16,11 @@ import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 const logger = createLogger("instance_selector");
 export const HA_USER_GROUP = "odoo_ha_addon.group_ha_user";
 
+/**
+ * Systray item (only for HA_USER_GROUP): lists the user's instances and switches
+ * the current one; reloads its list on instance switches, invalidations and
+ * fallbacks.
+ */
 export class HaInstanceSelector extends Component {
     static template = "odoo_ha_addon.HaInstanceSelector";
     static components = {Dropdown, DropdownItem};

@@ -8,6 +8,7 @@ import {KanbanController} from "@web/views/kanban/kanban_controller";
 import {kanbanView} from "@web/views/kanban/kanban_view";
 import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
+/** The kanban controller, reloading after a full sync or an instance switch. */
 export class HaEntityKanbanController extends KanbanController {
     setup() {
         super.setup();

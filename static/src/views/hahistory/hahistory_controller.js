@@ -15,6 +15,10 @@ import {standardViewProps} from "@web/views/standard_view_props";
 import {RANGES} from "@odoo_ha_addon/views/hahistory/hahistory_model";
 import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
+/**
+ * Controller of the `hahistory` view: the time window and display mode, and the
+ * model's live updates (`history_update` appends; a full sync or switch reloads).
+ */
 export class HaHistoryController extends Component {
     static template = "odoo_ha_addon.HaHistoryController";
     static components = {Layout, SearchBar, CogMenu};
