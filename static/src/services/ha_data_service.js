@@ -24,7 +24,7 @@ import {
 } from "@odoo_ha_addon/services/ha_data_cache";
 import {HaSubscriptions} from "@odoo_ha_addon/services/ha_data_subscriptions";
 
-// The constants callers have always imported from here.
+// Re-exported: callers import these constants from the service module.
 export {
     BUS_HANDLERS,
     HA_BUS_TYPES,
