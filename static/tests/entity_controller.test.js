@@ -1,6 +1,7 @@
 import {describe, expect, test} from "@odoo/hoot";
 import {animationFrame} from "@odoo/hoot-mock";
 import {click, edit} from "@odoo/hoot-dom";
+import {getTemplate} from "@web/core/templates";
 import {getService, mountWithCleanup, onRpc} from "@web/../tests/web_test_helpers";
 import {
     buildServiceCall,
@@ -22,11 +23,17 @@ function call(entity_id, action, value, state = "off", attributes = {}) {
 }
 
 describe("components/entity_controller", () => {
-    test("every domain of the original (and more) has a family", () => {
-        expect(Object.keys(DOMAIN_CONFIGS).length).toBeGreaterThan(40);
+    test("each of the 42 configured domains names a family with a template", () => {
+        expect(Object.keys(DOMAIN_CONFIGS).length).toBe(42);
+        const families = new Set(["generic"]);
         for (const config of Object.values(DOMAIN_CONFIGS)) {
-            expect(typeof config.family).toBe("string");
+            families.add(config.family);
         }
+        const missing = [...families].filter(
+            (family) => !getTemplate(`odoo_ha_addon.EntityController.${family}`)
+        );
+        expect(missing).toEqual([]);
+        expect(families.size).toBe(24);
     });
 
     test("toggle family", () => {

@@ -8,7 +8,10 @@ import {
     serverState,
 } from "@web/../tests/web_test_helpers";
 import {
+    BUS_HANDLERS,
     CACHE_TTL_MS,
+    GLOBAL_EVENTS,
+    HA_BUS_TYPES,
     HaApiError,
     SWITCH_DEBOUNCE_MS,
 } from "@odoo_ha_addon/services/ha_data_service";
@@ -38,6 +41,57 @@ async function setup() {
 }
 
 describe("services/ha_data", () => {
+    test("the service object keeps its public API", async () => {
+        const {haData} = await setup();
+        const methods = [
+            // toasts
+            "showSuccess",
+            "showError",
+            "showWarning",
+            "showInfo",
+            // cache
+            "getCached",
+            "setCached",
+            "invalidate",
+            // requests
+            "call",
+            "getInstances",
+            "resolveCurrentInstance",
+            "switchInstance",
+            "getWebsocketStatus",
+            "restartWebsocket",
+            "getHaUrls",
+            "getHardwareInfo",
+            "getNetworkInfo",
+            "getAreas",
+            "getEntitiesByArea",
+            "getAreaDashboardData",
+            "getEntityRelated",
+            "fetchHaData",
+            "fetchHistory",
+            "fetchStatistics",
+            "getCameraSnapshot",
+            "callService",
+            // subscriptions
+            "onEntityUpdate",
+            "offEntityUpdate",
+            "onGlobalState",
+            "offGlobalState",
+            "triggerGlobalCallbacks",
+            // bus handlers
+            "handleBusNotification",
+            ...Object.values(BUS_HANDLERS),
+            "destroy",
+        ];
+        expect(methods.filter((name) => typeof haData[name] !== "function")).toEqual(
+            []
+        );
+        expect(haData.state.currentInstanceId).toBe(false);
+        expect(haData.cacheTtl).toBe(CACHE_TTL_MS);
+        expect(HA_BUS_TYPES).toEqual(Object.keys(BUS_HANDLERS));
+        expect(GLOBAL_EVENTS.length).toBe(8);
+    });
+
     test("answers are cached per instance", async () => {
         const {calls, answer} = routeLog();
         answer("areas", (params) => ({

@@ -3,56 +3,37 @@
  *
  * - every request goes through the addon's JSON routes (`/odoo_ha_addon/<route>`);
  * - answers are cached per instance with a TTL and dropped when the bus says the data
- *   changed;
+ *   changed (`ha_data_cache.js`);
  * - components subscribe to one entity by (instance, entity_id) or to global events
- *   (websocket status, history, full reloads, registry and instance events);
- * - the bus bridge (`ha_bus_bridge.js`) feeds `handleBusNotification`.
+ *   (websocket status, history, full reloads, registry and instance events;
+ *   `ha_data_subscriptions.js`, and the hook `useHaGlobalState`);
+ * - the bus bridge (`ha_bus_bridge.js`) feeds `handleBusNotification`, whose
+ *   handlers live in `ha_data_bus_handlers.js`.
  */
 import {reactive} from "@odoo/owl";
 import {browser} from "@web/core/browser/browser";
 import {_t} from "@web/core/l10n/translation";
 import {rpc} from "@web/core/network/rpc";
 import {registry} from "@web/core/registry";
-import {user} from "@web/core/user";
-import {createLogger} from "@odoo_ha_addon/util/debug";
+import {busHandlerMethods} from "@odoo_ha_addon/services/ha_data_bus_handlers";
+import {
+    CACHE_TTL_MS,
+    HaDataCache,
+    INSTANCES_KEY,
+    STATE_KEYS,
+} from "@odoo_ha_addon/services/ha_data_cache";
+import {HaSubscriptions} from "@odoo_ha_addon/services/ha_data_subscriptions";
+
+// Re-exported: callers import these constants from the service module.
+export {
+    BUS_HANDLERS,
+    HA_BUS_TYPES,
+    SWITCH_DEBOUNCE_MS,
+} from "@odoo_ha_addon/services/ha_data_bus_handlers";
+export {CACHE_TTL_MS, GLOBAL_SCOPE} from "@odoo_ha_addon/services/ha_data_cache";
+export {GLOBAL_EVENTS} from "@odoo_ha_addon/services/ha_data_subscriptions";
 
 export const ROUTE_PREFIX = "/odoo_ha_addon/";
-export const CACHE_TTL_MS = 30000;
-export const SWITCH_DEBOUNCE_MS = 300;
-/** Cache scope of data that belongs to no single instance (the instance list). */
-export const GLOBAL_SCOPE = "global";
-
-/** Events of `onGlobalState`. */
-export const GLOBAL_EVENTS = [
-    "websocket_status",
-    "history_update",
-    "entity_update_all",
-    "device_registry_update",
-    "area_registry_update",
-    "instance_invalidated",
-    "instance_fallback",
-    "instance_switched",
-];
-
-/** Bus notification type → handler method of the service. */
-export const BUS_HANDLERS = {
-    ha_entity_state_changed: "handleEntityStateChanged",
-    ha_websocket_status: "handleWebsocketStatus",
-    ha_history_update: "handleHistoryUpdate",
-    ha_entity_update_all: "handleEntityUpdateAll",
-    ha_device_registry_update: "handleDeviceRegistryUpdate",
-    ha_area_registry_update: "handleAreaRegistryUpdate",
-    ha_instance_invalidated: "handleInstanceInvalidated",
-    ha_instance_fallback: "handleInstanceFallback",
-    ha_instance_switched: "handleInstanceSwitched",
-};
-export const HA_BUS_TYPES = Object.keys(BUS_HANDLERS);
-
-/** Cache keys holding entity states: dropped when a state of the instance changes. */
-const STATE_KEYS = /^(ha_data|area_dashboard|entities_by_area)/;
-const REGISTRY_KEYS = /^(areas|area_dashboard|entities_by_area|entity_related|ha_data)/;
-
-const logger = createLogger("data");
 
 /** A failed route answer (`{success: false, error, error_type}`). */
 export class HaApiError extends Error {
@@ -63,12 +44,15 @@ export class HaApiError extends Error {
     }
 }
 
-function instanceOf(payload) {
-    const id = payload?.ha_instance_id ?? payload?.instance_id;
-    return id ? Number(id) : false;
-}
-
+/**
+ * The service object `useService("ha_data")` returns. Besides the methods below,
+ * it has the bus handlers of `busHandlerMethods` (`handleBusNotification`, ...).
+ */
 export class HaDataService {
+    /**
+     * @param {object} env
+     * @param {{notification: object}} services
+     */
     constructor(env, {notification}) {
         this.env = env;
         this.notification = notification;
@@ -77,16 +61,14 @@ export class HaDataService {
             currentInstanceId: false,
             websocketStatus: {},
         });
-        this.cacheTtl = CACHE_TTL_MS;
-        this._cache = new Map(); // scope → Map(key → {value, expires})
-        this._entityCallbacks = new Map(); // "instance:entity_id" → Set(cb)
-        this._globalCallbacks = new Map(); // event → Set(cb)
+        this._cache = new HaDataCache(CACHE_TTL_MS);
+        this._subscriptions = new HaSubscriptions();
         this._warnedInvalid = new Set();
         this._switchTimer = null;
         this._pendingSwitch = null;
     }
 
-    // -- notifications ---------------------------------------------------------
+    // -- toasts: `(message, title?)` → the notification service's close function --
 
     showSuccess(message, title) {
         return this.notification.add(message, {type: "success", title});
@@ -101,30 +83,24 @@ export class HaDataService {
         return this.notification.add(message, {type: "info", title});
     }
 
-    // -- cache -------------------------------------------------------------------
+    // -- cache (see HaDataCache) ---------------------------------------------------
 
-    _scope(instanceId) {
-        return instanceId ? String(instanceId) : GLOBAL_SCOPE;
+    /** Milliseconds a cached answer stays valid. */
+    get cacheTtl() {
+        return this._cache.ttl;
+    }
+    set cacheTtl(ttl) {
+        this._cache.ttl = ttl;
     }
 
+    /** The cached value, or undefined when missing or expired. */
     getCached(instanceId, key) {
-        const entry = this._cache.get(this._scope(instanceId))?.get(key);
-        if (!entry) {
-            return undefined;
-        }
-        if (entry.expires <= Date.now()) {
-            this._cache.get(this._scope(instanceId)).delete(key);
-            return undefined;
-        }
-        return entry.value;
+        return this._cache.get(instanceId, key);
     }
 
+    /** Cache `value` for `cacheTtl` ms (`instanceId` false: the global scope). */
     setCached(instanceId, key, value) {
-        const scope = this._scope(instanceId);
-        if (!this._cache.has(scope)) {
-            this._cache.set(scope, new Map());
-        }
-        this._cache.get(scope).set(key, {value, expires: Date.now() + this.cacheTtl});
+        this._cache.set(instanceId, key, value);
     }
 
     /**
@@ -132,32 +108,11 @@ export class HaDataService {
      * Without an instance, every scope is cleared.
      */
     invalidate(instanceId, pattern) {
-        const scopes = instanceId ? [this._scope(instanceId)] : [...this._cache.keys()];
-        for (const scope of scopes) {
-            const entries = this._cache.get(scope);
-            if (!entries) {
-                continue;
-            }
-            if (!pattern) {
-                this._cache.delete(scope);
-                continue;
-            }
-            for (const key of [...entries.keys()]) {
-                if (pattern.test(key)) {
-                    entries.delete(key);
-                }
-            }
-        }
+        this._cache.invalidate(instanceId, pattern);
     }
 
-    async _cached(instanceId, key, loader) {
-        const hit = this.getCached(instanceId, key);
-        if (hit !== undefined) {
-            return hit;
-        }
-        const value = await loader();
-        this.setCached(instanceId, key, value);
-        return value;
+    _cached(instanceId, key, loader) {
+        return this._cache.load(instanceId, key, loader);
     }
 
     // -- requests ----------------------------------------------------------------
@@ -199,9 +154,15 @@ export class HaDataService {
         return params;
     }
 
+    /**
+     * The instances this user may use and the session's current one (cached; the
+     * answer also sets `state.currentInstanceId`).
+     *
+     * @returns {Promise<{instances: object[], current_instance_id: number|false}>}
+     */
     async getInstances({force = false} = {}) {
         if (force) {
-            this.invalidate(false, /^instances$/);
+            this.invalidate(false, INSTANCES_KEY);
         }
         const data = await this._cached(false, "instances", () =>
             this.call("get_instances")
@@ -226,16 +187,19 @@ export class HaDataService {
         return this.state.currentInstanceId;
     }
 
+    /** Make `instanceId` the session's instance; `instance_switched` runs once. */
     async switchInstance(instanceId) {
         const data = await this.call("switch_instance", {instance_id: instanceId});
         this._applySwitch(instanceId, data && data.instance_name);
         return data;
     }
 
+    /** The server's WebSocket connection status of an instance (never cached). */
     getWebsocketStatus(instanceId) {
         return this.call("websocket_status", this._params(instanceId));
     }
 
+    /** Restart an instance's WebSocket connection; toasts the outcome. */
     async restartWebsocket(instanceId, force = false) {
         const data = await this.call(
             "websocket_restart",
@@ -245,6 +209,8 @@ export class HaDataService {
         this.showSuccess((data && data.message) || _t("WebSocket service restarted"));
         return data;
     }
+
+    // Cached reads of one instance (`instanceId` false: the session's instance).
 
     getHaUrls(instanceId) {
         return this._cached(instanceId, "ha_urls", () =>
@@ -307,6 +273,7 @@ export class HaDataService {
         return this._cached(instanceId, key, () => this.call("ha_data", params));
     }
 
+    /** History rows of the route `history` (cached per `params`). */
     fetchHistory(params = {}, instanceId = false) {
         const key = `history_${JSON.stringify(params)}`;
         return this._cached(instanceId, key, () =>
@@ -314,6 +281,7 @@ export class HaDataService {
         );
     }
 
+    /** Long-term statistics of the route `statistics` (cached per `params`). */
     fetchStatistics(params = {}, instanceId = false) {
         const key = `statistics_${JSON.stringify(params)}`;
         return this._cached(instanceId, key, () =>
@@ -357,208 +325,47 @@ export class HaDataService {
         }
     }
 
-    // -- subscriptions -----------------------------------------------------------
-
-    _entityKey(instanceId, entityId) {
-        return `${Number(instanceId) || 0}:${entityId}`;
-    }
+    // -- subscriptions (see HaSubscriptions) ----------------------------------------
 
     /** Subscribe to one entity's state pushes; returns the unsubscribe function. */
     onEntityUpdate(instanceId, entityId, callback) {
-        const key = this._entityKey(instanceId, entityId);
-        if (!this._entityCallbacks.has(key)) {
-            this._entityCallbacks.set(key, new Set());
-        }
-        this._entityCallbacks.get(key).add(callback);
-        return () => this.offEntityUpdate(instanceId, entityId, callback);
+        return this._subscriptions.onEntityUpdate(instanceId, entityId, callback);
     }
 
+    /** Remove a callback given to `onEntityUpdate`. */
     offEntityUpdate(instanceId, entityId, callback) {
-        const key = this._entityKey(instanceId, entityId);
-        const callbacks = this._entityCallbacks.get(key);
-        if (callbacks) {
-            callbacks.delete(callback);
-            if (!callbacks.size) {
-                this._entityCallbacks.delete(key);
-            }
-        }
-    }
-
-    onGlobalState(event, callback) {
-        if (!GLOBAL_EVENTS.includes(event)) {
-            throw new Error(`Unknown Home Assistant event: ${event}`);
-        }
-        if (!this._globalCallbacks.has(event)) {
-            this._globalCallbacks.set(event, new Set());
-        }
-        this._globalCallbacks.get(event).add(callback);
-        return () => this.offGlobalState(event, callback);
-    }
-
-    offGlobalState(event, callback) {
-        this._globalCallbacks.get(event)?.delete(callback);
-    }
-
-    triggerGlobalCallbacks(event, data) {
-        for (const callback of [...(this._globalCallbacks.get(event) || [])]) {
-            try {
-                callback(data);
-            } catch (error) {
-                logger.error(`callback of ${event} failed`, error);
-            }
-        }
-    }
-
-    // -- bus handlers --------------------------------------------------------------
-
-    handleBusNotification(type, payload) {
-        const method = BUS_HANDLERS[type];
-        if (!method) {
-            return false;
-        }
-        logger.debug(type, payload);
-        try {
-            this[method](payload || {});
-        } catch (error) {
-            logger.error(`handling ${type} failed`, error);
-        }
-        return true;
-    }
-
-    handleEntityStateChanged(payload) {
-        const instanceId = instanceOf(payload);
-        const changes = payload.changes || payload.entities || [];
-        this.invalidate(instanceId, STATE_KEYS);
-        for (const change of changes) {
-            const callbacks = this._entityCallbacks.get(
-                this._entityKey(instanceId, change.entity_id)
-            );
-            for (const callback of [...(callbacks || [])]) {
-                try {
-                    callback(change, instanceId);
-                } catch (error) {
-                    logger.error("entity callback failed", error);
-                }
-            }
-        }
-    }
-
-    handleWebsocketStatus(payload) {
-        const instanceId = instanceOf(payload);
-        this.state.websocketStatus[instanceId] = {
-            status: payload.status,
-            message: payload.message || "",
-            ha_version: payload.ha_version || false,
-            since: payload.since || payload.timestamp || false,
-        };
-        this.invalidate(false, /^instances$/);
-        this.triggerGlobalCallbacks("websocket_status", {...payload, instanceId});
-    }
-
-    handleHistoryUpdate(payload) {
-        const instanceId = instanceOf(payload);
-        this.invalidate(instanceId, /^(history|statistics)/);
-        this.triggerGlobalCallbacks("history_update", {...payload, instanceId});
-    }
-
-    handleEntityUpdateAll(payload) {
-        const instanceId = instanceOf(payload);
-        this.invalidate(instanceId);
-        this.invalidate(false, /^instances$/);
-        this.triggerGlobalCallbacks("entity_update_all", {...payload, instanceId});
-    }
-
-    handleDeviceRegistryUpdate(payload) {
-        const instanceId = instanceOf(payload);
-        this.invalidate(instanceId, REGISTRY_KEYS);
-        this.triggerGlobalCallbacks("device_registry_update", {...payload, instanceId});
-    }
-
-    handleAreaRegistryUpdate(payload) {
-        const instanceId = instanceOf(payload);
-        this.invalidate(instanceId, REGISTRY_KEYS);
-        this.invalidate(false, /^instances$/);
-        this.triggerGlobalCallbacks("area_registry_update", {...payload, instanceId});
-    }
-
-    /** The session's instance is gone: forget it, re-resolve, warn once per instance. */
-    handleInstanceInvalidated(payload) {
-        const instanceId = Number(payload.instance_id) || false;
-        this.invalidate(instanceId);
-        this.invalidate(false, /^instances$/);
-        if (!instanceId || this.state.currentInstanceId === instanceId) {
-            this.state.currentInstanceId = false;
-        }
-        if (instanceId && !this._warnedInvalid.has(instanceId)) {
-            this._warnedInvalid.add(instanceId);
-            this.showWarning(
-                _t(
-                    "The Home Assistant instance you were using is no longer available. Another instance is selected."
-                )
-            );
-        }
-        this.triggerGlobalCallbacks("instance_invalidated", {...payload, instanceId});
-        this.resolveCurrentInstance().catch((error) =>
-            logger.warn("cannot resolve the current instance", error)
-        );
-    }
-
-    handleInstanceFallback(payload) {
-        if (payload.user_id && payload.user_id !== user.userId) {
-            return;
-        }
-        const to = Number(payload.to_instance_id) || false;
-        this.invalidate(false);
-        this.state.currentInstanceId = to;
-        if (to) {
-            this.showInfo(
-                _t(
-                    "Now using the Home Assistant instance “%s”.",
-                    payload.to_instance_name
-                )
-            );
-        }
-        this.triggerGlobalCallbacks("instance_fallback", {...payload, instanceId: to});
+        this._subscriptions.offEntityUpdate(instanceId, entityId, callback);
     }
 
     /**
-     * Another tab (of this user only) switched instance. Several pushes within
-     * SWITCH_DEBOUNCE_MS collapse into one, and the *latest* one wins.
+     * Subscribe to a global event (one of `GLOBAL_EVENTS`); returns the unsubscribe
+     * function. Components use `useHaGlobalState`, which unsubscribes for them.
      */
-    handleInstanceSwitched(payload) {
-        if (payload.user_id && payload.user_id !== user.userId) {
-            return;
-        }
-        this._pendingSwitch = payload;
-        if (this._switchTimer) {
-            browser.clearTimeout(this._switchTimer);
-        }
-        this._switchTimer = browser.setTimeout(() => {
-            const latest = this._pendingSwitch;
-            this._switchTimer = null;
-            this._pendingSwitch = null;
-            this._applySwitch(Number(latest.instance_id), latest.instance_name);
-        }, SWITCH_DEBOUNCE_MS);
+    onGlobalState(event, callback) {
+        return this._subscriptions.onGlobalState(event, callback);
     }
 
-    _applySwitch(instanceId, instanceName) {
-        if (this.state.currentInstanceId === instanceId) {
-            return;
-        }
-        this.state.currentInstanceId = instanceId;
-        this.invalidate(false);
-        this.triggerGlobalCallbacks("instance_switched", {instanceId, instanceName});
+    /** Remove a callback given to `onGlobalState`. */
+    offGlobalState(event, callback) {
+        this._subscriptions.offGlobalState(event, callback);
     }
 
+    /** Call the callbacks of `event` with `data` (a failing one is only logged). */
+    triggerGlobalCallbacks(event, data) {
+        this._subscriptions.triggerGlobalCallbacks(event, data);
+    }
+
+    /** Stop the pending switch timer; forget the cache and every callback. */
     destroy() {
         if (this._switchTimer) {
             browser.clearTimeout(this._switchTimer);
         }
         this._cache.clear();
-        this._entityCallbacks.clear();
-        this._globalCallbacks.clear();
+        this._subscriptions.clear();
     }
 }
+
+Object.assign(HaDataService.prototype, busHandlerMethods);
 
 export const haDataService = {
     dependencies: ["notification"],

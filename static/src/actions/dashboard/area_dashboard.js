@@ -3,14 +3,16 @@
  * shown device first — device cards with their entities' controllers, then the
  * entities without a device — and a dialog of an entity's related items.
  */
-import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
+import {Component, onWillStart, useState} from "@odoo/owl";
 import {Dialog} from "@web/core/dialog/dialog";
 import {_t} from "@web/core/l10n/translation";
 import {useService} from "@web/core/utils/hooks";
 import {EntityController} from "@odoo_ha_addon/components/entity_controller/entity_controller";
+import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
 export const UNASSIGNED_AREA = 0;
 
+/** Dialog listing an entity's area, device, labels, automations, scenes and scripts. */
 export class RelatedEntityDialog extends Component {
     static template = "odoo_ha_addon.RelatedEntityDialog";
     static components = {Dialog};
@@ -72,6 +74,10 @@ export class RelatedEntityDialog extends Component {
     }
 }
 
+/**
+ * The areas of instance `instanceId` and the devices and entities of the chosen
+ * one; reloads on registry pushes and full syncs of that instance.
+ */
 export class AreaDashboard extends Component {
     static template = "odoo_ha_addon.AreaDashboard";
     static components = {EntityController};
@@ -89,22 +95,14 @@ export class AreaDashboard extends Component {
             collapsed: {},
         });
         onWillStart(() => this.loadAreas());
-        const reload = () => this.loadAreas();
-        const offs = [
-            "area_registry_update",
-            "device_registry_update",
-            "entity_update_all",
-        ].map((event) =>
-            this.haData.onGlobalState(event, (payload) => {
-                if (
-                    !payload.instanceId ||
-                    payload.instanceId === this.props.instanceId
-                ) {
-                    reload();
+        useHaGlobalState(
+            ["area_registry_update", "device_registry_update", "entity_update_all"],
+            ({instanceId}) => {
+                if (!instanceId || instanceId === this.props.instanceId) {
+                    this.loadAreas();
                 }
-            })
+            }
         );
-        onWillDestroy(() => offs.forEach((off) => off()));
     }
 
     async loadAreas() {

@@ -3,7 +3,7 @@
  * instance with its live connection status and figures, then, for the chosen
  * instance, its HA info panel or its area dashboard.
  */
-import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
+import {Component, onWillStart, useState} from "@odoo/owl";
 import {_t} from "@web/core/l10n/translation";
 import {formatDateTime} from "@web/core/l10n/dates";
 import {registry} from "@web/core/registry";
@@ -12,6 +12,7 @@ import {standardActionServiceProps} from "@web/webclient/actions/action_service"
 import {AreaDashboard} from "@odoo_ha_addon/actions/dashboard/area_dashboard";
 import {HaInfoPanel} from "@odoo_ha_addon/actions/dashboard/ha_info_panel";
 import {DashboardItem} from "@odoo_ha_addon/components/dashboard_item/dashboard_item";
+import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
 export const STATUS_STYLES = {
     connected: ["text-bg-success", _t("Connected")],
@@ -21,6 +22,10 @@ export const STATUS_STYLES = {
     error: ["text-bg-danger", _t("Error")],
 };
 
+/**
+ * Client action: one card per instance, then the chosen instance's areas or info.
+ * Reloads on full syncs, area changes and instance switches or invalidations.
+ */
 export class HaDashboard extends Component {
     static template = "odoo_ha_addon.HaDashboard";
     static components = {AreaDashboard, HaInfoPanel, DashboardItem};
@@ -39,16 +44,14 @@ export class HaDashboard extends Component {
             error: false,
         });
         onWillStart(() => this.load());
-        const offs = [
-            this.haData.onGlobalState("entity_update_all", () => this.load(true)),
-            this.haData.onGlobalState("area_registry_update", () => this.load(true)),
-            this.haData.onGlobalState("instance_switched", ({instanceId}) => {
-                this.state.selectedId = instanceId;
-                this.load(true);
-            }),
-            this.haData.onGlobalState("instance_invalidated", () => this.load(true)),
-        ];
-        onWillDestroy(() => offs.forEach((off) => off()));
+        useHaGlobalState(
+            ["entity_update_all", "area_registry_update", "instance_invalidated"],
+            () => this.load(true)
+        );
+        useHaGlobalState("instance_switched", ({instanceId}) => {
+            this.state.selectedId = instanceId;
+            this.load(true);
+        });
     }
 
     async load(force = false) {

@@ -3,9 +3,14 @@ import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
 import {browser} from "@web/core/browser/browser";
 import {useService} from "@web/core/utils/hooks";
 import {user} from "@web/core/user";
+import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
 export const STATUS_REFRESH_MS = 10000;
 
+/**
+ * Facts of instance `instanceId`; its status is reloaded every STATUS_REFRESH_MS
+ * and on each WebSocket status push of that instance.
+ */
 export class HaInfoPanel extends Component {
     static template = "odoo_ha_addon.HaInfoPanel";
     static props = {instanceId: Number};
@@ -24,14 +29,11 @@ export class HaInfoPanel extends Component {
             await this.load();
         });
         const timer = browser.setInterval(() => this.loadStatus(), STATUS_REFRESH_MS);
-        const off = this.haData.onGlobalState("websocket_status", (payload) => {
-            if (payload.instanceId === this.props.instanceId) {
+        onWillDestroy(() => browser.clearInterval(timer));
+        useHaGlobalState("websocket_status", ({instanceId}) => {
+            if (instanceId === this.props.instanceId) {
                 this.loadStatus();
             }
-        });
-        onWillDestroy(() => {
-            browser.clearInterval(timer);
-            off();
         });
     }
 

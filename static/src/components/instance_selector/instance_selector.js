@@ -3,7 +3,7 @@
  * (`/odoo_ha_addon/switch_instance`). It follows `ha_data.state`, so a switch
  * made in another tab (bus `ha_instance_switched`) is reflected here too.
  */
-import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
+import {Component, onWillStart, useState} from "@odoo/owl";
 import {Dropdown} from "@web/core/dropdown/dropdown";
 import {DropdownItem} from "@web/core/dropdown/dropdown_item";
 import {_t} from "@web/core/l10n/translation";
@@ -11,10 +11,16 @@ import {registry} from "@web/core/registry";
 import {user} from "@web/core/user";
 import {useService} from "@web/core/utils/hooks";
 import {createLogger} from "@odoo_ha_addon/util/debug";
+import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
 const logger = createLogger("instance_selector");
 export const HA_USER_GROUP = "odoo_ha_addon.group_ha_user";
 
+/**
+ * Systray item (only for HA_USER_GROUP): lists the user's instances and switches
+ * the current one; reloads its list on instance switches, invalidations and
+ * fallbacks.
+ */
 export class HaInstanceSelector extends Component {
     static template = "odoo_ha_addon.HaInstanceSelector";
     static components = {Dropdown, DropdownItem};
@@ -30,19 +36,18 @@ export class HaInstanceSelector extends Component {
                 await this.load();
             }
         });
-        const reload = () => this.state.allowed && this.load(true);
-        const offs = [
-            // The current instance is read from `ha_data.state`; the list is
-            // reloaded only when it does not know the new instance.
-            this.haData.onGlobalState("instance_switched", ({instanceId}) => {
-                if (this.state.allowed && !this.current && instanceId) {
-                    this.load(true);
-                }
-            }),
-            this.haData.onGlobalState("instance_invalidated", reload),
-            this.haData.onGlobalState("instance_fallback", reload),
-        ];
-        onWillDestroy(() => offs.forEach((off) => off()));
+        // The current instance is read from `ha_data.state`; the list is
+        // reloaded only when it does not know the new instance.
+        useHaGlobalState("instance_switched", ({instanceId}) => {
+            if (this.state.allowed && !this.current && instanceId) {
+                this.load(true);
+            }
+        });
+        useHaGlobalState(["instance_invalidated", "instance_fallback"], () => {
+            if (this.state.allowed) {
+                this.load(true);
+            }
+        });
     }
 
     async load(force = false) {

@@ -3,9 +3,9 @@
  * and live updates (new history rows are appended; a full sync or an instance
  * switch reloads).
  */
-import {Component, onWillDestroy, useState} from "@odoo/owl";
+import {Component, useState} from "@odoo/owl";
 import {_t} from "@web/core/l10n/translation";
-import {useBus, useService} from "@web/core/utils/hooks";
+import {useBus} from "@web/core/utils/hooks";
 import {useModel} from "@web/model/model";
 import {CogMenu} from "@web/search/cog_menu/cog_menu";
 import {Layout} from "@web/search/layout";
@@ -13,7 +13,12 @@ import {SearchBar} from "@web/search/search_bar/search_bar";
 import {useSearchBarToggler} from "@web/search/search_bar/search_bar_toggler";
 import {standardViewProps} from "@web/views/standard_view_props";
 import {RANGES} from "@odoo_ha_addon/views/hahistory/hahistory_model";
+import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
+/**
+ * Controller of the `hahistory` view: the time window and display mode, and the
+ * model's live updates (`history_update` appends; a full sync or switch reloads).
+ */
 export class HaHistoryController extends Component {
     static template = "odoo_ha_addon.HaHistoryController";
     static components = {Layout, SearchBar, CogMenu};
@@ -41,15 +46,12 @@ export class HaHistoryController extends Component {
             ["separate", _t("Separate")],
             ["combined", _t("Combined")],
         ];
-        const haData = useService("ha_data");
-        const offs = [
-            haData.onGlobalState("history_update", (payload) =>
-                this.model.appendLive(payload.entity_ids || [])
-            ),
-            haData.onGlobalState("entity_update_all", () => this.model.load()),
-            haData.onGlobalState("instance_switched", () => this.model.load()),
-        ];
-        onWillDestroy(() => offs.forEach((off) => off()));
+        useHaGlobalState("history_update", (payload) =>
+            this.model.appendLive(payload.entity_ids || [])
+        );
+        useHaGlobalState(["entity_update_all", "instance_switched"], () =>
+            this.model.load()
+        );
     }
 
     async setRange(range) {
