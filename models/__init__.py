@@ -12,8 +12,9 @@ from . import ha_entity_history
 from . import res_users
 from . import ha_realtime_update
 from . import ha_sync
+from . import ha_sync_registries
 from . import ha_sync_states
-from . import ha_sync_events
+from . import ha_sync_history
 from . import ha_remote_call
 from . import ha_entity_history_statistics
 from . import ha_api
