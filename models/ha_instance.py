@@ -139,7 +139,7 @@ class HaInstance(models.Model):
             """,
             (wtm.LOCK_NAMESPACE, ids),
         )
-        return {int(row[0]) for row in self.env.cr.fetchall()}
+        return {int(objid) for (objid,) in self.env.cr.fetchall()}
 
     @staticmethod
     def _ws_url_from(api_url):
