@@ -154,7 +154,7 @@ class HaSync(models.AbstractModel):
         return dict(self.env.cr.fetchall())
 
     @api.model
-    def _ha_upsert_stats(self, table, upserted, rows, complete):
+    def _ha_stats_deleting_missing(self, table, upserted, rows, complete):
         """Counts of an upsert of ``rows``; with ``complete``, the instance's rows
         missing from ``rows`` are deleted too."""
         deleted = []
@@ -184,7 +184,7 @@ class HaSync(models.AbstractModel):
         upserted = self._ha_upsert(
             "ha_label", instance_id, "label_id", LABEL_SPEC, rows
         )
-        return self._ha_upsert_stats("ha_label", upserted, rows, complete)
+        return self._ha_stats_deleting_missing("ha_label", upserted, rows, complete)
 
     @api.model
     def _ha_sync_areas(self, instance_id, areas, label_ids, floor_names, complete):
@@ -209,7 +209,7 @@ class HaSync(models.AbstractModel):
         self._ha_sync_m2m(
             "ha_area_label_rel", "area_id", "label_id", [ids[k] for k in rows], pairs
         )
-        return self._ha_upsert_stats("ha_area", upserted, rows, complete)
+        return self._ha_stats_deleting_missing("ha_area", upserted, rows, complete)
 
     @api.model
     def _ha_sync_devices(self, instance_id, devices, area_ids, label_ids, complete):
