@@ -19,7 +19,7 @@ from .common import ha_errors
 from .common import websocket_thread_manager as wtm
 from .common.ha_registry_kinds import REGISTRY_KINDS, SNAPSHOT_COMMANDS
 from .common.hass_rest_api import HassRestApi
-from .common.hass_websocket_service import HassWebSocketClient
+from .common.hass_websocket_service import HassWebSocketClient, websocket_url
 
 _logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class HaInstance(models.Model):
     @api.depends("api_url")
     def _compute_ws_url(self):
         for instance in self:
-            instance.ws_url = self._ws_url_from(instance.api_url)
+            instance.ws_url = websocket_url(instance.api_url)
 
     @api.depends_context("uid")
     def _compute_counts(self):
@@ -126,30 +126,7 @@ class HaInstance(models.Model):
             instance.websocket_status = state
 
     def _held_locks(self):
-        ids = [i for i in self.ids if isinstance(i, int)]
-        if not ids:
-            return set()
-        self.env.cr.execute(
-            """
-            SELECT objid FROM pg_locks
-             WHERE locktype = 'advisory' AND granted AND objsubid = 2
-               AND database = (SELECT oid FROM pg_database
-                                WHERE datname = current_database())
-               AND classid = %s::oid AND objid = ANY(%s::oid[])
-            """,
-            (wtm.LOCK_NAMESPACE, ids),
-        )
-        return {int(objid) for (objid,) in self.env.cr.fetchall()}
-
-    @staticmethod
-    def _ws_url_from(api_url):
-        if not api_url:
-            return False
-        scheme, netloc, path = urlsplit(api_url)[:3]
-        ws_scheme = {"http": "ws", "https": "wss"}.get(scheme)
-        if not ws_scheme or not netloc:
-            return False
-        return f"{ws_scheme}://{netloc}{path.rstrip('/')}/api/websocket"
+        return wtm.held_locks(self.env.cr, self.ids)
 
     # -- constraints -----------------------------------------------------------
 
