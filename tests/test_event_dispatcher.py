@@ -3,7 +3,6 @@ import select
 import threading
 import time
 from types import SimpleNamespace
-from unittest import TestCase
 from unittest.mock import patch
 
 import psycopg2
@@ -11,7 +10,7 @@ import psycopg2.errors
 import psycopg2.extensions
 
 import odoo
-from odoo.tests import TransactionCase
+from odoo.tests import BaseCase, TransactionCase
 from odoo.tools import OrderedSet
 
 from odoo.addons.odoo_ha_addon.models.common import event_dispatcher
@@ -21,7 +20,7 @@ from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import (
 )
 
 
-class TestFullSyncDigests(TestCase):
+class TestFullSyncDigests(BaseCase):
     def _snapshot(self, areas_name="Kitchen"):
         return {
             "config": {"state": "RUNNING"},
@@ -69,7 +68,7 @@ class TestFullSyncDigests(TestCase):
         self.assertEqual(dispatcher._applied_digests, {})
 
 
-class TestRegistryDigest(TestCase):
+class TestRegistryDigest(BaseCase):
     def test_stamps_identify_a_registry_list(self):
         from odoo.addons.odoo_ha_addon.models.common.event_dispatcher import _digest
 
@@ -87,7 +86,7 @@ class TestRegistryDigest(TestCase):
         )
 
 
-class TestCommandHolds(TestCase):
+class TestCommandHolds(BaseCase):
     def _waited(self, holds, timeout):
         started = time.monotonic()
         holds.wait_released(timeout)
@@ -158,7 +157,7 @@ def _result(*ids, history=()):
     }
 
 
-class TestBusPushes(TestCase):
+class TestBusPushes(BaseCase):
     def setUp(self):
         super().setUp()
         self.dispatcher = InstanceDispatcher("db", 7)
@@ -303,7 +302,7 @@ class TestImbusNotifier(TransactionCase):
         self.assertIsNone(self.notifier._conn)
 
 
-class TestImbusNotifierFailing(TestCase):
+class TestImbusNotifierFailing(BaseCase):
     def test_a_failed_wake_up_is_said_and_never_raised(self):
         # It runs after the commit: the changes are saved whatever happens.
         notifier = event_dispatcher._ImbusNotifier()
@@ -321,7 +320,7 @@ class TestImbusNotifierFailing(TestCase):
         self.assertEqual(warned.call_count, 2)
 
 
-class TestDatabaseDown(TestCase):
+class TestDatabaseDown(BaseCase):
     def test_no_cursor_drops_the_batch_and_the_thread_lives_on(self):
         # PostgreSQL restarting: not even a cursor. Logged; the dispatcher goes on.
         dispatcher = InstanceDispatcher("db", 7)
@@ -373,7 +372,7 @@ class TestDatabaseDown(TestCase):
         logged.assert_called_once()
 
 
-class TestConcurrentUpdates(TestCase):
+class TestConcurrentUpdates(BaseCase):
     def test_a_lost_race_is_run_again(self):
         # e.g. a manager saves the instance while its full sync runs
         dispatcher = InstanceDispatcher("db", 7)
