@@ -8,6 +8,7 @@ from . import (
     test_ha_simulator,
     test_hass_rest_api,
     test_hass_websocket_service,
+    test_hooks,
     test_http_api,
     test_http_browser,
     test_http_fuzz,
