@@ -34,6 +34,16 @@ CONNECTION_FIELDS = {"api_url", "api_token", "active"}
 SYNC_TIMEOUT = 60.0
 
 
+def notification(message, kind="info", **params):
+    """The client action showing ``message`` as a toast (``kind``: info,
+    success, warning, danger); ``params`` go along (e.g. ``next``)."""
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {"type": kind, "message": message, **params},
+    }
+
+
 class HaInstance(models.Model):
     """A Home Assistant server: URL, token, and the status of its connection."""
 
@@ -187,18 +197,13 @@ class HaInstance(models.Model):
     def action_restart_websocket(self):
         self.env["ha.instance"].check_access("write")
         self._notify_supervisors("restart")
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": _(
-                    "Restart asked for %(names)s: the connection is rebuilt within "
-                    "a few seconds.",
-                    names=", ".join(self.mapped("name")),
-                ),
-            },
-        }
+        return notification(
+            _(
+                "Restart asked for %(names)s: the connection is rebuilt within "
+                "a few seconds.",
+                names=", ".join(self.mapped("name")),
+            )
+        )
 
     def test_connection(self, timeout=10.0):
         """One WebSocket auth round trip with this instance's URL and token.
@@ -227,18 +232,14 @@ class HaInstance(models.Model):
 
     def action_test_connection(self):
         info = self._test_connection_or_raise()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": _(
-                    "Connected to Home Assistant %(version)s at %(url)s.",
-                    version=info["ha_version"],
-                    url=self.api_url,
-                ),
-            },
-        }
+        return notification(
+            _(
+                "Connected to Home Assistant %(version)s at %(url)s.",
+                version=info["ha_version"],
+                url=self.api_url,
+            ),
+            kind="success",
+        )
 
     # -- status: the event dispatcher's calls (superuser, one transaction each) ---
 
