@@ -2,18 +2,19 @@
 
 ``ensure_websockets`` (run by the package ``__init__`` before the models are
 imported, and again by ``pre_init_hook``) makes sure a recent enough
-``websockets`` is importable, ``post_init_hook`` gives the administrator the HA Manager group,
-``uninstall_hook`` stops this database's HA connections in this process and
-removes what the ORM does not know about (system parameters, the history
-rollup), and ``post_load`` starts the per-process connection supervisor.
+``websockets`` is importable, ``post_init_hook`` gives the administrator the
+HA Manager group, ``uninstall_hook`` stops this database's HA connections in
+this process and removes what the ORM does not know about (system parameters,
+the history rollup), and ``post_load`` starts the per-process connection
+supervisor.
 
 Why ``websockets`` is not an ``external_dependencies`` entry and not first
-installed by ``pre_init_hook``: Odoo checks ``external_dependencies`` when a module
-is marked for install, before any of its code runs, and it imports the
+installed by ``pre_init_hook``: Odoo checks ``external_dependencies`` when a
+module is marked for install, before any of its code runs, and it imports the
 module's package (hence the models, which import ``websockets``) before it
 calls ``pre_init_hook``. Either way a missing ``websockets`` would stop the
-install before such a hook could install it; the package import is the
-first code of ours that runs.
+install before such a hook could install it; the package import is the first
+code of ours that runs.
 """
 
 import contextlib
