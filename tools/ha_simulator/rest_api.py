@@ -14,6 +14,7 @@ from .services import (
     InvalidFormat,
     ServiceNotFound,
     ServiceValidationError,
+    UnknownError,
 )
 from .ws_api import call_service
 
@@ -151,9 +152,11 @@ def _rest_service(sim, method, path, query, body):
                 "Service call requires responses but caller did not ask for "
                 "responses. Add ?return_response to query parameters.",
             )
-        return Response(500, "500 Internal Server Error", "text/plain")
-    except (HomeAssistantError, InvalidFormat):
-        return Response(500, "500 Internal Server Error", "text/plain")
+        return _server_error()
+    except InvalidFormat:
+        return Response(400, "400: Bad Request", "text/plain")
+    except (HomeAssistantError, UnknownError):
+        return _server_error()
     states = "[" + ",".join(st.json() for st in changed) + "]"
     if want_response:
         return Response(
@@ -165,6 +168,13 @@ def _rest_service(sim, method, path, query, body):
             + "}",
         )
     return Response(200, states)
+
+
+def _server_error():
+    """aiohttp's answer when a handler raised."""
+    return Response(
+        500, "500 Internal Server Error\n\nServer got itself in trouble", "text/plain"
+    )
 
 
 def _camera_proxy(home, entity_id):
