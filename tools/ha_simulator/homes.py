@@ -66,6 +66,7 @@ class HomeFarm:
         self.homes = []
         self._load_task = None
         self.loads_done = 0
+        self.load_ended = None  # epoch seconds the last load's events were out
         for idx in range(count):
             home_token = f"{token}-{idx}" if token else secrets.token_urlsafe(24)
             if layout == "ports":
@@ -178,6 +179,7 @@ class HomeFarm:
             "entities": sum(len(sim.home.states) for sim in self.homes),
             "load_running": self._load_task is not None and not self._load_task.done(),
             "loads_done": self.loads_done,
+            "load_ended": self.load_ended,
             "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 2),
             "rss_kb": rss_kb,
             "max_rss_kb": usage.ru_maxrss,
@@ -228,4 +230,5 @@ class HomeFarm:
             if sent < total:
                 await asyncio.sleep(FARM_TICK)
         self.loads_done += 1
+        self.load_ended = time.time()
         return sent
