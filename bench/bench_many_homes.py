@@ -23,7 +23,9 @@ addon is installed (e.g. after ``./dev tier install``)::
     python bench/bench_many_homes.py --db DB --stage STAGE --homes 10 --workers 2
 
 ``STAGE`` is the folder holding ``odoo_ha_addon`` (``./dev`` keeps one per
-checkout under ``~/.cache/odoo_ha_addon/stage/``).  Exits non-zero when a
+checkout under ``~/.cache/odoo_ha_addon/stage/``).  Each Odoo process may
+open up to ``--db_maxconn`` PostgreSQL connections (64 by default): on a
+PostgreSQL others use too, cap them with ``--db-maxconn``.  Exits non-zero when a
 goal is missed (goals below); every wait is bounded and whatever the bench
 started is stopped, however it ends.  Everything listens on 127.0.0.1.
 """
@@ -373,6 +375,8 @@ class Bench:
             extra = []
             if args.memory_soft:
                 extra.append(f"--limit-memory-soft={args.memory_soft * 1024 * 1024}")
+            if args.db_maxconn:
+                extra.append(f"--db_maxconn={args.db_maxconn}")
             t0 = time.monotonic()
             servers.append(
                 start_odoo(
@@ -529,6 +533,14 @@ def main():
         metavar="MB",
         help="Odoo's --limit-memory-soft in MB (Odoo compares it with virtual "
         "memory): low, to see workers recycled",
+    )
+    parser.add_argument(
+        "--db-maxconn",
+        type=int,
+        metavar="N",
+        help="Odoo's --db_maxconn (connections per process; Odoo's default "
+        "is 64): on a shared PostgreSQL, keep (workers + 2) x N under its "
+        "max_connections",
     )
     parser.add_argument(
         "--layout",
