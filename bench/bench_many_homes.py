@@ -50,7 +50,6 @@ from bench_failover import (  # noqa: E402
     ROOT,
     bench_parser,
     free_port,
-    query,
     report,
     start_odoo,
     stop_servers,
@@ -162,9 +161,45 @@ def create_instances(db, homes):
     return ids
 
 
-def deactivate(db, ids):
-    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
-        cr.execute("UPDATE ha_instance SET active = false WHERE id = ANY(%s)", (ids,))
+def deactivate(db, ids, attempts=10):
+    """Leave no bench instance active, even when PostgreSQL is short of
+    connections for a while."""
+    for attempt in range(attempts):
+        try:
+            with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+                cr.execute(
+                    "UPDATE ha_instance SET active = false WHERE id = ANY(%s)", (ids,)
+                )
+            return
+        except psycopg2.OperationalError as exc:
+            print(f"  deactivating the bench instances: {exc}".rstrip())
+            time.sleep(min(5, 1 + attempt))
+    print(f"  could not deactivate the {len(ids)} bench instances of {db}")
+
+
+def query(db, sql, params=()):
+    """Rows of ``sql`` on the bench's one polling connection (kept open: a
+    connection per look would churn PostgreSQL while it is measured)."""
+    conn = _CONNECTIONS.get(db)
+    if conn is None or conn.closed:
+        conn = _CONNECTIONS[db] = psycopg2.connect(dbname=db)
+        conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            cr.execute(sql, params)
+            return cr.fetchall()
+    except psycopg2.Error:
+        conn.close()
+        raise
+
+
+_CONNECTIONS = {}
+
+
+def close_connections():
+    for conn in _CONNECTIONS.values():
+        conn.close()
+    _CONNECTIONS.clear()
 
 
 def mirror(db, ids):
@@ -262,10 +297,16 @@ def wait_until(predicate, timeout, step=POLL):
     looks is at least twice what the last look took.
     """
     begin = time.monotonic()
+    failed = None
     while True:
         look = time.monotonic()
-        if predicate():
-            return time.monotonic() - begin
+        try:
+            if predicate():
+                return time.monotonic() - begin
+        except (psycopg2.Error, OSError) as exc:  # PostgreSQL or the simulator
+            if str(exc) != str(failed):
+                print(f"  (look failed, retrying: {str(exc).strip()})")
+            failed = exc
         now = time.monotonic()
         if now - begin > timeout:
             return None
@@ -278,6 +319,23 @@ class Bench:
         self.args = args
         self.failures = []
         self.host = socket.gethostname()
+        self.busiest = None  # pid of the worker leading the most instances
+
+    def warn_headroom(self):
+        """Say when the server may take more PostgreSQL connections than free."""
+        args = self.args
+        limit, used = query(
+            args.db,
+            "SELECT current_setting('max_connections')::int,"
+            " (SELECT count(*) FROM pg_stat_activity)",
+        )[0]
+        may_open = (args.workers + 2) * (args.db_maxconn or 64)
+        print(
+            f"PostgreSQL: {used}/{limit} connections in use; this server may "
+            f"open up to {may_open} (--db-maxconn {args.db_maxconn or 64})"
+        )
+        if may_open > limit - used:
+            print("  WARNING: more than PostgreSQL has free: see --db-maxconn")
 
     def goal(self, ok, text):
         print(f"  [{'ok' if ok else 'MISSED'}] {text}")
@@ -300,7 +358,7 @@ class Bench:
         return counts, others
 
     def print_processes(self, master, ids, label):
-        """Leaders, RSS and connections now; returns the busiest worker pid."""
+        """Leaders, RSS and connections now; remembers the busiest worker."""
         args = self.args
         procs, worker_pids = self.workers(master)
         counts, others = self.leader_counts(worker_pids, ids)
@@ -318,7 +376,7 @@ class Bench:
         for pid, role in sorted(procs.items()):
             extra = f", leads {counts[pid]}" if pid in counts else ""
             print(f"  pid {pid} {role}: RSS {rss_mb(pid):.0f} MB{extra}")
-        busiest = max(counts, key=counts.get) if counts else None
+        busiest = self.busiest = max(counts, key=counts.get) if counts else None
         if busiest is not None:
             rss = rss_mb(busiest)
             self.goal(
@@ -330,7 +388,6 @@ class Bench:
             conns <= GOALS["pg_connections"],
             f"PostgreSQL connections <= {GOALS['pg_connections']} {label}: {conns}",
         )
-        return busiest, counts
 
     def sample_connections(self, farm, seconds=2.0):
         totals, per_home_bad = set(), set()
@@ -372,6 +429,7 @@ class Bench:
                 f"{farm.stats()['entities']} entities, RSS "
                 f"{(farm.stats()['rss_kb'] or 0) / 1024:.0f} MB"
             )
+            self.warn_headroom()
             extra = []
             if args.memory_soft:
                 extra.append(f"--limit-memory-soft={args.memory_soft * 1024 * 1024}")
@@ -389,15 +447,22 @@ class Bench:
                 )
             )
             master = servers[0].pid
-            self.phase_mirror(farm, ids, ha_states, t0)
-            busiest, _counts = self.print_processes(master, ids, "after the start")
-            self.check_connections(farm, "after the start")
-            self.phase_load(farm, ids)
-            busiest, _counts = self.print_processes(master, ids, "after the load")
-            self.phase_kill(farm, ids, master, busiest)
+            for label, step in (
+                ("start", lambda: self.phase_mirror(farm, ids, ha_states, t0)),
+                ("start", lambda: self.print_processes(master, ids, "after the start")),
+                ("start", lambda: self.check_connections(farm, "after the start")),
+                ("load", lambda: self.phase_load(farm, ids)),
+                ("load", lambda: self.print_processes(master, ids, "after the load")),
+                ("kill", lambda: self.phase_kill(farm, ids, master)),
+            ):
+                try:
+                    step()
+                except (psycopg2.Error, OSError) as exc:
+                    self.goal(False, f"{label}: could not measure ({exc})".strip())
         finally:
             stop_servers(servers)
             farm.stop()
+            close_connections()
             if ids:
                 deactivate(args.db, ids)
         return report(self.failures, "many homes bench: all goals met")
@@ -479,8 +544,9 @@ class Bench:
         )
         self.check_connections(farm, "after the load")
 
-    def phase_kill(self, farm, ids, master, busiest):
+    def phase_kill(self, farm, ids, master):
         args = self.args
+        busiest = self.busiest
         print("\n3. kill -9 of the worker leading the most instances")
         if busiest is None:
             self.goal(False, "no worker leads any instance: nothing to kill")
