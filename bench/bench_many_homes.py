@@ -248,13 +248,19 @@ def leaders(db, ids):
 
 
 def pg_connections(db):
+    """(connections to ``db``, client connections to the whole cluster, its
+    max_connections), the bench's own one left out."""
     rows = query(
         db,
-        "SELECT count(*) FROM pg_stat_activity"
-        " WHERE datname = %s AND pid <> pg_backend_pid()",
+        """
+        SELECT count(*) FILTER (WHERE datname = %s),
+               count(*) FILTER (WHERE backend_type = 'client backend'),
+               current_setting('max_connections')::int
+          FROM pg_stat_activity WHERE pid <> pg_backend_pid()
+        """,
         (db,),
     )
-    return rows[0][0]
+    return rows[0]
 
 
 # --------------------------------------------------------------- processes
@@ -363,7 +369,10 @@ class Bench:
         procs, worker_pids = self.workers(master)
         counts, others = self.leader_counts(worker_pids, ids)
         led = sum(counts.values())
-        print(f"  instances led: {led}/{len(ids)} (by a process not found: {others})")
+        print(
+            f"  instances led: {led}/{len(ids)} (locked, but ws_leader names no "
+            f"live worker: {others})"
+        )
         limit = math.ceil(len(ids) / max(1, len(worker_pids))) + 1
         low = min(counts.values()) if counts else 0
         high = max(counts.values()) if counts else 0
@@ -383,7 +392,10 @@ class Bench:
                 rss <= GOALS["rss_mb"],
                 f"busiest process RSS <= {GOALS['rss_mb']} MB {label}: {rss:.0f} MB",
             )
-        conns = pg_connections(args.db)
+        conns, cluster, limit = pg_connections(args.db)
+        print(
+            f"  PostgreSQL: {conns} connections to {args.db}, {cluster}/{limit} in all"
+        )
         self.goal(
             conns <= GOALS["pg_connections"],
             f"PostgreSQL connections <= {GOALS['pg_connections']} {label}: {conns}",
