@@ -369,6 +369,87 @@ class TestHttpErrors(HaApiCase):
             "validation_error",
         )
 
+    def _tts_setup(self):
+        """tts.demo_speech and a media player in group A, one outside it."""
+
+        def entity(entity_id, state):
+            return self.env["ha.entity"].create(
+                {
+                    "entity_id": entity_id,
+                    "domain": entity_id.split(".")[0],
+                    "name": entity_id,
+                    "entity_state": state,
+                    "ha_instance_id": self.inst_a.id,
+                }
+            )
+
+        visible = entity("tts.demo_speech", "unknown") | entity(
+            "media_player.living_room", "playing"
+        )
+        entity("media_player.bedroom", "off")  # in no group
+        entity("tts.hidden_speech", "unknown")  # in no group
+        group = self.env["ha.entity.group"].search([("name", "=", "A")])
+        group.entity_ids |= visible
+        self.sim.set_state("tts.demo_speech", "unknown", {"friendly_name": "Speech"})
+
+    def tts_call(self, **data):
+        return {
+            "domain": "tts",
+            "service": "speak",
+            "service_data": {"entity_id": "tts.demo_speech", **data},
+        }
+
+    def test_call_service_tts_speak(self):
+        self._tts_setup()
+        self.login(self.user_a)
+        speak = {"media_player_entity_id": "media_player.living_room", "message": "Hi"}
+        result = self.rpc(
+            "call_service", self.tts_call(**speak, cache=False, language="en-US")
+        )
+        self.assertTrue(result["success"], result)
+        (call,) = self.service_calls()
+        self.assertEqual(call["domain"], "tts")
+        self.assertEqual(call["service"], "speak")
+        self.assertEqual(call["target"], {"entity_id": ["tts.demo_speech"]})
+        self.assertEqual(
+            call["service_data"],
+            {
+                "media_player_entity_id": ["media_player.living_room"],
+                "message": "Hi",
+                "cache": False,
+                "language": "en-US",
+            },
+        )
+        # A media player the user may not see, even beside one they may.
+        for players in (
+            "media_player.bedroom",
+            ["media_player.living_room", "media_player.bedroom"],
+        ):
+            self.error(
+                "call_service",
+                self.tts_call(media_player_entity_id=players, message="Hi"),
+                "access_denied",
+            )
+        bad = (
+            dict(speak, media_player_entity_id="light.kitchen_lights"),  # no player
+            dict(speak, area_id="living_a"),  # widening the target
+            dict(speak, volume_level=1),  # a key tts.speak does not take
+            {"message": "Hi"},  # the player is required
+            dict(speak, message=""),
+            dict(speak, message={"x": 1}),
+            dict(speak, cache="yes"),
+            dict(speak, language="en US; rm"),
+            dict(speak, options="fast"),
+        )
+        for data in bad:
+            with self.subTest(data=data):
+                self.error("call_service", self.tts_call(**data), "validation_error")
+        # The TTS entity itself must be visible too.
+        hidden_tts = dict(self.tts_call(**speak))
+        hidden_tts["service_data"]["entity_id"] = "tts.hidden_speech"
+        self.error("call_service", hidden_tts, "access_denied")
+        self.assertEqual(len(self.service_calls()), 1)
+
     def test_not_found_and_ha_errors(self):
         self.login(self.user_a)
         self.error("entities_by_area", {"area_id": 987654}, "not_found")
