@@ -1,11 +1,17 @@
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+# Fields mirrored to HA's device registry (config/device_registry/update).
+PUSHED_FIELDS = {"area_id", "name_by_user", "label_ids"}
 
 
 class HaDevice(models.Model):
     """A Home Assistant device (``config/device_registry``), mirrored per instance.
 
-    Devices that disappear from Home Assistant are archived, never deleted.
+    Written in bulk by ``ha.sync``; devices that disappear from Home Assistant
+    are archived, never deleted. An Odoo edit of the area, custom name or
+    labels is pushed to Home Assistant before the transaction commits; if Home
+    Assistant refuses it, the Odoo change is rolled back.
     """
 
     _name = "ha.device"
@@ -90,3 +96,32 @@ class HaDevice(models.Model):
                         name=device.display_name,
                     )
                 )
+
+    # -- CRUD: Odoo edits pushed to Home Assistant -----------------------------
+
+    def write(self, vals):
+        result = super().write(vals)
+        remote = self.env["ha.remote.call"]
+        if remote._ha_push_enabled() and PUSHED_FIELDS & set(vals):
+            for device in self:
+                remote._ha_call(device.ha_instance_id, device._ha_registry_update(vals))
+        return result
+
+    def _ha_registry_update(self, vals):
+        """The ``config/device_registry/update`` command for changed ``vals``."""
+        self.ensure_one()
+        payload = {"type": "config/device_registry/update", "device_id": self.device_id}
+        if "area_id" in vals:
+            if self.area_id and not self.area_id.area_id:
+                raise UserError(
+                    _(
+                        "Area %(area)s is not known to Home Assistant.",
+                        area=self.area_id.name,
+                    )
+                )
+            payload["area_id"] = self.area_id.area_id or None
+        if "name_by_user" in vals:
+            payload["name_by_user"] = self.name_by_user or None
+        if "label_ids" in vals:
+            payload["labels"] = self.label_ids._ha_label_ids()
+        return payload

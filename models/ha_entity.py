@@ -1,5 +1,43 @@
+"""``ha.entity``: one Home Assistant entity of one instance, mirrored in Odoo.
+
+Everything the model does is here: its fields, the display-area rule, the
+Odoo edits pushed to Home Assistant's entity registry (``write``), the full
+sync started from Odoo (``fetch_states``) and the history backfill that
+starts when recording is switched on.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from .common import ha_errors
+
+_logger = logging.getLogger(__name__)
+
+# Fields mirrored to HA's entity registry (config/entity_registry/update).
+PUSHED_FIELDS = {"name", "area_id", "follows_device_area", "label_ids"}
+
+BACKFILL_PARAM = "odoo_ha_addon.history_backfill_days"
+DEFAULT_BACKFILL_DAYS = 1
+BACKFILL_BATCH = 100  # entity ids per history/history_during_period
+BACKFILL_TIMEOUT = 60.0
+
+
+def display_area(follows_device_area, own_area, device_area):
+    """The area an entity is shown in: HA's rule, the only copy of it.
+
+    An entity that follows its device shows the device's area when the device
+    has one; otherwise (own area, or a device without area) its own area.
+    Works on records (the ORM compute) and on ids (the bulk sync in
+    ``ha.sync``), so both sides apply the same rule.
+    """
+    return device_area if follows_device_area and device_area else own_area
+
+
+def _iso_utc(moment):
+    return moment.isoformat() + "+00:00"
 
 
 class HaEntity(models.Model):
@@ -7,7 +45,8 @@ class HaEntity(models.Model):
 
     Rows are written in bulk by ``ha.sync`` (full syncs and live events); an
     entity that disappears from Home Assistant is archived, never deleted, so its
-    history and group memberships survive.
+    history and group memberships survive. A manager's edit of the name, area
+    or labels is pushed to Home Assistant before the transaction commits.
     """
 
     _name = "ha.entity"
@@ -19,7 +58,9 @@ class HaEntity(models.Model):
         string="Entity ID", required=True, readonly=True, index=True, copy=False
     )
     domain = fields.Char(required=True, readonly=True, index=True)
-    name = fields.Char(readonly=True, help="friendly_name reported by Home Assistant")
+    # Editable by managers: a new name is HA's registry name (empty restores
+    # the integration's name).
+    name = fields.Char(help="friendly_name reported by Home Assistant")
     entity_state = fields.Char(string="State", readonly=True)
     attributes = fields.Json(readonly=True)
     last_changed = fields.Datetime(readonly=True, help="Home Assistant's time")
@@ -93,13 +134,10 @@ class HaEntity(models.Model):
 
     @api.depends("area_id", "device_id.area_id", "follows_device_area")
     def _compute_display_area_id(self):
-        # Same rule as ha.sync._ha_recompute_display_area (SQL side).
         for entity in self:
-            device_area = entity.device_id.area_id
-            if entity.follows_device_area and device_area:
-                entity.display_area_id = device_area
-            else:
-                entity.display_area_id = entity.area_id
+            entity.display_area_id = display_area(
+                entity.follows_device_area, entity.area_id, entity.device_id.area_id
+            )
 
     @api.depends("name", "entity_id")
     def _compute_display_name(self):
@@ -132,3 +170,168 @@ class HaEntity(models.Model):
                         entity=entity.entity_id,
                     )
                 )
+
+    # -- CRUD ------------------------------------------------------------------
+
+    def write(self, vals):
+        """Push registry edits to Home Assistant; backfill newly recorded ones.
+
+        Edits of :data:`PUSHED_FIELDS` go to HA's entity registry after the
+        ORM write (constraints checked) and before the commit: if HA refuses,
+        the UserError rolls the Odoo change back. Entities whose recording is
+        switched on get their recent history from HA (``ha_no_backfill`` in
+        the context skips that).
+        """
+        remote = self.env["ha.remote.call"]
+        push = remote._ha_push_enabled() and bool(PUSHED_FIELDS & set(vals))
+        if push:
+            vals = dict(vals)
+            # HA's rule: an entity with an own area does not follow its device.
+            if vals.get("follows_device_area"):
+                vals["area_id"] = False
+            elif "area_id" in vals:
+                vals["follows_device_area"] = not vals["area_id"]
+        newly_recorded = self.browse()
+        if vals.get("enable_record"):
+            newly_recorded = self.filtered(lambda e: not e.enable_record)
+        result = super().write(vals)
+        if push:
+            for entity in self:
+                remote._ha_call(entity.ha_instance_id, entity._ha_registry_update(vals))
+        if newly_recorded and not self.env.context.get("ha_no_backfill"):
+            newly_recorded._ha_backfill_history()
+        return result
+
+    # -- Odoo -> Home Assistant registry edits ---------------------------------
+
+    def _ha_registry_update(self, vals):
+        """The ``config/entity_registry/update`` command for changed ``vals``.
+
+        Only the fields really written are sent: a labels-only update leaves
+        HA's area alone (sending ``area_id: null`` would clear it).
+        """
+        self.ensure_one()
+        payload = {"type": "config/entity_registry/update", "entity_id": self.entity_id}
+        if "name" in vals:
+            payload["name"] = self.name or None
+        if "area_id" in vals or "follows_device_area" in vals:
+            area = self.browse() if self.follows_device_area else self.area_id
+            if area and not area.area_id:
+                raise UserError(
+                    _("Area %(area)s is not known to Home Assistant.", area=area.name)
+                )
+            payload["area_id"] = area.area_id or None
+        if "label_ids" in vals:
+            payload["labels"] = self.label_ids._ha_label_ids()
+        return payload
+
+    # -- full sync started from Odoo -------------------------------------------
+
+    @api.model
+    def fetch_states(self):
+        """Full sync of every active instance (managers and the system only).
+
+        Through the connection (registries and states) when an Odoo process
+        holds it, else REST ``/api/states`` (states only). An instance that
+        fails does not stop the others: each gets its own savepoint and an
+        entry ``{instance_id, name, success, mode, error}`` in the result.
+        """
+        user = self.env.user
+        if not (
+            self.env.su
+            or user.has_group("odoo_ha_addon.group_ha_manager")
+            or user.has_group("base.group_system")
+        ):
+            raise AccessError(
+                _("Only Home Assistant managers may run a full synchronisation.")
+            )
+        # sudo: every active instance is synced, with its (manager-only) token.
+        instances = self.env["ha.instance"].sudo().search([])
+        results = []
+        for instance in instances:
+            entry = {"instance_id": instance.id, "name": instance.name}
+            try:
+                with self.env.cr.savepoint():
+                    entry["mode"] = instance._ha_fetch_full_sync()
+                entry["success"] = True
+            except (UserError, ha_errors.HaError, ValueError) as err:
+                message = err.args[0] if isinstance(err, UserError) else str(err)
+                _logger.warning(
+                    "HA instance %s (%s): full sync failed: %s",
+                    instance.id,
+                    instance.name,
+                    message,
+                )
+                entry.update(
+                    success=False,
+                    error=_(
+                        "Full synchronisation of %(instance)s failed: %(error)s",
+                        instance=instance.name,
+                        error=message,
+                    ),
+                )
+            results.append(entry)
+        return results
+
+    # -- history backfill (recording switched on) ------------------------------
+
+    @api.model
+    def _ha_backfill_days(self):
+        # sudo: a technical parameter, read for the user who switches recording on
+        value = (
+            self.env["ir.config_parameter"].sudo().get_param(BACKFILL_PARAM, "") or ""
+        ).strip()
+        try:
+            return int(value) if value else DEFAULT_BACKFILL_DAYS
+        except ValueError:
+            _logger.warning("Ignoring invalid %s=%r", BACKFILL_PARAM, value)
+            return DEFAULT_BACKFILL_DAYS
+
+    def _ha_backfill_history(self, days=None):
+        """Store the last ``days`` of HA history of these entities.
+
+        ``history/history_during_period`` per instance (batches of ids), stored
+        by ``ha.sync._ha_store_history`` (duplicates skipped). Runs in the
+        caller's transaction, never commits; HA errors raise a UserError. An
+        instance no Odoo process is connected to is skipped (logged): recording
+        then starts with the next live state. Returns the rows inserted.
+        """
+        days = self._ha_backfill_days() if days is None else days
+        if days <= 0 or not self:
+            return 0
+        remote = self.env["ha.remote.call"]
+        # Whole seconds: HA stamps the start-time state with exactly this start.
+        end = datetime.utcnow().replace(microsecond=0)
+        start = end - timedelta(days=days)
+        inserted = 0
+        for instance in self.ha_instance_id:
+            entities = self.filtered(lambda e, i=instance: e.ha_instance_id == i)
+            if not remote._ha_reachable(instance):
+                _logger.info(
+                    "HA instance %s not connected: no history backfill for %s "
+                    "entities",
+                    instance.id,
+                    len(entities),
+                )
+                continue
+            keys = entities.mapped("entity_id")
+            for offset in range(0, len(keys), BACKFILL_BATCH):
+                payload = {
+                    "type": "history/history_during_period",
+                    "start_time": _iso_utc(start),
+                    "end_time": _iso_utc(end),
+                    "entity_ids": keys[offset : offset + BACKFILL_BATCH],
+                    "include_start_time_state": True,
+                    "significant_changes_only": False,
+                    "minimal_response": False,
+                    "no_attributes": False,
+                }
+                rows = remote._ha_call(instance, payload, BACKFILL_TIMEOUT)
+                if not isinstance(rows, dict):
+                    raise UserError(
+                        _("Home Assistant sent an unexpected history answer.")
+                    )
+                inserted += self.env["ha.sync"]._ha_store_history(
+                    instance, rows, window_start=start
+                )
+        return inserted

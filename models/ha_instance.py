@@ -1,10 +1,52 @@
+"""``ha.instance``: one Home Assistant server Odoo connects to.
+
+Everything the model does is here: its settings and connection status fields,
+``create``/``write``/``unlink`` (which tell every Odoo process's connection
+supervisor to reload), the user actions (test, restart), the status written by
+the process that holds the connection, and the entry points of the full sync
+(applied through ``ha.sync``).
+"""
+
+import asyncio
+import json
+import logging
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+
+from .common import ha_errors
+from .common import websocket_thread_manager as wtm
+from .common.ha_registry_kinds import REGISTRY_KINDS, SNAPSHOT_COMMANDS
+from .common.hass_rest_api import HassRestApi
+from .common.hass_websocket_service import HassWebSocketClient, websocket_url
+
+_logger = logging.getLogger(__name__)
+
+WS_STATES = [
+    ("connected", "Connected"),
+    ("connecting", "Connecting"),
+    ("disconnected", "Disconnected"),
+    ("error", "Error"),
+]
+# Fields whose change must restart the connection.
+CONNECTION_FIELDS = {"api_url", "api_token", "active"}
+SYNC_TIMEOUT = 60.0
+
+
+def notification(message, kind="info", **params):
+    """The client action showing ``message`` as a toast (``kind``: info,
+    success, warning, danger); ``params`` go along (e.g. ``next``)."""
+    return {
+        "type": "ir.actions.client",
+        "tag": "display_notification",
+        "params": {"type": kind, "message": message, **params},
+    }
 
 
 class HaInstance(models.Model):
+    """A Home Assistant server: URL, token, and the status of its connection."""
+
     _name = "ha.instance"
     _description = "Home Assistant Instance"
     _order = "sequence, id"
@@ -38,10 +80,32 @@ class HaInstance(models.Model):
     area_count = fields.Integer(compute="_compute_counts")
     device_count = fields.Integer(compute="_compute_counts")
 
+    # Connection status, written by the process that holds the connection
+    # (see websocket_thread_manager); plain columns, so reading them costs one
+    # query and writing them flushes no cache of any other worker.
+    ws_state = fields.Selection(WS_STATES, default="disconnected", readonly=True)
+    ws_error = fields.Char(string="Last Error", readonly=True)
+    ws_error_code = fields.Char(readonly=True)
+    ws_since = fields.Datetime(string="Status Since", readonly=True)
+    ws_leader = fields.Char(
+        string="Connected From",
+        readonly=True,
+        help="Host and process id of the Odoo process that holds the connection.",
+    )
+    ha_version = fields.Char(string="HA Version", readonly=True)
+    websocket_status = fields.Selection(
+        WS_STATES,
+        string="WebSocket Status",
+        compute="_compute_websocket_status",
+        help="Connected only while an Odoo process really holds the connection.",
+    )
+
+    # -- computes --------------------------------------------------------------
+
     @api.depends("api_url")
     def _compute_ws_url(self):
         for instance in self:
-            instance.ws_url = self._ws_url_from(instance.api_url)
+            instance.ws_url = websocket_url(instance.api_url)
 
     @api.depends_context("uid")
     def _compute_counts(self):
@@ -62,15 +126,19 @@ class HaInstance(models.Model):
             for field, by_instance in counts.items():
                 instance[field] = by_instance.get(instance._origin.id, 0)
 
-    @staticmethod
-    def _ws_url_from(api_url):
-        if not api_url:
-            return False
-        scheme, netloc, path = urlsplit(api_url)[:3]
-        ws_scheme = {"http": "ws", "https": "wss"}.get(scheme)
-        if not ws_scheme or not netloc:
-            return False
-        return f"{ws_scheme}://{netloc}{path.rstrip('/')}/api/websocket"
+    def _compute_websocket_status(self):
+        held = self._held_locks()
+        for instance in self:
+            state = instance.ws_state or "disconnected"
+            if state in ("connected", "connecting") and instance.id not in held:
+                # The process that wrote this status is gone.
+                state = "disconnected"
+            instance.websocket_status = state
+
+    def _held_locks(self):
+        return wtm.held_locks(self.env.cr, self.ids)
+
+    # -- constraints -----------------------------------------------------------
 
     @api.constrains("api_url")
     def _check_api_url(self):
@@ -91,3 +159,194 @@ class HaInstance(models.Model):
                         name=instance.name,
                     )
                 )
+
+    # -- CRUD: every process's connection supervisor follows -------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        instances = super().create(vals_list)
+        instances._notify_supervisors("reload")
+        return instances
+
+    def write(self, vals):
+        result = super().write(vals)
+        if CONNECTION_FIELDS & set(vals):
+            self._notify_supervisors("reload")
+        return result
+
+    def unlink(self):
+        ids = self.ids
+        result = super().unlink()
+        self._notify_supervisors("reload", ids)
+        return result
+
+    def _register_hook(self):
+        # The registry of this database is loaded in this process: its
+        # connection supervisor (if it runs one) takes the database on.
+        super()._register_hook()
+        wtm.register_database(self.env.cr.dbname)
+
+    def _notify_supervisors(self, action, ids=None):
+        # NOTIFY is delivered on commit and dropped on rollback: exactly when
+        # the supervisors of every process should react.
+        payload = json.dumps({"action": action, "ids": ids or self.ids})
+        self.env.cr.execute("SELECT pg_notify(%s, %s)", (wtm.CONTROL_CHANNEL, payload))
+
+    # -- actions ---------------------------------------------------------------
+
+    def action_restart_websocket(self):
+        self.env["ha.instance"].check_access("write")
+        self._notify_supervisors("restart")
+        return notification(
+            _(
+                "Restart asked for %(names)s: the connection is rebuilt within "
+                "a few seconds.",
+                names=", ".join(self.mapped("name")),
+            )
+        )
+
+    def test_connection(self, timeout=10.0):
+        """One WebSocket auth round trip with this instance's URL and token.
+
+        Returns ``{"ha_version": ...}``; raises a :class:`HaError` with a
+        message the user understands otherwise.
+        """
+        self.ensure_one()
+        self.check_access("write")
+        instance = self.sudo()
+        if not instance.api_token:
+            raise ha_errors.HaAuthError("no access token is set for this instance")
+        if not instance.ws_url:
+            raise ha_errors.HaBadRequestError("the URL is not valid")
+        return asyncio.run(_probe(instance.ws_url, instance.api_token, timeout))
+
+    def _test_connection_or_raise(self):
+        """:meth:`test_connection` with a failure as a UserError for the UI."""
+        self.ensure_one()
+        try:
+            return self.test_connection()
+        except ha_errors.HaError as err:
+            raise UserError(
+                _("Connection to %(name)s failed: %(error)s", name=self.name, error=err)
+            ) from err
+
+    def action_test_connection(self):
+        info = self._test_connection_or_raise()
+        return notification(
+            _(
+                "Connected to Home Assistant %(version)s at %(url)s.",
+                version=info["ha_version"],
+                url=self.api_url,
+            ),
+            kind="success",
+        )
+
+    # -- status: the event dispatcher's calls (superuser, one transaction each) ---
+
+    def _ha_set_ws_status(self, state, message, ha_version, code=None):
+        self.ensure_one()
+        vals = {
+            "ws_state": state if state in dict(WS_STATES) else "error",
+            "ws_error": message if state == "error" else False,
+            "ws_error_code": code if state == "error" else False,
+            "ws_since": fields.Datetime.now(),
+            "ws_leader": wtm.leader_identity(),
+        }
+        if ha_version:
+            vals["ha_version"] = ha_version
+        self.write(vals)
+        self._ha_notify_status()
+
+    def _ha_notify_status(self):
+        realtime = self.env.get("ha.realtime.update")
+        if realtime is not None and hasattr(realtime, "notify_ha_websocket_status"):
+            realtime.notify_ha_websocket_status(self, self._ha_status_payload())
+
+    def _ha_status_payload(self):
+        self.ensure_one()
+        return {
+            "instance_id": self.id,
+            "status": self.ws_state,
+            "message": self.ws_error or "",
+            "ha_version": self.ha_version or "",
+            "since": fields.Datetime.to_string(self.ws_since) if self.ws_since else "",
+        }
+
+    # -- full sync, applied through ha.sync ------------------------------------
+
+    def _ha_apply_full_sync(self, snapshot):
+        """A (re)connect's full picture, every entity row written at most once.
+
+        Floors, labels, areas and devices first; then the states, new entities
+        created with their registry links; then the entity registry, which
+        only writes what still differs (and creates registry-only entities).
+        A registry list left to None (unchanged, see the event dispatcher) is
+        not synced.
+        """
+        self.ensure_one()
+        ha_config = snapshot.get("config") or {}
+        if ha_config.get("version") and ha_config["version"] != self.ha_version:
+            self.ha_version = ha_config["version"]
+        sync = self.env["ha.sync"]
+        lists = {
+            kind.sync_key: snapshot.get(kind.snapshot_key) for kind in REGISTRY_KINDS
+        }
+        entity_registry = lists.pop("entity_registry")  # after the states
+        sync._ha_sync_registries(self, complete=True, **lists)
+        if snapshot.get("states") is not None:
+            sync._ha_sync_states(
+                self,
+                snapshot["states"],
+                complete=True,
+                ha_running=ha_config.get("state", "RUNNING") == "RUNNING",
+                entity_registry=entity_registry,
+            )
+        if entity_registry is not None:
+            sync._ha_sync_registries(
+                self, entity_registry=entity_registry, complete=True
+            )
+        return True
+
+    def _ha_apply_registries(self, lists):
+        """Fresh full lists of the registries an HA registry event touched."""
+        self.ensure_one()
+        self.env["ha.sync"]._ha_sync_registries(self, complete=True, **lists)
+
+    def _ha_fetch_full_sync(self):
+        """One instance's full sync; returns the path used (websocket/rest)."""
+        self.ensure_one()
+        remote = self.env["ha.remote.call"]
+        if remote._ha_reachable(self):
+            snapshot = {
+                key: remote._ha_call(self, {"type": command}, SYNC_TIMEOUT)
+                for key, command in SNAPSHOT_COMMANDS.items()
+            }
+            self._ha_apply_full_sync(snapshot)
+            mode = "websocket"
+        else:
+            with HassRestApi(self.api_url, self.api_token, timeout=SYNC_TIMEOUT) as api:
+                ha_config = api.get_config()
+                states = api.get_states()
+            self.env["ha.sync"]._ha_sync_states(
+                self,
+                states,
+                complete=True,
+                ha_running=ha_config.get("state", "RUNNING") == "RUNNING",
+            )
+            mode = "rest"
+        return mode
+
+
+async def _probe(ws_url, token, timeout):
+    client = HassWebSocketClient(
+        ws_url, token, open_timeout=timeout, call_timeout=timeout, ping_interval=None
+    )
+    try:
+        await asyncio.wait_for(client.connect(), timeout)
+        return {"ha_version": client.ha_version}
+    except asyncio.TimeoutError as err:
+        raise ha_errors.HaTimeoutError(
+            f"no answer from {ws_url} within {timeout:.0f} s", code="timeout"
+        ) from err
+    finally:
+        await client.close()

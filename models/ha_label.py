@@ -1,8 +1,22 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+# Odoo field -> HA label registry key (``color`` is Odoo's own colour index).
+PUSHED_FIELDS = {
+    "name": "name",
+    "icon": "icon",
+    "ha_color": "color",
+    "description": "description",
+}
 
 
 class HaLabel(models.Model):
-    """A Home Assistant label (``config/label_registry``), mirrored per instance."""
+    """A Home Assistant label (``config/label_registry``), mirrored per instance.
+
+    Written in bulk by ``ha.sync``. An edit made in Odoo (create, write,
+    unlink) is pushed to Home Assistant's label registry before the transaction
+    commits; if Home Assistant refuses it, the Odoo change is rolled back.
+    """
 
     _name = "ha.label"
     _description = "Home Assistant Label"
@@ -51,3 +65,68 @@ class HaLabel(models.Model):
             "A Home Assistant label exists only once per instance.",
         ),
     ]
+
+    # -- CRUD: Odoo edits pushed to Home Assistant -----------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        labels = super().create(vals_list)
+        remote = self.env["ha.remote.call"]
+        if remote._ha_push_enabled():
+            # A label created with its HA id already exists in HA.
+            for label in labels.filtered(lambda lb: not lb.label_id):
+                label._ha_create_in_ha()
+        return labels
+
+    def write(self, vals):
+        result = super().write(vals)
+        remote = self.env["ha.remote.call"]
+        changed = [f for f in PUSHED_FIELDS if f in vals]
+        if remote._ha_push_enabled() and changed:
+            for label in self:
+                if not label.label_id:
+                    label._ha_create_in_ha()
+                    continue
+                payload = {
+                    "type": "config/label_registry/update",
+                    "label_id": label.label_id,
+                }
+                payload.update({PUSHED_FIELDS[f]: label[f] or None for f in changed})
+                remote._ha_call(label.ha_instance_id, payload)
+        return result
+
+    def unlink(self):
+        remote = self.env["ha.remote.call"]
+        pushed = []
+        if remote._ha_push_enabled():
+            pushed = [(lb.ha_instance_id, lb.label_id) for lb in self if lb.label_id]
+        result = super().unlink()
+        for instance, label_id in pushed:
+            remote._ha_call(
+                instance, {"type": "config/label_registry/delete", "label_id": label_id}
+            )
+        return result
+
+    def _ha_create_in_ha(self):
+        """``config/label_registry/create``, then store HA's ``label_id``."""
+        self.ensure_one()
+        payload = {"type": "config/label_registry/create", "name": self.name}
+        for field, key in PUSHED_FIELDS.items():
+            if field != "name" and self[field]:
+                payload[key] = self[field]
+        entry = self.env["ha.remote.call"]._ha_call(self.ha_instance_id, payload)
+        if not isinstance(entry, dict) or not entry.get("label_id"):
+            raise UserError(_("Home Assistant did not return the new label's id."))
+        self.with_context(from_ha_sync=True).write({"label_id": entry["label_id"]})
+
+    def _ha_label_ids(self):
+        """HA ids of these labels (an id-less label cannot be sent to HA)."""
+        missing = self.filtered(lambda lb: not lb.label_id)
+        if missing:
+            raise UserError(
+                _(
+                    "Label %(label)s is not known to Home Assistant.",
+                    label=missing[0].name,
+                )
+            )
+        return self.mapped("label_id")

@@ -1,65 +1,48 @@
-"""Bulk mirror of Home Assistant registries into Odoo (transport-free).
+"""The SQL engine of the mirror: how Home Assistant data reaches Odoo's tables.
 
-The connection layer hands the payloads exactly as HA's WebSocket API returns
-them (``config/*_registry/list``); everything here is set-based SQL: one query
-loads an instance's rows, then one INSERT and one UPDATE per table carry the
-differences, and unchanged rows are skipped. State and history methods are in
-``ha_sync_states.py`` (same model).
+``ha.sync`` (an abstract model, transport-free) writes everything Home
+Assistant reports: registries, states, history. Its methods live in four files:
+
+* this one: the engine (load, diff, insert, update, link, archive, invalidate);
+* ``ha_sync_registries.py``: registry lists (full syncs) and registry events;
+* ``ha_sync_states.py``: the full state sync and live state events;
+* ``ha_sync_history.py``: history rows (live and backfilled).
+
+Where and why the mirror bypasses the ORM: every one of these writes is plain,
+set-based SQL. A full sync carries thousands of rows on every reconnect and
+live events arrive by the hundred per second; through the ORM each record would
+cost queries, cache entries and every ``create``/``write`` override. Here one
+query loads an instance's rows (:meth:`HaSync._ha_load`), one Python loop finds
+the differences (:func:`diff_rows`, the only one), then one INSERT and one
+UPDATE per table carry them; unchanged rows are not written. A batch of live
+state events is one ``INSERT ... ON CONFLICT DO UPDATE`` (newest state wins).
+
+What bypassing skips, on purpose: the ``create``/``write`` overrides of the
+mirrored models (their pushes to Home Assistant must not echo HA's own changes
+back), ORM computes and constraints. So:
+
+* caches stay right: each entry point flushes pending ORM writes before its SQL
+  (``env.flush_all()``) and invalidates the mirrored models' caches after it
+  (:meth:`HaSync._ha_invalidate`);
+* the one stored compute the mirror writes, ``ha.entity.display_area_id``, is
+  set with the ORM's own rule (``ha_entity.display_area``): with the entity's
+  links, and for the entities of a device whose area moved
+  (:meth:`HaSync._ha_recompute_display_area`);
+* anything else that must see the changes gets them through an explicit hook:
+  the ``ha.realtime.update`` bus notifications sent at the end of each entry
+  point, and the database triggers that keep the history rollup.
 """
 
 import json
-import logging
+from collections import namedtuple
 from datetime import datetime, timezone
+from functools import lru_cache
+from operator import itemgetter
 
 from odoo import api, models
 from odoo.tools import SQL
 
-_logger = logging.getLogger(__name__)
-
-LABEL_SPEC = [
-    ("name", "varchar"),
-    ("icon", "varchar"),
-    ("ha_color", "varchar"),
-    ("description", "text"),
-]
-AREA_SPEC = [
-    ("name", "varchar"),
-    ("floor_id", "varchar"),
-    ("floor_name", "varchar"),
-    ("icon", "varchar"),
-    ("picture", "varchar"),
-    ("aliases", "jsonb"),
-]
-DEVICE_SPEC = [
-    ("name", "varchar"),
-    ("name_by_user", "varchar"),
-    ("manufacturer", "varchar"),
-    ("model", "varchar"),
-    ("model_id", "varchar"),
-    ("sw_version", "varchar"),
-    ("hw_version", "varchar"),
-    ("serial_number", "varchar"),
-    ("configuration_url", "varchar"),
-    ("disabled_by", "varchar"),
-    ("entry_type", "varchar"),
-    ("primary_config_entry", "varchar"),
-    ("identifiers", "jsonb"),
-    ("connections", "jsonb"),
-    ("config_entries", "jsonb"),
-    ("area_id", "int4"),
-    ("active", "bool"),
-]
-ENTITY_REGISTRY_SPEC = [
-    ("area_id", "int4"),
-    ("device_id", "int4"),
-    ("follows_device_area", "bool"),
-]
-ENTITY_REGISTRY_INSERT_SPEC = [
-    ("domain", "varchar"),
-    ("name", "varchar"),
-    ("active", "bool"),
-    *ENTITY_REGISTRY_SPEC,
-]
+from .ha_entity import display_area
 
 
 def parse_ha_time(value):
@@ -103,32 +86,78 @@ def _unnest_pairs(pairs):
     return _unnest([([a for a, _b in pairs], "int4"), ([b for _a, b in pairs], "int4")])
 
 
-def _label_pairs(ids, labels, label_ids):
-    """``{(record id, label id)}`` from ``{key: [HA label ids]}``; unknown
-    records or labels are skipped."""
-    return {
-        (ids[key], label_ids[label])
-        for key, names in labels.items()
-        if key in ids
-        for label in names
-        if label in label_ids
-    }
+@lru_cache(maxsize=64)
+def _table_type(names):
+    return namedtuple("Loaded", names)
+
+
+def fetch_columns(cr, key):
+    """The cursor's rows, read by name: one ``{key: value}`` dict per column.
+
+    ``loaded.id[key]``, ``loaded.last_updated[key]``; ``loaded.id`` doubles as
+    the ``{key: id}`` map. Column dicts rather than an object per row: a sync
+    loads 10,000 entities several times, and one more object per row costs
+    full garbage collections over Odoo's whole heap.
+    """
+    names = tuple(column.name for column in cr.description)
+    rows = cr.fetchall()
+    # map/itemgetter, not zip(*rows): that would build an iterator per row.
+    keys = list(map(itemgetter(names.index(key)), rows))
+    return _table_type(names)._make(
+        dict(zip(keys, map(itemgetter(index), rows), strict=True))
+        for index in range(len(names))
+    )
+
+
+def diff_rows(existing, rows, columns, newer=None):
+    """What to write so that the table holds ``rows``: ``(to_insert, to_update)``.
+
+    ``rows`` is ``{key: {column: value}}``, ``existing`` the loaded rows (see
+    :meth:`HaSync._ha_load`). A key not loaded is to insert (``[(key,
+    vals)]``); a loaded row whose ``columns`` differ is to update (``[(row id,
+    vals)]``); the others are left alone. With ``newer`` (a column name), a row
+    stored with a later value there than the new one is left alone too: an
+    older state never overwrites a newer one.
+    """
+    ids = existing.id
+    stored = [(column, getattr(existing, column)) for column in columns]
+    stored_newer = getattr(existing, newer) if newer else None
+    to_insert, to_update = [], []
+    for key, vals in rows.items():
+        row_id = ids.get(key)
+        if row_id is None:
+            to_insert.append((key, vals))
+            continue
+        if all(values[key] == vals.get(column) for column, values in stored):
+            continue
+        if stored_newer is not None:
+            old, new = stored_newer[key], vals.get(newer)
+            if old and new and old > new:
+                continue
+        to_update.append((row_id, vals))
+    return to_insert, to_update
+
+
+# The outcome of HaSync._ha_upsert: ids ({key: id}, every row of the instance),
+# created ({key: id} of new rows), updated ([id]), existing (as loaded before).
+Upserted = namedtuple("Upserted", ["ids", "created", "updated", "existing"])
 
 
 class HaSync(models.AbstractModel):
     _name = "ha.sync"
     _description = "Home Assistant Bulk Sync"
 
-    # -- SQL helpers ----------------------------------------------------------------
-
     @api.model
     def _ha_instance_id(self, instance):
         return instance.id if hasattr(instance, "id") else int(instance)
 
+    # -- read ------------------------------------------------------------------
+
     @api.model
     def _ha_load(self, table, instance_id, key, columns, keys=None):
-        """``{key: (id, key, *columns)}`` of every row of the instance (or of
-        the rows whose key is in ``keys``)."""
+        """The instance's rows (or those whose key is in ``keys``): ``id``,
+        ``key`` and ``columns``, each a ``{key: value}`` dict (see
+        :func:`fetch_columns`)."""
         self.env.cr.execute(
             SQL(
                 "SELECT id, %s%s FROM %s WHERE ha_instance_id = %s%s",
@@ -141,7 +170,14 @@ class HaSync(models.AbstractModel):
                 else SQL(),
             )
         )
-        return {row[1]: row for row in self.env.cr.fetchall()}
+        return fetch_columns(self.env.cr, key)
+
+    @api.model
+    def _ha_ids(self, table, instance_id, key, keys=None):
+        """``{key: id}`` of the instance's rows (or of those in ``keys``)."""
+        return self._ha_load(table, instance_id, key, [], keys=keys).id
+
+    # -- write -----------------------------------------------------------------
 
     @api.model
     def _ha_insert(self, table, instance_id, key, spec, rows):
@@ -207,31 +243,22 @@ class HaSync(models.AbstractModel):
                 guard=SQL("AND (%s)", guard) if guard else SQL(""),
             )
         )
-        return [row[0] for row in cr.fetchall()]
+        return [updated_id for (updated_id,) in cr.fetchall()]
 
     @api.model
     def _ha_upsert(self, table, instance_id, key, spec, rows):
         """Insert new and update changed rows of ``{key: {column: value}}``.
 
-        Returns ``(ids, created, updated, existing)``: ``{key: id}`` for every
-        row of the instance, keys created, keys updated, and the loaded rows.
+        Load, :func:`diff_rows` on the ``spec`` columns, insert, update;
+        returns :data:`Upserted`.
         """
-        columns = [c for c, _t in spec]
-        existing = self._ha_load(table, instance_id, key, columns)
-        to_insert, to_update = [], []
-        for k, vals in rows.items():
-            row = existing.get(k)
-            if row is None:
-                to_insert.append((k, vals))
-            elif any(row[i + 2] != vals.get(c) for i, c in enumerate(columns)):
-                to_update.append((row[0], vals))
-        ids = {k: row[0] for k, row in existing.items()}
+        existing = self._ha_load(table, instance_id, key, [c for c, _t in spec])
+        to_insert, to_update = diff_rows(existing, rows, [c for c, _t in spec])
+        ids = dict(existing.id)
         created = self._ha_insert(table, instance_id, key, spec, to_insert)
         ids.update(created)
         self._ha_update(table, spec, to_update)
-        id_to_key = {row[0]: k for k, row in existing.items()}
-        updated = {id_to_key[i] for i, _vals in to_update}
-        return ids, set(created), updated, existing
+        return Upserted(ids, created, [i for i, _vals in to_update], existing)
 
     @api.model
     def _ha_sync_m2m(self, relation, owner_col, target_col, owner_ids, pairs):
@@ -250,7 +277,7 @@ class HaSync(models.AbstractModel):
                 list(owner_ids),
             )
         )
-        current = set(cr.fetchall())
+        current = set(cr.fetchall())  # {(owner id, target id)}, like ``pairs``
         to_delete, to_add = current - pairs, pairs - current
         if to_delete:
             cr.execute(
@@ -275,32 +302,18 @@ class HaSync(models.AbstractModel):
         return len(to_delete) + len(to_add)
 
     @api.model
-    def _ha_delete_missing(self, table, instance_id, existing, keep):
-        """Delete rows of the instance whose key is not in ``keep``."""
-        gone = [row[0] for k, row in existing.items() if k not in keep]
-        if gone:
+    def _ha_delete(self, table, ids):
+        """Delete the rows ``ids``; returns them."""
+        ids = list(ids)
+        if ids:
             self.env.cr.execute(
-                SQL("DELETE FROM %s WHERE id = ANY(%s)", SQL.identifier(table), gone)
+                SQL("DELETE FROM %s WHERE id = ANY(%s)", SQL.identifier(table), ids)
             )
-        return gone
-
-    @api.model
-    def _ha_stats_deleting_missing(
-        self, table, instance_id, existing, rows, created, updated, complete
-    ):
-        """Counts of an upsert of ``rows``; with ``complete``, the instance's rows
-        missing from ``rows`` are deleted too."""
-        deleted = []
-        if complete:
-            deleted = self._ha_delete_missing(table, instance_id, existing, rows)
-        return {
-            "created": len(created),
-            "updated": len(updated),
-            "deleted": len(deleted),
-        }
+        return ids
 
     @api.model
     def _ha_archive(self, table, ids):
+        """Archive the active rows among ``ids``; returns the ids archived."""
         if not ids:
             return []
         self.env.cr.execute(
@@ -316,31 +329,49 @@ class HaSync(models.AbstractModel):
                 list(ids),
             )
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        return [archived_id for (archived_id,) in self.env.cr.fetchall()]
 
     @api.model
-    def _ha_recompute_display_area(self, instance_id):
-        """SQL twin of ``ha.entity._compute_display_area_id`` for one instance."""
+    def _ha_recompute_display_area(self, device_ids):
+        """Entities of ``device_ids`` (devices whose area moved) shown where
+        :func:`~.ha_entity.display_area` says; returns the number changed.
+
+        Every other mirror write sets ``display_area_id`` with the links it
+        writes, and a deleted area is cleared by its foreign keys.
+        """
+        if not device_ids:
+            return 0
         self.env.cr.execute(
             SQL(
                 """
-                UPDATE ha_entity e SET display_area_id = x.area
-                  FROM (SELECT e2.id,
-                               CASE WHEN e2.follows_device_area
-                                         AND d.area_id IS NOT NULL
-                                    THEN d.area_id ELSE e2.area_id END AS area
-                          FROM ha_entity e2
-                     LEFT JOIN ha_device d ON d.id = e2.device_id
-                         WHERE e2.ha_instance_id = %s) x
-                 WHERE x.id = e.id AND e.display_area_id IS DISTINCT FROM x.area
+                SELECT e.id, e.follows_device_area, e.area_id, e.display_area_id,
+                       d.area_id
+                  FROM ha_entity e
+                  JOIN ha_device d ON d.id = e.device_id
+                 WHERE e.device_id = ANY(%s)
                 """,
-                instance_id,
+                list(device_ids),
             )
         )
-        return self.env.cr.rowcount
+        changed = []
+        for (
+            entity_pk,
+            follows,
+            own_area,
+            shown_area,
+            device_area,
+        ) in self.env.cr.fetchall():
+            area = display_area(follows, own_area, device_area)
+            if area != shown_area:
+                changed.append((entity_pk, {"display_area_id": area}))
+        return len(self._ha_update("ha_entity", [("display_area_id", "int4")], changed))
+
+    # -- caches ----------------------------------------------------------------
 
     @api.model
     def _ha_invalidate(self):
+        """Drop the ORM caches of every mirrored model: called after the SQL
+        writes of each entry point, so that the ORM reads the new rows."""
         for model in (
             "ha.label",
             "ha.area",
@@ -349,261 +380,3 @@ class HaSync(models.AbstractModel):
             "ha.entity.history",
         ):
             self.env[model].invalidate_model()
-
-    # -- registries -------------------------------------------------------------------
-
-    @api.model
-    def _ha_sync_registries(
-        self,
-        instance,
-        floors=None,
-        areas=None,
-        labels=None,
-        devices=None,
-        entity_registry=None,
-        complete=True,
-        notify=True,
-    ):
-        """Mirror HA's registries (``config/*_registry/list`` results).
-
-        A list left to None is not synced. With ``complete`` (full lists),
-        labels and areas missing from HA are deleted and devices archived; with
-        ``complete=False`` (single entries from registry events) nothing is
-        removed. Returns counts per kind.
-        """
-        instance_id = self._ha_instance_id(instance)
-        self.env.flush_all()
-        stats = {}
-        floor_names = {
-            f["floor_id"]: f.get("name") for f in floors or [] if f.get("floor_id")
-        }
-        if labels is not None:
-            stats["labels"] = self._ha_sync_labels(instance_id, labels, complete)
-        label_ids = {
-            k: row[0]
-            for k, row in self._ha_load("ha_label", instance_id, "label_id", []).items()
-        }
-        if areas is not None:
-            if floors is None:
-                floor_names = self._ha_known_floor_names(instance_id)
-            stats["areas"] = self._ha_sync_areas(
-                instance_id, areas, label_ids, floor_names, complete
-            )
-        area_ids = {
-            k: row[0]
-            for k, row in self._ha_load("ha_area", instance_id, "area_id", []).items()
-        }
-        if devices is not None:
-            stats["devices"] = self._ha_sync_devices(
-                instance_id, devices, area_ids, label_ids, complete
-            )
-        if entity_registry is not None:
-            device_ids = {
-                k: row[0]
-                for k, row in self._ha_load(
-                    "ha_device", instance_id, "device_id", []
-                ).items()
-            }
-            stats["entities"] = self._ha_sync_entity_registry(
-                instance_id, entity_registry, area_ids, device_ids, label_ids
-            )
-        self._ha_recompute_display_area(instance_id)
-        self._ha_invalidate()
-        if notify:
-            notifier = self.env["ha.realtime.update"]
-            if areas is not None or labels is not None:
-                notifier.notify_area_registry_update(instance_id, "sync")
-            if devices is not None or entity_registry is not None:
-                notifier.notify_device_registry_update(instance_id, "sync")
-        return stats
-
-    @api.model
-    def _ha_known_floor_names(self, instance_id):
-        self.env.cr.execute(
-            SQL(
-                "SELECT DISTINCT floor_id, floor_name FROM ha_area"
-                " WHERE ha_instance_id = %s AND floor_id IS NOT NULL",
-                instance_id,
-            )
-        )
-        return dict(self.env.cr.fetchall())
-
-    @api.model
-    def _ha_sync_labels(self, instance_id, labels, complete):
-        rows = {}
-        for label in labels:
-            if not label.get("label_id"):
-                continue
-            rows[label["label_id"]] = {
-                "name": _text(label.get("name")) or label["label_id"],
-                "icon": _text(label.get("icon")),
-                "ha_color": _text(label.get("color")),
-                "description": _text(label.get("description")),
-            }
-        ids, created, updated, existing = self._ha_upsert(
-            "ha_label", instance_id, "label_id", LABEL_SPEC, rows
-        )
-        return self._ha_stats_deleting_missing(
-            "ha_label", instance_id, existing, rows, created, updated, complete
-        )
-
-    @api.model
-    def _ha_sync_areas(self, instance_id, areas, label_ids, floor_names, complete):
-        rows, labels = {}, {}
-        for area in areas:
-            key = area.get("area_id")
-            if not key:
-                continue
-            floor = area.get("floor_id")
-            rows[key] = {
-                "name": _text(area.get("name")) or key,
-                "floor_id": _text(floor),
-                "floor_name": _text(floor_names.get(floor)) if floor else None,
-                "icon": _text(area.get("icon")),
-                "picture": _text(area.get("picture")),
-                "aliases": list(area.get("aliases") or []),
-            }
-            labels[key] = area.get("labels") or []
-        ids, created, updated, existing = self._ha_upsert(
-            "ha_area", instance_id, "area_id", AREA_SPEC, rows
-        )
-        pairs = _label_pairs(ids, labels, label_ids)
-        self._ha_sync_m2m(
-            "ha_area_label_rel", "area_id", "label_id", [ids[k] for k in rows], pairs
-        )
-        return self._ha_stats_deleting_missing(
-            "ha_area", instance_id, existing, rows, created, updated, complete
-        )
-
-    @api.model
-    def _ha_sync_devices(self, instance_id, devices, area_ids, label_ids, complete):
-        rows, labels, via = {}, {}, {}
-        for device in devices:
-            key = device.get("id") or device.get("device_id")
-            if not key:
-                continue
-            vals = {c: _text(device.get(c)) for c, t in DEVICE_SPEC if t == "varchar"}
-            vals.update(
-                identifiers=device.get("identifiers"),
-                connections=device.get("connections"),
-                config_entries=device.get("config_entries"),
-                area_id=area_ids.get(device.get("area_id")),
-                active=True,
-            )
-            rows[key] = vals
-            labels[key] = device.get("labels") or []
-            via[key] = device.get("via_device_id")
-        ids, created, updated, existing = self._ha_upsert(
-            "ha_device", instance_id, "device_id", DEVICE_SPEC, rows
-        )
-        # Second pass: a device may point at a device created in this same sync.
-        via_rows = self._ha_load(
-            "ha_device", instance_id, "device_id", ["via_device_id"]
-        )
-        via_updates = [
-            (ids[key], {"via_device_id": ids.get(parent)})
-            for key, parent in via.items()
-            if via_rows[key][2] != ids.get(parent)
-        ]
-        self._ha_update("ha_device", [("via_device_id", "int4")], via_updates)
-        pairs = _label_pairs(ids, labels, label_ids)
-        self._ha_sync_m2m(
-            "ha_device_label_rel",
-            "device_id",
-            "label_id",
-            [ids[k] for k in rows],
-            pairs,
-        )
-        archived = []
-        if complete:
-            archived = self._ha_archive(
-                "ha_device", [row[0] for k, row in existing.items() if k not in rows]
-            )
-        return {
-            "created": len(created),
-            "updated": len(updated) + len(via_updates),
-            "archived": len(archived),
-        }
-
-    @api.model
-    def _ha_entity_links(self, instance_id, entries, area_ids, device_ids):
-        """Entity registry entries → ``(links, labels, extra)`` per entity_id.
-
-        ``links``: area_id, device_id, follows_device_area and display_area_id
-        (same rule as ``_ha_recompute_display_area``); ``labels``: HA label
-        ids; ``extra``: domain, name and active for rows still to create.
-        """
-        rows, labels, extra = {}, {}, {}
-        for entry in entries:
-            key = entry.get("entity_id")
-            if not key or "." not in key:
-                continue
-            own_area = entry.get("area_id")
-            rows[key] = {
-                "area_id": area_ids.get(own_area),
-                "device_id": device_ids.get(entry.get("device_id")),
-                "follows_device_area": not own_area,
-            }
-            labels[key] = entry.get("labels") or []
-            extra[key] = {
-                "domain": key.split(".", 1)[0],
-                "name": _text(entry.get("name") or entry.get("original_name")),
-                # A disabled entity has no state: it shows up archived.
-                "active": not entry.get("disabled_by"),
-            }
-        # display_area_id is written with the links, so that
-        # _ha_recompute_display_area finds nothing left to do: one write per
-        # entity row instead of two.
-        self.env.cr.execute(
-            SQL(
-                "SELECT id, area_id FROM ha_device WHERE ha_instance_id = %s",
-                instance_id,
-            )
-        )
-        device_area = dict(self.env.cr.fetchall())
-        for vals in rows.values():
-            follows = vals["follows_device_area"] and device_area.get(vals["device_id"])
-            vals["display_area_id"] = follows or vals["area_id"]
-        return rows, labels, extra
-
-    @api.model
-    def _ha_sync_entity_registry(
-        self, instance_id, entries, area_ids, device_ids, label_ids
-    ):
-        """Links of entities (area, device, labels); unknown entries are created.
-
-        An entity with no own area follows its device's area (HA's rule).
-        Entries missing from the list are left alone: states decide archiving.
-        """
-        rows, labels, extra = self._ha_entity_links(
-            instance_id, entries, area_ids, device_ids
-        )
-        spec = [*ENTITY_REGISTRY_SPEC, ("display_area_id", "int4")]
-        columns = [c for c, _t in spec]
-        existing = self._ha_load("ha_entity", instance_id, "entity_id", columns)
-        to_insert, to_update = [], []
-        for key, vals in rows.items():
-            row = existing.get(key)
-            if row is None:
-                to_insert.append((key, dict(vals, **extra[key])))
-            elif any(row[i + 2] != vals[c] for i, c in enumerate(columns)):
-                to_update.append((row[0], vals))
-        ids = {k: row[0] for k, row in existing.items()}
-        created = self._ha_insert(
-            "ha_entity",
-            instance_id,
-            "entity_id",
-            [*ENTITY_REGISTRY_INSERT_SPEC, ("display_area_id", "int4")],
-            to_insert,
-        )
-        ids.update(created)
-        self._ha_update("ha_entity", spec, to_update)
-        pairs = _label_pairs(ids, labels, label_ids)
-        self._ha_sync_m2m(
-            "ha_entity_label_rel",
-            "entity_id",
-            "label_id",
-            [ids[k] for k in rows if k in ids],
-            pairs,
-        )
-        return {"created": len(created), "updated": len(to_update)}

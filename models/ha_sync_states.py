@@ -1,12 +1,16 @@
-"""States, live events, history backfill and registry events of ``ha.sync``."""
+"""States of ``ha.sync``: the full state sync and live state events.
+
+Written with the engine of ``ha_sync.py`` (where the bypass of the ORM is
+explained); the history rows of recorded entities are written by
+``ha_sync_history.py``.
+"""
 
 import logging
 
 from odoo import api, models
 from odoo.tools import SQL
 
-from .ha_entity_history import to_num_state
-from .ha_sync import _text, _unnest, parse_ha_time
+from .ha_sync import _text, _unnest, diff_rows, parse_ha_time
 
 _logger = logging.getLogger(__name__)
 
@@ -58,7 +62,7 @@ def _change(entity_pk, entity_id, vals):
 class HaSync(models.AbstractModel):
     _inherit = "ha.sync"
 
-    # -- full state sync ----------------------------------------------------------
+    # -- full state sync -------------------------------------------------------
 
     @api.model
     def _ha_sync_states(
@@ -91,15 +95,14 @@ class HaSync(models.AbstractModel):
             key = state.get("entity_id")
             if not key or "." not in key:
                 continue
-            row = known.get(key)
+            stored_updated = known.last_updated.get(key)
             # HA moves last_updated on every change of state or attributes: an
             # active entity with the same last_updated is unchanged, and is
             # skipped without decoding anything (a re-sync is mostly these).
             if (
-                row is not None
-                and row[3]
-                and row[2] is not None
-                and parse_ha_time(state.get("last_updated")) == row[2]
+                known.active.get(key)
+                and stored_updated is not None
+                and parse_ha_time(state.get("last_updated")) == stored_updated
             ):
                 same.add(key)
                 rows.pop(key, None)
@@ -111,49 +114,22 @@ class HaSync(models.AbstractModel):
             instance_id,
             "entity_id",
             [*columns, "enable_record"],
-            keys=[key for key in rows if key in known],
+            keys=[key for key in rows if key in known.id],
         )
-        to_insert, to_update = [], []
-        for key, vals in rows.items():
-            row = existing.get(key)
-            if row is None:
-                to_insert.append(
-                    (
-                        key,
-                        dict(
-                            vals, domain=key.split(".", 1)[0], follows_device_area=True
-                        ),
-                    )
-                )
-                continue
-            if all(row[i + 2] == vals[c] for i, c in enumerate(columns)):
-                continue
-            old_updated = row[2 + columns.index("last_updated")]
-            if (
-                old_updated
-                and vals["last_updated"]
-                and old_updated > vals["last_updated"]
-            ):
-                continue  # a live event already brought a newer state
-            to_update.append((row[0], vals))
+        # A live event may already have brought a newer state: keep it.
+        to_insert, to_update = diff_rows(existing, rows, columns, newer="last_updated")
+        to_insert = [
+            (key, dict(vals, domain=key.split(".", 1)[0], follows_device_area=True))
+            for key, vals in to_insert
+        ]
         insert_spec = STATE_INSERT_SPEC
         if to_insert and entity_registry:
             new_keys = {key for key, _vals in to_insert}
             links, _labels, _extra = self._ha_entity_links(
                 instance_id,
                 [e for e in entity_registry if e.get("entity_id") in new_keys],
-                {
-                    k: r[0]
-                    for k, r in self._ha_load(
-                        "ha_area", instance_id, "area_id", []
-                    ).items()
-                },
-                {
-                    k: r[0]
-                    for k, r in self._ha_load(
-                        "ha_device", instance_id, "device_id", []
-                    ).items()
-                },
+                self._ha_ids("ha_area", instance_id, "area_id"),
+                self._ha_ids("ha_device", instance_id, "device_id"),
             )
             for key, vals in to_insert:
                 vals.update(links.get(key, {}))
@@ -172,15 +148,15 @@ class HaSync(models.AbstractModel):
             archived = self._ha_archive(
                 "ha_entity",
                 [
-                    row[0]
-                    for key, row in known.items()
-                    if row[3] and key not in rows and key not in same
+                    pk
+                    for key, pk in known.id.items()
+                    if known.active[key] and key not in rows and key not in same
                 ],
             )
         recorded = [
             (key, vals)
             for key, vals in rows.items()
-            if key in existing and existing[key][-1] and existing[key][0] in updated
+            if existing.enable_record.get(key) and existing.id[key] in updated
         ]
         # Every one of these is recorded (read above): no second look.
         history_count, history = self._ha_insert_history(
@@ -205,7 +181,7 @@ class HaSync(models.AbstractModel):
         _logger.info("HA instance %s: state sync %s", instance_id, stats)
         return stats
 
-    # -- live events ------------------------------------------------------------------
+    # -- live events -----------------------------------------------------------
 
     @api.model
     def _ha_apply_state_events(self, instance, events, ha_running=True, notify=True):
@@ -249,17 +225,8 @@ class HaSync(models.AbstractModel):
         )
         archived = []
         if removed and ha_running:
-            self.env.cr.execute(
-                SQL(
-                    "SELECT id FROM ha_entity WHERE ha_instance_id = %s"
-                    " AND entity_id = ANY(%s)",
-                    instance_id,
-                    sorted(removed),
-                )
-            )
-            archived = self._ha_archive(
-                "ha_entity", [r[0] for r in self.env.cr.fetchall()]
-            )
+            gone = self._ha_ids("ha_entity", instance_id, "entity_id", sorted(removed))
+            archived = self._ha_archive("ha_entity", list(gone.values()))
         history_count, history = self._ha_insert_history(
             instance_id, all_states, known=recorded
         )
@@ -320,168 +287,6 @@ class HaSync(models.AbstractModel):
                 unnest=_unnest(columns),
             )
         )
-        rows = cr.fetchall()
-        changes = [_change(pk, key, latest[key]) for pk, key, _rec in rows]
-        return changes, {key: recorded for _pk, key, recorded in rows}
-
-    # -- history -----------------------------------------------------------------
-
-    @api.model
-    def _ha_insert_history(self, instance_id, states, only_recorded=True, known=None):
-        """Insert ``[(entity_id string, state vals)]`` as history rows.
-
-        Rows are stamped with HA's times; (entity, last_updated) duplicates are
-        ignored. ``known``: ``{entity id: recorded}`` already read in this
-        transaction (the others are looked up). Returns ``(rows inserted,
-        ha.entity ids that got rows)``.
-        """
-        states = [(k, v) for k, v in states if v.get("last_updated")]
-        if states and only_recorded:
-            # Most entities are not recorded: filter here rather than shipping
-            # every event (attributes included) to SQL for the join to drop,
-            # and skip the INSERT (its rollup trigger runs even for no rows).
-            known = known or {}
-            recorded = {k for k, rec in known.items() if rec}
-            unknown = sorted({k for k, _v in states if k not in known})
-            if unknown:
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT entity_id FROM ha_entity WHERE ha_instance_id = %s"
-                        " AND enable_record AND entity_id = ANY(%s)",
-                        instance_id,
-                        unknown,
-                    )
-                )
-                recorded.update(row[0] for row in self.env.cr.fetchall())
-            states = [(k, v) for k, v in states if k in recorded]
-        if not states:
-            return 0, []
-        columns = [
-            ([k for k, _v in states], "varchar"),
-            ([v["entity_state"] for _k, v in states], "varchar"),
-            ([to_num_state(v["entity_state"]) for _k, v in states], "float8"),
-            ([v.get("attributes") for _k, v in states], "jsonb"),
-            ([v.get("last_changed") for _k, v in states], "timestamp"),
-            ([v["last_updated"] for _k, v in states], "timestamp"),
-        ]
-        cr = self.env.cr
-        now = cr.now()
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO ha_entity_history (
-                    entity_id, ha_instance_id, domain, entity_state, num_state,
-                    attributes, last_changed, last_updated,
-                    create_uid, create_date, write_uid, write_date)
-                SELECT e.id, e.ha_instance_id, e.domain, v.state, v.num, v.attrs,
-                       v.lc, v.lu, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM %(unnest)s AS v(entity_id, state, num, attrs, lc, lu)
-                  JOIN ha_entity e ON e.ha_instance_id = %(instance)s
-                                  AND e.entity_id = v.entity_id
-                                  %(recorded)s
-                ON CONFLICT (entity_id, last_updated) DO NOTHING
-             RETURNING entity_id
-                """,
-                uid=self.env.uid,
-                now=now,
-                unnest=_unnest(columns),
-                instance=instance_id,
-                recorded=SQL("AND e.enable_record") if only_recorded else SQL(""),
-            )
-        )
-        rows = cr.fetchall()
-        return len(rows), sorted({row[0] for row in rows})
-
-    @api.model
-    def _ha_drop_carried(self, instance_id, states, window_start):
-        """Drop the start-time states that repeat the mirror's row before them.
-
-        Every history query stamps the state current at its ``start_time``
-        with that time, so each re-query (recording switched off and on, a
-        longer backfill) would add one more copy of an unchanged state.
-        Such a point is kept only when the latest stored row at or before it
-        differs (state or attributes) or when there is none.
-        """
-        carried = {
-            key: vals
-            for key, vals in states
-            if vals.get("last_updated") == window_start
-        }
-        if not carried:
-            return states
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT DISTINCT ON (h.entity_id) e.entity_id, h.entity_state,
-                       h.attributes
-                  FROM ha_entity e
-                  JOIN ha_entity_history h ON h.entity_id = e.id
-                 WHERE e.ha_instance_id = %s AND e.entity_id = ANY(%s)
-                   AND h.last_updated <= %s
-              ORDER BY h.entity_id, h.last_updated DESC
-                """,
-                instance_id,
-                sorted(carried),
-                window_start,
-            )
-        )
-        repeated = {
-            key
-            for key, state, attributes in self.env.cr.fetchall()
-            if state == carried[key]["entity_state"]
-            and (attributes or None) == (carried[key].get("attributes") or None)
-        }
-        return [
-            (key, vals)
-            for key, vals in states
-            if key not in repeated or vals.get("last_updated") != window_start
-        ]
-
-    @api.model
-    def _ha_store_history(
-        self, instance, history_payload, notify=True, window_start=None
-    ):
-        """Backfill from ``history/history_during_period`` (or ``history/stream``).
-
-        ``history_payload`` is ``{entity_id: [{"s", "a"?, "lu", "lc"?}, ...]}``
-        (compressed keys, epoch seconds; ``lc`` missing means equal to ``lu``);
-        full state objects are accepted too. Duplicates are skipped.
-        ``window_start`` (naive UTC): the query's ``start_time``; HA stamps the
-        state current then with it, which is no change of its own when the
-        mirror already holds that state (see ``_ha_drop_carried``). Returns
-        the number of rows inserted.
-        """
-        instance_id = self._ha_instance_id(instance)
-        states = []
-        for key, points in (history_payload or {}).items():
-            for point in points or []:
-                if "s" in point or "lu" in point:
-                    updated = parse_ha_time(point.get("lu") or point.get("lc"))
-                    changed = parse_ha_time(point.get("lc")) or updated
-                    vals = {
-                        "entity_state": _text(point.get("s")),
-                        "attributes": point.get("a"),
-                        "last_changed": changed,
-                        "last_updated": updated,
-                    }
-                else:
-                    vals = _state_vals(point)
-                states.append((key, vals))
-        self.env.flush_all()
-        if window_start is not None:
-            states = self._ha_drop_carried(instance_id, states, window_start)
-        count, entity_ids = self._ha_insert_history(
-            instance_id, states, only_recorded=False
-        )
-        self.env["ha.entity.history"].invalidate_model()
-        if notify and entity_ids:
-            self.env["ha.realtime.update"].notify_history_update(
-                instance_id, entity_ids, count
-            )
-        _logger.info(
-            "HA instance %s: history backfill stored %s of %s rows",
-            instance_id,
-            count,
-            len(states),
-        )
-        return count
+        written = cr.fetchall()  # [(ha.entity id, entity_id, enable_record)]
+        changes = [_change(pk, key, latest[key]) for pk, key, _rec in written]
+        return changes, {key: recorded for _pk, key, recorded in written}

@@ -9,6 +9,8 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .ha_instance import notification
+
 _logger = logging.getLogger(__name__)
 
 PARAM_URL = "odoo_ha_addon.ha_api_url"
@@ -160,18 +162,14 @@ class ResConfigSettings(models.TransientModel):
 
     def action_ha_test_connection(self):
         info = self._ha_selected()._test_connection_or_raise()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": _(
-                    "Connected to Home Assistant %(version)s.",
-                    version=info.get("ha_version") or "",
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(
+            _(
+                "Connected to Home Assistant %(version)s.",
+                version=info.get("ha_version") or "",
+            ),
+            kind="success",
+            next={"type": "ir.actions.act_window_close"},
+        )
 
     def action_ha_restart_websocket(self):
         return self._ha_selected().action_restart_websocket()
@@ -181,18 +179,13 @@ class ResConfigSettings(models.TransientModel):
         # states, so a restart is the sync.
         instance = self._ha_selected()
         instance.action_restart_websocket()
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "info",
-                "message": _(
-                    "Full sync of %(name)s asked: it runs as soon as the connection "
-                    "is rebuilt.",
-                    name=instance.name,
-                ),
-            },
-        }
+        return notification(
+            _(
+                "Full sync of %(name)s asked: it runs as soon as the connection "
+                "is rebuilt.",
+                name=instance.name,
+            )
+        )
 
     @api.model
     def _ha_sync_single_instance_params(self):

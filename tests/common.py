@@ -74,7 +74,9 @@ class HACommon(TransactionCase):
         return cls.env["ha.instance"].create(
             {
                 "name": "Home",
-                "api_url": "http://127.0.0.1:8123",
+                # Port 9 (discard): nothing listens there, not even a
+                # simulator of `./dev run` (8123) on the same machine.
+                "api_url": "http://127.0.0.1:9",
                 "api_token": "token",
                 **vals,
             }

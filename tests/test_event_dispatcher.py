@@ -3,7 +3,6 @@ import select
 import threading
 import time
 from types import SimpleNamespace
-from unittest import TestCase
 from unittest.mock import patch
 
 import psycopg2
@@ -11,7 +10,7 @@ import psycopg2.errors
 import psycopg2.extensions
 
 import odoo
-from odoo.tests import TransactionCase
+from odoo.tests import BaseCase, TransactionCase
 from odoo.tools import OrderedSet
 
 from odoo.addons.odoo_ha_addon.models.bridge import bus_wakeups, event_dispatcher
@@ -43,7 +42,7 @@ def _env_of(instance):
     return {"ha.instance": SimpleNamespace(browse=lambda _id: instance)}
 
 
-class TestFullSyncDigests(TestCase):
+class TestFullSyncDigests(BaseCase):
     def _snapshot(self, areas_name="Kitchen"):
         return {
             "config": {"state": "RUNNING"},
@@ -93,7 +92,7 @@ class TestFullSyncDigests(TestCase):
         self.assertEqual(dispatcher._states[1].applied_digests, {})
 
 
-class TestRegistryDigest(TestCase):
+class TestRegistryDigest(BaseCase):
     def test_stamps_identify_a_registry_list(self):
         devices = [{"id": f"d{i}", "modified_at": 1.5 + i} for i in range(3)]
         same = [dict(entry) for entry in devices]
@@ -107,7 +106,7 @@ class TestRegistryDigest(TestCase):
         self.assertNotEqual(digest(plain), digest([{"label_id": "odoo", "name": "x"}]))
 
 
-class TestCommandHolds(TestCase):
+class TestCommandHolds(BaseCase):
     def _waited(self, holds, timeout):
         started = time.monotonic()
         holds.wait_released(timeout)
@@ -187,7 +186,7 @@ def _result(*ids, history=()):
     }
 
 
-class TestBusPushes(TestCase):
+class TestBusPushes(BaseCase):
     def setUp(self):
         super().setUp()
         self.dispatcher = DatabaseDispatcher("db")
@@ -381,7 +380,7 @@ class TestBusWakeups(TransactionCase):
         self.assertIsNone(self.notifier._conn)
 
 
-class TestBusWakeupsFailing(TestCase):
+class TestBusWakeupsFailing(BaseCase):
     def test_a_failed_wake_up_is_said_and_never_raised(self):
         # It runs after the commit: the changes are saved whatever happens.
         notifier = bus_wakeups.BusWakeups()
@@ -399,7 +398,7 @@ class TestBusWakeupsFailing(TestCase):
         self.assertEqual(warned.call_count, 2)
 
 
-class TestDatabaseDown(TestCase):
+class TestDatabaseDown(BaseCase):
     def test_no_cursor_drops_the_batch_and_the_thread_lives_on(self):
         # PostgreSQL restarting: not even a cursor. Logged; the dispatcher goes on.
         dispatcher = DatabaseDispatcher("db")
@@ -453,7 +452,7 @@ class TestDatabaseDown(TestCase):
         logged.assert_called_once()
 
 
-class TestConcurrentUpdates(TestCase):
+class TestConcurrentUpdates(BaseCase):
     def test_a_lost_race_is_run_again(self):
         # e.g. a manager saves the instance while its full sync runs
         dispatcher = DatabaseDispatcher("db")

@@ -18,7 +18,6 @@ Writes are reversible: labels and areas are created then deleted, the
 import asyncio
 import os
 import sys
-import unittest
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -31,7 +30,12 @@ try:
         hass_websocket_service as hws,
     )
     from odoo.addons.odoo_ha_addon.tools.ha_simulator import SimulatorThread
+
+    from .common_pure import PureAsyncCase, PureCase
 except ImportError:  # plain pytest, outside Odoo: load the pure packages by path
+    from unittest import IsolatedAsyncioTestCase as PureAsyncCase
+    from unittest import TestCase as PureCase
+
     sys.path.append(str(Path(__file__).resolve().parent))
     from _pure_imports import load_common, load_simulator_thread
 
@@ -219,7 +223,7 @@ def assert_same_shape(test, label, real, sim, rules_name=None):
     test.assertFalse(diffs, f"{label}: simulator differs from HA:\n" + "\n".join(diffs))
 
 
-class TestShapeComparer(unittest.TestCase):
+class TestShapeComparer(PureCase):
     def diffs(self, real, sim, rules=None):
         rules = rules or {}
         return shape_differences(
@@ -274,7 +278,7 @@ def _ws_url(url):
     return url.replace("http", "ws", 1).rstrip("/") + "/api/websocket"
 
 
-class TestHaContract(unittest.IsolatedAsyncioTestCase):
+class TestHaContract(PureAsyncCase):
     """Same tests for both peers; see the module docstring."""
 
     @classmethod

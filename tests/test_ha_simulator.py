@@ -2,7 +2,6 @@
 
 import json
 import time
-import unittest
 from datetime import UTC, datetime, timedelta
 
 import requests
@@ -11,7 +10,11 @@ from websockets.sync.client import connect
 
 try:
     from odoo.addons.odoo_ha_addon.tools.ha_simulator import SimulatorThread
-except ImportError:
+
+    from .common_pure import PureCase
+except ImportError:  # plain pytest, outside Odoo, from the repository root
+    from unittest import TestCase as PureCase
+
     from tools.ha_simulator import SimulatorThread
 
 TOKEN = "test-token"
@@ -69,7 +72,7 @@ class WS:
         self.conn.close()
 
 
-class SimulatorCase(unittest.TestCase):
+class SimulatorCase(PureCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -511,7 +514,7 @@ class TestFaults(SimulatorCase):
         self.assertEqual(self.ws().auth_reply["type"], "auth_ok")
 
 
-class TestScale(unittest.TestCase):
+class TestScale(PureCase):
     def test_10k_entities(self):
         begin = time.monotonic()
         with SimulatorThread(

@@ -12,7 +12,11 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 try:
     from odoo.addons.odoo_ha_addon.models.common import ha_errors, hass_rest_api
+
+    from .common_pure import PureCase
 except ImportError:  # plain pytest, outside Odoo: load models/common by path
+    from unittest import TestCase as PureCase
+
     sys.path.append(str(Path(__file__).resolve().parent))
     from _pure_imports import load_common
 
@@ -89,7 +93,7 @@ class FakeRestHA:
 JSON = "application/json"
 
 
-class TestHassRestApi(unittest.TestCase):
+class TestHassRestApi(PureCase):
     def setUp(self):
         super().setUp()
         self._fake = FakeRestHA()

@@ -27,7 +27,12 @@ try:
         hass_websocket_service as hws,
     )
     from odoo.addons.odoo_ha_addon.tools.ha_simulator import SimulatorThread
+
+    from .common_pure import PureAsyncCase, PureCase
 except ImportError:  # plain pytest, outside Odoo: load the pure packages by path
+    from unittest import IsolatedAsyncioTestCase as PureAsyncCase
+    from unittest import TestCase as PureCase
+
     sys.path.append(str(Path(__file__).resolve().parent))
     from _pure_imports import load_common, load_simulator_thread
 
@@ -140,7 +145,7 @@ def fast_backoff():
     return hws.Backoff(initial=0.01, maximum=0.05, jitter=0.5)
 
 
-class TestBackoff(unittest.TestCase):
+class TestBackoff(PureCase):
     def test_delays_grow_are_capped_and_jittered(self):
         backoff = hws.Backoff(initial=1.0, maximum=30.0, factor=2.0, jitter=0.25)
         rand = random.Random(1234).random
@@ -157,7 +162,7 @@ class TestBackoff(unittest.TestCase):
         self.assertGreater(len({round(d, 6) for d in delays[6:]}), 1)
 
 
-class TestEntityDiff(unittest.TestCase):
+class TestEntityDiff(PureCase):
     def setUp(self):
         super().setUp()
         self.seen = []
@@ -248,7 +253,7 @@ class TestEntityDiff(unittest.TestCase):
         self.assertEqual(self.seen[1][1]["attributes"], {"b": 2})
 
 
-class TestWebSocketClient(unittest.IsolatedAsyncioTestCase):
+class TestWebSocketClient(PureAsyncCase):
     def client(self, url, **kwargs):
         kwargs.setdefault("backoff", fast_backoff())
         kwargs.setdefault("ping_interval", None)
@@ -546,7 +551,7 @@ class TestWebSocketClient(unittest.IsolatedAsyncioTestCase):
             self.assertNotIn(TOKEN, repr(record.args))
 
 
-class TestAgainstSimulator(unittest.IsolatedAsyncioTestCase):
+class TestAgainstSimulator(PureAsyncCase):
     """Fault knobs of the protocol-faithful simulator."""
 
     def setUp(self):

@@ -1,9 +1,5 @@
-from unittest import mock
-
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 from odoo.tests import TransactionCase, tagged
-
-from odoo.addons.odoo_ha_addon import hooks
 
 
 @tagged("post_install", "-at_install")
@@ -62,30 +58,3 @@ class TestInstance(TransactionCase):
     def test_token_is_reserved_to_managers(self):
         field = self.env["ha.instance"]._fields["api_token"]
         self.assertEqual(field.groups, "odoo_ha_addon.group_ha_manager")
-
-
-class TestHooks(TransactionCase):
-    def test_recent_websockets_needs_no_install(self):
-        installer = mock.Mock()
-        version = hooks.ensure_websockets(installer=installer)
-        self.assertGreaterEqual(version, hooks.WEBSOCKETS_MIN_VERSION)
-        installer.assert_not_called()
-
-    def test_failed_install_names_the_command(self):
-        def failing_installer(command, **kwargs):
-            return mock.Mock(returncode=1)
-
-        with mock.patch.object(hooks, "_websockets_version", return_value=(10, 4)):
-            with self.assertRaises(UserError) as caught:
-                hooks.ensure_websockets(installer=failing_installer)
-        message = str(caught.exception)
-        self.assertIn("-m pip install websockets>=12", message)
-
-    def test_uninstall_removes_our_parameters(self):
-        params = self.env["ir.config_parameter"].sudo()
-        params.set_param("odoo_ha_addon.ha_api_url", "http://127.0.0.1:8123")
-        params.set_param("odoo_ha_addonX.other", "kept")
-        hooks.uninstall_hook(self.env)
-        self.env.invalidate_all()
-        self.assertFalse(params.get_param("odoo_ha_addon.ha_api_url"))
-        self.assertEqual(params.get_param("odoo_ha_addonX.other"), "kept")

@@ -35,7 +35,7 @@ class HaSimulatorCase(HACommon):
                 lambda self, instance: True,
             )
         )
-        cls.instance.active = False  # 127.0.0.1:8123: nothing listens there
+        cls.instance.active = False  # 127.0.0.1:9: nothing listens there
         cls.sim_instance = cls._create_instance(
             name="Simulated", api_url=cls.sim.url, api_token="t"
         )

@@ -177,6 +177,36 @@ class TestMirrorSync(HACommon):
         )
         self.assertFalse(d3.active)
 
+    def test_entities_follow_their_device_to_another_area(self):
+        # sensor.sN is on device d(N % 5), device dN in area a(N % 3);
+        # sensor.s0 alone has an own area (a2).
+        self._full_sync(10)
+        devices = self._registries()[3]
+        devices[2]["area_id"] = "a0"
+        self.Sync._ha_apply_registry_event(
+            self.instance, "device", "update", {"device_id": "d2", "entry": devices[2]}
+        )
+        for entity_id in ("sensor.s2", "sensor.s7"):
+            self.assertEqual(self._entity(entity_id).display_area_id.area_id, "a0")
+        # d0 moves: sensor.s5 follows it, sensor.s0 stays in its own area.
+        devices[0]["area_id"] = "a1"
+        self.Sync._ha_apply_registry_event(
+            self.instance, "device", "update", {"device_id": "d0", "entry": devices[0]}
+        )
+        self.assertEqual(self._entity("sensor.s5").display_area_id.area_id, "a1")
+        self.assertEqual(self._entity("sensor.s0").display_area_id.area_id, "a2")
+        # A full device list where d2 has no area: its entities show none.
+        devices[2]["area_id"] = None
+        self.Sync._ha_sync_registries(self.instance, devices=devices)
+        self.assertFalse(self._entity("sensor.s7").display_area_id)
+        self.assertEqual(self._entity("sensor.s5").display_area_id.area_id, "a1")
+        # An area deleted in HA: nothing is shown in it any more.
+        self.Sync._ha_apply_registry_event(
+            self.instance, "area", "remove", {"area_id": "a1"}
+        )
+        self.assertFalse(self._entity("sensor.s5").display_area_id)
+        self.assertEqual(self._entity("sensor.s0").display_area_id.area_id, "a2")
+
     def test_instances_do_not_mix(self):
         other = self._create_instance(name="Home B")
         self.Sync._ha_sync_states(self.instance, self._states(5))
