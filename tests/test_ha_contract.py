@@ -11,6 +11,13 @@ One suite, run twice with the same test names:
   same value types (``assert_same_shape``; documented optional keys allowed).
   Missing variables make the suite fail, never skip.
 
+Shapes alone miss what null values hide, so some checks hold on each peer:
+light attributes by HA's rules (keys fixed by the colour modes and
+features, null when off), ``context`` with ``id``/``parent_id``/``user_id``
+everywhere, the services every HA has (``homeassistant``,
+``persistent_notification``) and, against real HA, the same services,
+fields and targets for every domain the simulator serves.
+
 Writes are reversible: labels and areas are created then deleted, the
 ``input_boolean`` is toggled back, registry names are restored.
 """
@@ -54,17 +61,11 @@ REGISTRY_ENTITY = "light.bed_light"
 # --------------------------------------------------------------- shapes
 
 _OPTIONAL_KEYS = {
-    # version-dependent or documented-as-optional keys of HA's replies
+    # keys HA 2025.4 sends only in some replies of a kind (an error's
+    # translation, an update that needs a reload, a period's statistics)
     "translation_key",
     "translation_domain",
     "translation_placeholders",
-    "config_subentry_id",
-    "config_entries_subentries",
-    "model_id",
-    "primary_config_entry",
-    "motion_entity_id",
-    "humidity_entity_id",
-    "temperature_entity_id",
     "require_restart",
     "reload_delay",
     "old_entity_id",
@@ -223,6 +224,132 @@ def assert_same_shape(test, label, real, sim, rules_name=None):
     test.assertFalse(diffs, f"{label}: simulator differs from HA:\n" + "\n".join(diffs))
 
 
+# Domains every Home Assistant 2025.4 serves, whatever its integrations.
+CORE_SERVICES = {
+    "homeassistant": {
+        "save_persistent_states",
+        "turn_off",
+        "turn_on",
+        "toggle",
+        "stop",
+        "restart",
+        "check_config",
+        "update_entity",
+        "reload_core_config",
+        "set_location",
+        "reload_custom_templates",
+        "reload_config_entry",
+        "reload_all",
+    },
+    "persistent_notification": {"create", "dismiss", "dismiss_all"},
+}
+
+
+def service_catalog(services):
+    """{service: (fields, has target, response)} of one domain of get_services.
+
+    ``fields`` maps each field (sections flattened as ``section.field``) to
+    whether it is required: what a caller must and may send.
+    """
+    out = {}
+    for name, desc in services.items():
+        fields = {}
+        for key, field in (desc.get("fields") or {}).items():
+            if "fields" in field and "selector" not in field:  # a section
+                for sub, spec in field["fields"].items():
+                    fields[f"{key}.{sub}"] = bool(spec.get("required"))
+            else:
+                fields[key] = bool(field.get("required"))
+        out[name] = (fields, "target" in desc, desc.get("response"))
+    return out
+
+
+EFFECT = 4  # LightEntityFeature.EFFECT
+LIGHT_STATE_KEYS = {
+    "effect",
+    "color_mode",
+    "brightness",
+    "color_temp_kelvin",
+    "color_temp",
+    "hs_color",
+    "rgb_color",
+    "xy_color",
+    "rgbw_color",
+    "rgbww_color",
+}
+LIGHT_KEYS = LIGHT_STATE_KEYS | {
+    "effect_list",
+    "supported_color_modes",
+    "min_color_temp_kelvin",
+    "max_color_temp_kelvin",
+    "min_mireds",
+    "max_mireds",
+}
+
+
+def expected_light_keys(attrs):
+    """The light attribute keys HA writes for a light's capabilities.
+
+    They depend on the supported colour modes and features only: a light
+    that is off keeps them all, with null values.
+    """
+    modes = set(attrs.get("supported_color_modes") or ())
+    keys = {"supported_color_modes", "color_mode"}
+    if int(attrs.get("supported_features") or 0) & EFFECT:
+        keys |= {"effect_list", "effect"}
+    if modes - {"onoff", "unknown"}:
+        keys.add("brightness")
+    if "color_temp" in modes:
+        keys |= {"min_color_temp_kelvin", "max_color_temp_kelvin"}
+        keys |= {"min_mireds", "max_mireds", "color_temp_kelvin", "color_temp"}
+    if modes & {"hs", "xy", "rgb", "rgbw", "rgbww", "color_temp"}:
+        keys |= {"hs_color", "rgb_color", "xy_color"}
+    keys |= {f"{mode}_color" for mode in modes & {"rgbw", "rgbww"}}
+    return keys
+
+
+def light_problems(state):
+    """How a light's state departs from HA's attribute rules (empty: none)."""
+    attrs = state["attributes"]
+    eid = state["entity_id"]
+    problems = []
+    modes = attrs.get("supported_color_modes")
+    if not isinstance(modes, list) or modes != sorted(modes):
+        problems.append(f"{eid}: supported_color_modes {modes!r} not a sorted list")
+        return problems
+    keys, expected = set(attrs) & LIGHT_KEYS, expected_light_keys(attrs)
+    if keys != expected:
+        problems.append(
+            f"{eid} ({state['state']}): keys lack {sorted(expected - keys)}, "
+            f"extra {sorted(keys - expected)}"
+        )
+    if state["state"] == "off":
+        problems += [
+            f"{eid}: off but {key} = {attrs[key]!r}"
+            for key in sorted(LIGHT_STATE_KEYS & keys)
+            if attrs[key] is not None
+        ]
+    elif state["state"] == "on":
+        mode = attrs.get("color_mode")
+        if mode not in modes:
+            problems.append(f"{eid}: on in colour mode {mode!r} not in {modes}")
+        if "brightness" in keys and mode != "onoff":
+            if not isinstance(attrs["brightness"], int):
+                problems.append(f"{eid}: on, brightness {attrs['brightness']!r}")
+        if "color_temp_kelvin" in keys:
+            kelvin = attrs["color_temp_kelvin"]
+            if (mode == "color_temp") != isinstance(kelvin, int):
+                problems.append(f"{eid}: mode {mode}, color_temp_kelvin {kelvin!r}")
+        if mode in ("hs", "xy", "rgb", "color_temp") and not all(
+            isinstance(attrs[key], list) for key in ("hs_color", "rgb_color")
+        ):
+            problems.append(f"{eid}: mode {mode} without hs_color/rgb_color")
+    return problems
+
+
+CONTEXT_KEYS = {"id", "parent_id", "user_id"}
+
+
 class TestShapeComparer(PureCase):
     def diffs(self, real, sim, rules=None):
         rules = rules or {}
@@ -268,6 +395,63 @@ class TestShapeComparer(PureCase):
         self.assertEqual(
             self.diffs(real_lc, sim_lc, rules),
             ["$.*[].lc: sim sends ['str'], HA ['number']"],
+        )
+
+
+class TestLightRules(PureCase):
+    """The light rules of the suite catch the simulator's old mistakes."""
+
+    def light(self, state, **attrs):
+        return {"entity_id": "light.x", "state": state, "attributes": attrs}
+
+    def test_off_light_keeps_keys_with_nulls(self):
+        caps = {"supported_color_modes": ["color_temp", "hs"], "supported_features": 4}
+        off = dict.fromkeys(expected_light_keys(caps))
+        off.update(caps, effect_list=["rainbow"], min_color_temp_kelvin=2000)
+        off.update(max_color_temp_kelvin=6535, min_mireds=153, max_mireds=500)
+        self.assertEqual(light_problems(self.light("off", **off)), [])
+        dropped = {k: v for k, v in off.items() if k != "hs_color"}
+        self.assertIn(
+            "lack ['hs_color']", light_problems(self.light("off", **dropped))[0]
+        )
+        lit = dict(off, brightness=3)
+        self.assertIn("off but brightness", light_problems(self.light("off", **lit))[0])
+
+    def test_on_light_and_capabilities(self):
+        onoff = {"supported_color_modes": ["onoff"], "color_mode": "onoff"}
+        self.assertEqual(light_problems(self.light("on", **onoff)), [])
+        # an on/off light has no brightness, a brightness light no colours
+        self.assertTrue(light_problems(self.light("on", brightness=255, **onoff)))
+        dim = {"supported_color_modes": ["brightness"], "color_mode": "brightness"}
+        self.assertEqual(light_problems(self.light("on", brightness=9, **dim)), [])
+        self.assertTrue(
+            light_problems(self.light("on", brightness=9, hs_color=None, **dim))
+        )
+        unsorted = {"supported_color_modes": ["hs", "color_temp"]}
+        self.assertIn("sorted", light_problems(self.light("off", **unsorted))[0])
+
+    def test_service_catalog_flattens_sections(self):
+        services = {
+            "turn_on": {
+                "fields": {
+                    "brightness_pct": {"selector": {}},
+                    "advanced_fields": {
+                        "collapsed": True,
+                        "fields": {"flash": {"selector": {}, "required": True}},
+                    },
+                },
+                "target": {},
+            }
+        }
+        self.assertEqual(
+            service_catalog(services),
+            {
+                "turn_on": (
+                    {"brightness_pct": False, "advanced_fields.flash": True},
+                    True,
+                    None,
+                )
+            },
         )
 
 
@@ -366,6 +550,9 @@ class TestHaContract(PureAsyncCase):
         states = self.both_rest("states", lambda api: api.get_states())
         ids = {state["entity_id"] for state in states}
         self.assertTrue({TOGGLE_ENTITY, *HISTORY_ENTITIES} <= ids)
+        for api in filter(None, (self.rest, self.ref_rest)):
+            contexts = [s["context"] for s in api.get_states()]
+            self.assertEqual([c for c in contexts if set(c) != CONTEXT_KEYS], [])
 
     def test_rest_state_and_not_found(self):
         state = self.both_rest("state", lambda api: api.get_state(REGISTRY_ENTITY))
@@ -376,7 +563,7 @@ class TestHaContract(PureAsyncCase):
     def test_rest_services(self):
         services = self.both_rest("rest_services", lambda api: api.get_services())
         domains = {item["domain"] for item in services}
-        self.assertTrue({"light", "input_boolean"} <= domains)
+        self.assertTrue({"light", "input_boolean", *CORE_SERVICES} <= domains)
 
     def test_rest_call_service_toggle(self):
         before = self.rest.get_state(TOGGLE_ENTITY)["state"]
@@ -392,6 +579,10 @@ class TestHaContract(PureAsyncCase):
         self.assertEqual([s["entity_id"] for s in changed], [TOGGLE_ENTITY])
         with self.assertRaises(ha_errors.HaBadRequestError):
             self.rest.call_service("nope", "nope")
+        for api in filter(None, (self.rest, self.ref_rest)):
+            # a required field missing: 400, as for any schema error
+            with self.assertRaises(ha_errors.HaBadRequestError):
+                api.call_service("persistent_notification", "create", {})
 
     def test_rest_history(self):
         start, end = self.window()
@@ -446,6 +637,115 @@ class TestHaContract(PureAsyncCase):
         services = await self.both("ws_services", lambda c: c.get_services())
         self.assertIn("toggle", services["input_boolean"])
 
+    async def test_ws_get_services_catalog(self):
+        services = await self.ws.get_services()
+        for domain, names in CORE_SERVICES.items():
+            with self.subTest(domain):
+                self.assertEqual(set(services.get(domain, ())), names)
+        self.assertEqual(
+            service_catalog(services["homeassistant"])["update_entity"],
+            ({"entity_id": True}, False, None),
+        )
+        if self.ref_ws is None:
+            return
+        # Every domain the simulator serves: the same services, fields
+        # (required or not), target and response as HA's.
+        generic_scripts = {"reload", "turn_on", "turn_off", "toggle"}
+        for domain, described in (await self.ref_ws.get_services()).items():
+            with self.subTest(domain):
+                self.assertIn(domain, services, "a domain HA does not serve")
+                real = service_catalog(services[domain])
+                sim = service_catalog(described)
+                if domain == "script":  # each script is a service of its own
+                    real = {k: v for k, v in real.items() if k in generic_scripts}
+                    sim = {k: v for k, v in sim.items() if k in generic_scripts}
+                self.assertEqual(sim, real)
+
+    async def test_ws_light_attributes_follow_ha(self):
+        async def cycle(client):
+            before = {
+                s["entity_id"]: s
+                for s in await client.get_states()
+                if s["entity_id"].startswith("light.")
+            }
+            self.assertTrue(before)
+            problems = [p for state in before.values() for p in light_problems(state)]
+            events = []
+            sub = await client.subscribe_events("state_changed", events.append)
+            try:
+                for eid, state in before.items():
+                    services = ["turn_off", "turn_on"]
+                    if state["state"] != "on":
+                        services.reverse()  # end as it was
+                    for service in services:
+                        await client.call_service(
+                            "light", service, target={"entity_id": eid}
+                        )
+                for _ in range(200):
+                    mine = [e for e in events if e["data"]["entity_id"] in before]
+                    if len(mine) >= 2 * len(before):
+                        break
+                    await asyncio.sleep(0.02)
+            finally:
+                await sub.unsubscribe()
+            self.assertEqual(len(mine), 2 * len(before))
+            for event in mine:
+                old, new = event["data"]["old_state"], event["data"]["new_state"]
+                problems += light_problems(old) + light_problems(new)
+                if set(old["attributes"]) != set(new["attributes"]):
+                    problems.append(
+                        f"{new['entity_id']}: {old['state']} -> {new['state']} "
+                        f"changes the keys by "
+                        f"{sorted(set(old['attributes']) ^ set(new['attributes']))}"
+                    )
+            after = {s["entity_id"]: s for s in await client.get_states()}
+            for eid, state in before.items():
+                self.assertEqual(after[eid]["state"], state["state"], eid)
+                problems += light_problems(after[eid])
+            return problems
+
+        self.assertEqual(await cycle(self.ws), [])
+        if self.ref_ws is not None:
+            self.assertEqual(await cycle(self.ref_ws), [])
+
+    async def test_ws_contexts_carry_user_id(self):
+        async def check(client):
+            states = await client.get_states()
+            self.assertEqual(
+                [s["entity_id"] for s in states if set(s["context"]) != CONTEXT_KEYS],
+                [],
+            )
+            # states no user wrote say so with an explicit null
+            self.assertTrue(any(s["context"]["user_id"] is None for s in states))
+            events = []
+            sub = await client.subscribe_events("state_changed", events.append)
+            try:
+                target = {"entity_id": TOGGLE_ENTITY}
+                result = await client.call_service(
+                    "input_boolean", "toggle", target=target
+                )
+                await client.call_service("input_boolean", "toggle", target=target)
+                for _ in range(100):
+                    mine = [
+                        e for e in events if e["data"]["entity_id"] == TOGGLE_ENTITY
+                    ]
+                    if len(mine) >= 2:
+                        break
+                    await asyncio.sleep(0.02)
+            finally:
+                await sub.unsubscribe()
+            context = result["context"]
+            self.assertEqual(set(context), CONTEXT_KEYS)
+            self.assertIsInstance(context["user_id"], str)
+            event = mine[0]
+            self.assertEqual(event["context"], context)
+            self.assertEqual(event["data"]["new_state"]["context"], context)
+            self.assertEqual(set(event["data"]["old_state"]["context"]), CONTEXT_KEYS)
+
+        await check(self.ws)
+        if self.ref_ws is not None:
+            await check(self.ref_ws)
+
     async def test_ws_call_service_and_state_changed(self):
         async def toggle_twice(client):
             events = []
@@ -484,6 +784,11 @@ class TestHaContract(PureAsyncCase):
             ha_errors.HaNotFoundError, lambda c: c.call_service("nope", "nope")
         )
         self.assertEqual(code, "not_found")
+        code = await self.both_raise(
+            ha_errors.HaBadRequestError,
+            lambda c: c.call_service("persistent_notification", "create", {}),
+        )
+        self.assertEqual(code, "invalid_format")
         await self.both_raise(
             ha_errors.HaBadRequestError,
             lambda c: c.call_service(
@@ -573,6 +878,11 @@ class TestHaContract(PureAsyncCase):
                 entries = await self.both(label, command)
                 self.assertIsInstance(entries, list)
                 self.assertTrue(entries, f"{label} is empty")
+        clients = filter(None, (self.ws, self.ref_ws))
+        for devices in [await c.device_registry_list() for c in clients]:
+            for device in devices:
+                self.assertIsInstance(device["config_entries_subentries"], dict)
+                self.assertIn(device["entry_type"], (None, "service"))
 
     async def test_ws_area_create_update_delete(self):
         async def cycle(client):

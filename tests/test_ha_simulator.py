@@ -1,21 +1,29 @@
 """Tests of the Home Assistant simulator with raw websockets/requests clients."""
 
 import json
+import subprocess
+import sys
+import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import SimpleNamespace
 
 import requests
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 try:
-    from odoo.addons.odoo_ha_addon.tools.ha_simulator import SimulatorThread
+    from odoo.addons.odoo_ha_addon.tools.ha_simulator import (
+        FarmThread,
+        SimulatorThread,
+    )
 
     from .common_pure import PureCase
 except ImportError:  # plain pytest, outside Odoo, from the repository root
     from unittest import TestCase as PureCase
 
-    from tools.ha_simulator import SimulatorThread
+    from tools.ha_simulator import FarmThread, SimulatorThread
 
 TOKEN = "test-token"
 
@@ -535,3 +543,157 @@ class TestScale(PureCase):
                 )
             finally:
                 ws.close()
+
+
+def _home(home):
+    """What :class:`WS` needs to reach one home of a farm."""
+    return SimpleNamespace(ws_url=home["ws_url"])
+
+
+def _get(url, token, **kw):
+    return requests.get(
+        url, headers={"Authorization": f"Bearer {token}"}, timeout=10, **kw
+    )
+
+
+class TestManyHomes(PureCase):
+    """``--homes N``: homes share a process, never tokens, states or events."""
+
+    layout = "ports"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.farm = FarmThread(count=2, entities=20, layout=cls.layout).start()
+        cls.addClassCleanup(cls.farm.stop)
+        cls.homes = cls.farm.homes
+        cls.admin = cls.farm.call(cls.farm.farm.describe)
+
+    def ws(self, home, token=None):
+        client = WS(_home(home), token=token or home["token"])
+        self.addCleanup(client.close)
+        return client
+
+    def test_description(self):
+        urls = {h["url"] for h in self.homes}
+        tokens = {h["token"] for h in self.homes}
+        self.assertEqual((len(urls), len(tokens)), (2, 2))
+        for idx, home in enumerate(self.homes):
+            self.assertEqual(home["index"], idx)
+            self.assertEqual(home["entities"], 20)
+            self.assertTrue(home["ws_url"].endswith("/api/websocket"))
+            states = _get(home["url"] + "/api/states", home["token"]).json()
+            self.assertEqual(len(states), 20)
+            config = _get(home["url"] + "/api/config", home["token"]).json()
+            self.assertEqual(config["internal_url"], home["url"])
+        self.assertEqual(self.admin["layout"], self.layout)
+
+    def test_tokens_are_per_home(self):
+        first, second = self.homes
+        self.assertEqual(self.ws(first).auth_reply["type"], "auth_ok")
+        crossed = WS(_home(second), auth=False)
+        self.addCleanup(crossed.close)
+        self.assertEqual(crossed.auth(first["token"])["type"], "auth_invalid")
+        self.assertEqual(_get(second["url"] + "/api/", first["token"]).status_code, 401)
+        self.assertEqual(self.farm.stats()["auth_invalid"], 1)
+
+    def test_states_and_events_are_per_home(self):
+        first, second = self.homes
+        ws_first, ws_second = self.ws(first), self.ws(second)
+        subs = []
+        for client in (ws_first, ws_second):
+            sub = client.send("subscribe_events", event_type="state_changed")
+            client.result(sub)
+            subs.append(sub)
+        eid = "sensor.synthetic_00000"
+        untouched = self.farm.states(1)["1"][eid]
+        self.farm.set_state(0, eid, "99.99")
+        event = ws_first.events(subs[0], 1)[0]
+        self.assertEqual(event["data"]["new_state"]["state"], "99.99")
+        states = {
+            s["entity_id"]: s["state"] for s in ws_second.call("get_states")["result"]
+        }
+        self.assertEqual(states[eid], untouched)
+        # the second home's first event is its own change, not the first's
+        self.farm.set_state(1, eid, "11.11")
+        event = ws_second.events(subs[1], 1)[0]
+        self.assertEqual(event["data"]["new_state"]["state"], "11.11")
+        self.assertEqual(self.farm.states(0)["0"][eid], "99.99")
+
+    def test_farm_stats_and_load(self):
+        stats = _get(self.admin["admin_url"] + "/_simulator/farm/stats", "nope")
+        self.assertEqual(stats.status_code, 401)
+        clients = [self.ws(home) for home in self.homes]
+        subs = []
+        for client in clients:
+            sub = client.send("subscribe_events", event_type="state_changed")
+            client.result(sub)
+            subs.append(sub)
+        stats = _get(
+            self.admin["admin_url"] + "/_simulator/farm/stats",
+            self.admin["admin_token"],
+        ).json()
+        self.assertEqual(stats["homes"], 2)
+        self.assertEqual(stats["connections_per_home"], [1, 1])
+        self.assertEqual(stats["connections"], 2)
+        self.assertGreater(stats["rss_kb"], 0)
+        before = self.farm.stats()["events_generated"]
+        self.assertEqual(
+            self.farm.load(events_per_second=20, duration=0.5, wait=True), 10
+        )
+        self.assertEqual(self.farm.stats()["events_generated"], before + 20)
+        sensors = {e for e in self.farm.states(0)["0"] if e.startswith("sensor.")}
+        for client, sub in zip(clients, subs, strict=True):
+            events = client.events(sub, 10)
+            self.assertLessEqual({e["data"]["entity_id"] for e in events}, sensors)
+            with self.assertRaises(TimeoutError):
+                client.events(sub, 1, timeout=0.3)  # exactly 10, no more
+        # the load changes existing sensors: no entity appears
+        self.assertEqual(len(self.farm.states(1)["1"]), 20)
+        both = _get(
+            self.admin["admin_url"] + "/_simulator/farm/states",
+            self.admin["admin_token"],
+        ).json()
+        self.assertEqual(set(both), {"0", "1"})
+
+
+class TestManyHomesOnePort(TestManyHomes):
+    """The same with ``--layout paths``: home i under ``/home/i``."""
+
+    layout = "paths"
+
+    def test_one_port_and_unknown_home(self):
+        ports = {h["url"].split("/")[2] for h in self.homes}
+        self.assertEqual(len(ports), 1)
+        self.assertTrue(self.homes[1]["url"].endswith("/home/1"))
+        base = self.homes[0]["url"].rsplit("/home/", 1)[0]
+        missing = _get(base + "/home/2/api/", self.homes[0]["token"])
+        self.assertEqual(missing.status_code, 404)
+
+
+class TestManyHomesCli(PureCase):
+    def test_homes_file(self):
+        root = Path(__file__).resolve().parents[1]
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "homes.json"
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tools.ha_simulator", "--homes", "3"]
+                + ["--entities", "5", "--port", "0", "--token", "tok"]
+                + ["--homes-file", str(out)],
+                cwd=root,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            try:
+                ready = proc.stdout.readline()
+                self.assertIn("HA simulator ready: 3 homes", ready)
+                described = json.loads(out.read_text())
+            finally:
+                proc.terminate()
+                proc.wait(10)
+        self.assertEqual(proc.returncode, 0)
+        self.assertEqual(
+            [h["token"] for h in described["homes"]], ["tok-0", "tok-1", "tok-2"]
+        )
+        self.assertEqual({h["entities"] for h in described["homes"]}, {5})
+        self.assertTrue(described["admin_token"])

@@ -10,6 +10,11 @@ listening; SIGTERM/SIGINT stop it.  One port serves REST under ``/api/...``
 and the WebSocket API at ``/api/websocket`` (HA's shapes and error codes,
 message coalescing after ``supported_features``).
 
+``--homes N`` serves N synthetic homes from one process instead, each with
+its own token, entities and knobs, on ports PORT+i (or, with ``--layout
+paths``, under ``/home/<i>`` of one port), and describes them as JSON (see
+``__main__`` and :mod:`.homes`).  In tests: ``FarmThread(count=2)``.
+
 In tests::
 
     with SimulatorThread(token="t", demo=True, port=0) as sim:
@@ -26,9 +31,11 @@ Control endpoints (same ``Authorization: Bearer`` token, JSON bodies):
                                        auth_invalid, messages_received,
                                        service_calls, events_generated, entities
 ``POST /_simulator/set_state``         {entity_id, state, attributes?}
-``POST /_simulator/load``              {events_per_second, entities, duration};
-                                       events_per_second <= 0 = as fast as the
-                                       clients absorb; runs in the background
+``POST /_simulator/load``              {events_per_second, entities, duration,
+                                       existing}; events_per_second <= 0 = as
+                                       fast as the clients absorb; existing:
+                                       the home's own sensors change instead of
+                                       sensor.load_*; runs in the background
 ``POST /_simulator/burst``             {n, entities}
 ``POST /_simulator/drop_connections``  abrupt TCP close of every socket
 ``POST /_simulator/delay_replies``     {seconds}: delay every command reply
@@ -44,7 +51,8 @@ use, which emits ``state_changed`` with ``old_state: null``).  A client whose
 outgoing queue reaches 4096 messages is disconnected, as HA does.
 """
 
+from .homes import HomeFarm
 from .server import Simulator
-from .thread import SimulatorThread
+from .thread import FarmThread, SimulatorThread
 
-__all__ = ["Simulator", "SimulatorThread"]
+__all__ = ["FarmThread", "HomeFarm", "Simulator", "SimulatorThread"]

@@ -340,6 +340,10 @@ class Home:
         self.config = {}
         self.codes = {}  # entity_id -> code for locks and alarm panels
         self.service_calls = []  # (domain, service, data, target) for stats
+        self.light_memory = {}  # entity_id -> how the light looks when on
+        self.notifications = {}  # persistent notifications, by id
+        self.created_scenes = set()  # scene.create's scenes (deletable)
+        self.on_core_service = None  # homeassistant.restart/stop -> simulator
 
     # ---------------------------------------------------------- contexts
     def context(self, user_id=None, parent_id=None, ts=None):

@@ -1,5 +1,7 @@
 """Static content of the demo home: floors, areas, devices and entities."""
 
+from .lights import DEFAULT_MEMORY, light_attributes
+
 FLOORS = [("ground_floor", "Ground Floor", 0), ("first_floor", "First Floor", 1)]
 AREAS = [
     ("living_room", "Living Room", "ground_floor"),
@@ -17,48 +19,23 @@ LABELS = [
     ("energy", "Energy", "mdi:flash", "amber"),
     ("security", "Security", "mdi:shield", "red"),
 ]
-LIGHT_FEATURES = 44  # EFFECT | FLASH | TRANSITION
+LIGHT_FEATURES = 40  # FLASH | TRANSITION
+LIGHT_EFFECT_FEATURES = 44  # EFFECT | FLASH | TRANSITION
 
 
 def _light(name, modes, on=True, brightness=180, effects=False):
-    attrs = {
-        "min_color_temp_kelvin": 2000,
-        "max_color_temp_kelvin": 6535,
-        "min_mireds": 153,
-        "max_mireds": 500,
-        "supported_color_modes": modes,
-        "color_mode": None,
-        "brightness": None,
-        "color_temp_kelvin": None,
-        "color_temp": None,
-        "hs_color": None,
-        "rgb_color": None,
-        "xy_color": None,
-    }
+    """A light with colour ``modes`` (the first is its colour mode when on)."""
+    caps = {"supported_color_modes": modes}
+    if "color_temp" in modes:
+        caps.update(min_color_temp_kelvin=2000, max_color_temp_kelvin=6535)
     if effects:
-        attrs.update(effect_list=["rainbow", "none"], effect=None)
-    if on:
-        attrs.update(color_mode=modes[0], brightness=brightness)
-        if modes[0] == "color_temp":
-            attrs.update(
-                color_temp_kelvin=3000,
-                color_temp=333,
-                hs_color=[27.825, 56.895],
-                rgb_color=[255, 177, 110],
-                xy_color=[0.496, 0.383],
-            )
-        elif modes[0] == "hs":
-            attrs.update(
-                hs_color=[345.0, 75.0], rgb_color=[255, 63, 111], xy_color=[0.59, 0.274]
-            )
-    if modes == ["onoff"]:
-        for key in list(attrs):
-            if "color" in key or "mireds" in key or key == "brightness":
-                attrs.pop(key)
-        attrs["supported_color_modes"] = ["onoff"]
-        attrs["color_mode"] = "onoff" if on else None
-    attrs.update(friendly_name=name, supported_features=LIGHT_FEATURES)
-    return ("on" if on else "off"), attrs
+        caps["effect_list"] = ["rainbow", "none"]
+    caps.update(
+        friendly_name=name,
+        supported_features=LIGHT_EFFECT_FEATURES if effects else LIGHT_FEATURES,
+    )
+    memory = dict(DEFAULT_MEMORY, color_mode=modes[0], brightness=brightness)
+    return ("on" if on else "off"), light_attributes(caps, on, memory)
 
 
 def _sensor(name, value, unit=None, device_class=None, state_class="measurement"):

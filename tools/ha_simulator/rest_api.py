@@ -14,6 +14,7 @@ from .services import (
     InvalidFormat,
     ServiceNotFound,
     ServiceValidationError,
+    UnknownError,
 )
 from .ws_api import call_service
 
@@ -53,7 +54,15 @@ async def handle(sim, method, target, headers, body):
     path = unquote(parts.path)
     query = parse_qs(parts.query, keep_blank_values=True)
     auth = headers.get("authorization", "")
-    if not (auth.startswith("Bearer ") and sim.token_ok(auth[7:].strip())):
+    bearer = auth[7:].strip() if auth.startswith("Bearer ") else None
+    if sim.farm is not None and path.startswith("/_simulator/farm/"):
+        if bearer != sim.farm.admin_token:
+            sim.counters["rest_unauthorized"] += 1
+            return Response(401, "401: Unauthorized", "text/plain")
+        return _farm_control(
+            sim.farm, method, path[len("/_simulator/farm/") :], query, body
+        )
+    if not (bearer is not None and sim.token_ok(bearer)):
         sim.counters["rest_unauthorized"] += 1
         return Response(401, "401: Unauthorized", "text/plain")
     if path.startswith("/_simulator/"):
@@ -143,9 +152,11 @@ def _rest_service(sim, method, path, query, body):
                 "Service call requires responses but caller did not ask for "
                 "responses. Add ?return_response to query parameters.",
             )
-        return Response(500, "500 Internal Server Error", "text/plain")
-    except (HomeAssistantError, InvalidFormat):
-        return Response(500, "500 Internal Server Error", "text/plain")
+        return _server_error()
+    except InvalidFormat:
+        return Response(400, "400: Bad Request", "text/plain")
+    except (HomeAssistantError, UnknownError):
+        return _server_error()
     states = "[" + ",".join(st.json() for st in changed) + "]"
     if want_response:
         return Response(
@@ -157,6 +168,13 @@ def _rest_service(sim, method, path, query, body):
             + "}",
         )
     return Response(200, states)
+
+
+def _server_error():
+    """aiohttp's answer when a handler raised."""
+    return Response(
+        500, "500 Internal Server Error\n\nServer got itself in trouble", "text/plain"
+    )
 
 
 def _camera_proxy(home, entity_id):
@@ -254,6 +272,7 @@ async def _control(sim, method, name, body):
             args.get("events_per_second", 1000),
             args.get("entities", 100),
             args.get("duration", 5.0),
+            bool(args.get("existing", False)),
         )
         return _json(200, {"started": True})
     if name == "burst":
@@ -273,5 +292,37 @@ async def _control(sim, method, name, body):
     if name == "restart":
         resp = _json(200, {"restarting": True})
         resp.after = lambda: sim.restart(float(args.get("downtime_seconds", 1.0)))
+        return resp
+    return Response(404, "404: Not Found", "text/plain")
+
+
+def _farm_control(farm, method, name, query, body):
+    """``/_simulator/farm/<knob>``: every home of a farm at once."""
+    try:
+        args = json.loads(body) if body else {}
+    except ValueError:
+        return _message(400, "Data should be valid JSON.")
+    if name == "stats":
+        return _json(200, farm.stats())
+    if name == "states":
+        try:
+            return _json(200, farm.states(query.get("home", [None])[0]))
+        except (IndexError, ValueError):
+            return _message(404, "No such home.")
+    if method != "POST":
+        return Response(405, "405: Method Not Allowed", "text/plain")
+    if name == "load":
+        homes = args.get("homes")
+        if homes is not None and not (
+            isinstance(homes, list)
+            and all(type(i) is int and 0 <= i < len(farm.homes) for i in homes)
+        ):
+            return _message(400, "homes must be a list of home indexes.")
+        farm.load(args.get("events_per_second", 10), args.get("duration", 10), homes)
+        count = len(farm.homes if homes is None else homes)
+        return _json(200, {"started": True, "homes": count})
+    if name == "drop_connections":
+        resp = _json(200, {"done": name})
+        resp.after = farm.drop_connections
         return resp
     return Response(404, "404: Not Found", "text/plain")

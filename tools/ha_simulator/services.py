@@ -1,152 +1,307 @@
 """Service registry of the simulated home: descriptions and per-domain semantics."""
 
-import colorsys
 import time
 
+from . import lights
+
 ON_OFF = ("turn_on", "turn_off", "toggle")
-# domain -> {service: [field names]}; descriptions are generated from this.
+LIGHT_ON_FIELDS = ("transition", "rgb_color", "color_temp_kelvin", "brightness_pct")
+LIGHT_ADVANCED = (
+    "rgbw_color",
+    "rgbww_color",
+    "color_name",
+    "hs_color",
+    "xy_color",
+    "color_temp",
+    "brightness",
+)
+LIGHT_ADVANCED_TAIL = ("white", "profile", "flash")
+# domain -> {service: fields}, as HA 2025.4 describes them in get_services.  A
+# field ending in "*" is required; a (name, fields) pair is a collapsed
+# section of fields.  Descriptions are generated from this.
 CATALOG = {
-    "homeassistant": {s: [] for s in ON_OFF + ("update_entity", "reload_all")},
-    "light": {
-        "turn_on": [
-            "brightness",
-            "brightness_pct",
-            "color_temp_kelvin",
-            "hs_color",
-            "rgb_color",
-            "transition",
-            "effect",
-        ],
-        "turn_off": ["transition", "flash"],
-        "toggle": ["transition"],
+    "homeassistant": {
+        "save_persistent_states": (),
+        "turn_off": (),
+        "turn_on": (),
+        "toggle": (),
+        "stop": (),
+        "restart": (),
+        "check_config": (),
+        "update_entity": ("entity_id*",),
+        "reload_core_config": (),
+        "set_location": ("latitude*", "longitude*", "elevation"),
+        "reload_custom_templates": (),
+        "reload_config_entry": ("entry_id",),
+        "reload_all": (),
     },
-    "switch": {s: [] for s in ON_OFF},
-    "input_boolean": {s: [] for s in ON_OFF + ("reload",)},
+    "persistent_notification": {
+        "create": ("message*", "title", "notification_id"),
+        "dismiss": ("notification_id*",),
+        "dismiss_all": (),
+    },
+    "light": {
+        "turn_on": LIGHT_ON_FIELDS
+        + ("brightness_step_pct", "effect")
+        + (
+            (
+                "advanced_fields",
+                LIGHT_ADVANCED + ("brightness_step",) + LIGHT_ADVANCED_TAIL,
+            ),
+        ),
+        "turn_off": ("transition", ("advanced_fields", ("flash",))),
+        "toggle": LIGHT_ON_FIELDS
+        + ("effect", ("advanced_fields", LIGHT_ADVANCED + LIGHT_ADVANCED_TAIL)),
+    },
+    "switch": {s: () for s in ON_OFF},
+    "input_boolean": {"reload": ()} | {s: () for s in ON_OFF},
     "fan": {
-        "turn_on": ["percentage", "preset_mode"],
-        "turn_off": [],
-        "toggle": [],
-        "set_percentage": ["percentage"],
-        "oscillate": ["oscillating"],
-        "set_direction": ["direction"],
-        "set_preset_mode": ["preset_mode"],
+        "turn_on": ("percentage", "preset_mode"),
+        "turn_off": (),
+        "toggle": (),
+        "increase_speed": ("percentage_step",),
+        "decrease_speed": ("percentage_step",),
+        "oscillate": ("oscillating*",),
+        "set_direction": ("direction*",),
+        "set_percentage": ("percentage*",),
+        "set_preset_mode": ("preset_mode*",),
     },
     "cover": {
-        "open_cover": [],
-        "close_cover": [],
-        "stop_cover": [],
-        "toggle": [],
-        "set_cover_position": ["position"],
-        "set_cover_tilt_position": ["tilt_position"],
+        "open_cover": (),
+        "close_cover": (),
+        "set_cover_position": ("position*",),
+        "stop_cover": (),
+        "toggle": (),
+        "open_cover_tilt": (),
+        "close_cover_tilt": (),
+        "stop_cover_tilt": (),
+        "set_cover_tilt_position": ("tilt_position*",),
+        "toggle_cover_tilt": (),
     },
     "climate": {
-        "turn_on": [],
-        "turn_off": [],
-        "toggle": [],
-        "set_temperature": [
+        "turn_on": (),
+        "turn_off": (),
+        "toggle": (),
+        "set_hvac_mode": ("hvac_mode",),
+        "set_preset_mode": ("preset_mode*",),
+        "set_aux_heat": ("aux_heat*",),
+        "set_temperature": (
             "temperature",
-            "target_temp_low",
             "target_temp_high",
+            "target_temp_low",
             "hvac_mode",
-        ],
-        "set_hvac_mode": ["hvac_mode"],
-        "set_fan_mode": ["fan_mode"],
-        "set_preset_mode": ["preset_mode"],
-        "set_humidity": ["humidity"],
+        ),
+        "set_humidity": ("humidity*",),
+        "set_fan_mode": ("fan_mode*",),
+        "set_swing_mode": ("swing_mode*",),
+        "set_swing_horizontal_mode": ("swing_horizontal_mode*",),
     },
-    "lock": {"lock": ["code"], "unlock": ["code"], "open": ["code"]},
+    "lock": {"unlock": ("code",), "lock": ("code",), "open": ("code",)},
     "media_player": {
-        "turn_on": [],
-        "turn_off": [],
-        "toggle": [],
-        "volume_set": ["volume_level"],
-        "volume_mute": ["is_volume_muted"],
-        "media_play": [],
-        "media_pause": [],
-        "media_play_pause": [],
-        "media_stop": [],
-        "media_next_track": [],
-        "media_previous_track": [],
-        "select_source": ["source"],
+        "turn_on": (),
+        "turn_off": (),
+        "toggle": (),
+        "volume_up": (),
+        "volume_down": (),
+        "media_play_pause": (),
+        "media_play": (),
+        "media_pause": (),
+        "media_stop": (),
+        "media_next_track": (),
+        "media_previous_track": (),
+        "clear_playlist": (),
+        "volume_set": ("volume_level*",),
+        "volume_mute": ("is_volume_muted*",),
+        "media_seek": ("seek_position*",),
+        "join": ("group_members*",),
+        "select_source": ("source*",),
+        "select_sound_mode": ("sound_mode",),
+        "play_media": (
+            "media_content_id*",
+            "media_content_type*",
+            "enqueue",
+            "announce",
+        ),
+        "browse_media": ("media_content_type", "media_content_id"),
+        "shuffle_set": ("shuffle*",),
+        "unjoin": (),
+        "repeat_set": ("repeat*",),
     },
     "vacuum": {
-        "start": [],
-        "stop": [],
-        "pause": [],
-        "return_to_base": [],
-        "set_fan_speed": ["fan_speed"],
+        "start": (),
+        "pause": (),
+        "return_to_base": (),
+        "clean_spot": (),
+        "locate": (),
+        "stop": (),
+        "set_fan_speed": ("fan_speed*",),
+        "send_command": ("command*", "params"),
     },
     "alarm_control_panel": {
-        s: ["code"]
+        s: ("code",)
         for s in (
             "alarm_disarm",
             "alarm_arm_home",
             "alarm_arm_away",
             "alarm_arm_night",
             "alarm_arm_vacation",
+            "alarm_arm_custom_bypass",
             "alarm_trigger",
         )
     },
     "input_number": {
-        "set_value": ["value"],
-        "increment": [],
-        "decrement": [],
-        "reload": [],
+        "reload": (),
+        "set_value": ("value*",),
+        "increment": (),
+        "decrement": (),
     },
-    "input_select": {"select_option": ["option"], "reload": []},
-    "input_text": {"set_value": ["value"], "reload": []},
-    "input_button": {"press": [], "reload": []},
-    "input_datetime": {"set_datetime": ["date", "time", "datetime"], "reload": []},
-    "counter": {"increment": [], "decrement": [], "reset": [], "set_value": ["value"]},
-    "timer": {"start": ["duration"], "pause": [], "cancel": [], "finish": []},
-    "number": {"set_value": ["value"]},
-    "select": {"select_option": ["option"]},
-    "button": {"press": []},
-    "scene": {"turn_on": ["transition"], "apply": ["entities"]},
-    "script": {"turn_on": ["variables"], "turn_off": [], "toggle": []},
+    "input_select": {
+        "reload": (),
+        "select_first": (),
+        "select_last": (),
+        "select_next": ("cycle",),
+        "select_option": ("option*",),
+        "select_previous": ("cycle",),
+        "set_options": ("options*",),
+    },
+    "input_text": {"reload": (), "set_value": ("value*",)},
+    "input_button": {"reload": (), "press": ()},
+    "input_datetime": {
+        "reload": (),
+        "set_datetime": ("date", "time", "datetime", "timestamp"),
+    },
+    "counter": {
+        "increment": (),
+        "decrement": (),
+        "reset": (),
+        "set_value": ("value*",),
+    },
+    "timer": {
+        "reload": (),
+        "start": ("duration",),
+        "pause": (),
+        "cancel": (),
+        "finish": (),
+        "change": ("duration*",),
+    },
+    "number": {"set_value": ("value*",)},
+    "select": {
+        "select_first": (),
+        "select_last": (),
+        "select_next": ("cycle",),
+        "select_option": ("option*",),
+        "select_previous": ("cycle",),
+    },
+    "button": {"press": ()},
+    "scene": {
+        "reload": (),
+        "apply": ("entities*", "transition"),
+        "create": ("scene_id*", "entities", "snapshot_entities"),
+        "delete": (),
+        "turn_on": ("transition",),
+    },
+    "script": {"reload": (), "turn_on": (), "turn_off": (), "toggle": ()},
     "automation": {
-        "trigger": ["skip_condition"],
-        "turn_on": [],
-        "turn_off": ["stop_actions"],
-        "toggle": [],
+        "trigger": ("skip_condition",),
+        "toggle": (),
+        "turn_on": (),
+        "turn_off": ("stop_actions",),
+        "reload": (),
     },
-    "siren": {"turn_on": ["tone", "volume_level", "duration"], "turn_off": []},
+    "siren": {
+        "turn_on": ("tone", "volume_level", "duration"),
+        "turn_off": (),
+        "toggle": (),
+    },
     "humidifier": {
-        "turn_on": [],
-        "turn_off": [],
-        "toggle": [],
-        "set_humidity": ["humidity"],
-        "set_mode": ["mode"],
+        "turn_on": (),
+        "turn_off": (),
+        "toggle": (),
+        "set_mode": ("mode*",),
+        "set_humidity": ("humidity*",),
     },
     "water_heater": {
-        "turn_on": [],
-        "turn_off": [],
-        "set_temperature": ["temperature", "operation_mode"],
-        "set_operation_mode": ["operation_mode"],
-        "set_away_mode": ["away_mode"],
+        "turn_on": (),
+        "turn_off": (),
+        "set_away_mode": ("away_mode*",),
+        "set_temperature": ("temperature*", "operation_mode"),
+        "set_operation_mode": ("operation_mode*",),
     },
     "valve": {
-        "open_valve": [],
-        "close_valve": [],
-        "stop_valve": [],
-        "toggle": [],
-        "set_valve_position": ["position"],
+        "open_valve": (),
+        "close_valve": (),
+        "set_valve_position": ("position*",),
+        "stop_valve": (),
+        "toggle": (),
     },
-    "update": {"install": ["version", "backup"], "skip": []},
-    "weather": {"get_forecasts": ["type"]},
-    "camera": {"turn_on": [], "turn_off": []},
-    "device_tracker": {"see": ["dev_id", "location_name"]},
+    "update": {"install": ("version", "backup"), "skip": (), "clear_skipped": ()},
+    "weather": {"get_forecasts": ("type*",)},
+    "camera": {
+        "enable_motion_detection": (),
+        "disable_motion_detection": (),
+        "turn_off": (),
+        "turn_on": (),
+        "snapshot": ("filename*",),
+        "play_stream": ("media_player*", "format"),
+        "record": ("filename*", "duration", "lookback"),
+    },
+    "device_tracker": {
+        "see": (
+            "mac",
+            "dev_id",
+            "host_name",
+            "location_name",
+            "gps",
+            "gps_accuracy",
+            "battery",
+        )
+    },
+    "person": {"reload": ()},
+    "zone": {"reload": ()},
 }
-RESPONSE_ONLY = {("weather", "get_forecasts")}
-NO_TARGET = {("device_tracker", "see"), ("homeassistant", "reload_all")}
+RESPONSE_ONLY = {("weather", "get_forecasts"), ("media_player", "browse_media")}
+# Services HA describes without a target (they act on no entity, or take
+# their entities as data).
+NO_TARGET = {
+    ("device_tracker", "see"),
+    ("scene", "apply"),
+    ("scene", "create"),
+    ("homeassistant", "update_entity"),
+} | {
+    ("homeassistant", s)
+    for s in (
+        "save_persistent_states",
+        "stop",
+        "restart",
+        "check_config",
+        "reload_core_config",
+        "set_location",
+        "reload_custom_templates",
+        "reload_all",
+    )
+}
+NO_TARGET |= {(d, s) for d, ss in CATALOG.items() for s in ss if s == "reload"}
+NO_TARGET |= {
+    ("persistent_notification", s) for s in CATALOG["persistent_notification"]
+}
 ALARM_STATES = {
     "alarm_disarm": "disarmed",
     "alarm_arm_home": "armed_home",
     "alarm_arm_away": "armed_away",
     "alarm_arm_night": "armed_night",
     "alarm_arm_vacation": "armed_vacation",
+    "alarm_arm_custom_bypass": "armed_custom_bypass",
     "alarm_trigger": "triggered",
 }
+
+
+def required_fields(domain, service):
+    """Names of the fields ``domain.service`` cannot do without."""
+    out = []
+    for field in CATALOG.get(domain, {}).get(service, ()):
+        fields = field[1] if isinstance(field, tuple) else (field,)
+        out += [f[:-1] for f in fields if f.endswith("*")]
+    return out
 
 
 class ServiceNotFound(Exception):
@@ -174,12 +329,47 @@ class HomeAssistantError(Exception):
     """A service failed (WS code ``home_assistant_error``)."""
 
 
+class UnknownError(Exception):
+    """An error HA did not expect (WS code ``unknown_error``)."""
+
+
 def _title(name):
     return name.replace("_", " ").capitalize()
 
 
+def _field(name):
+    required = name.endswith("*")
+    name = name.rstrip("*")
+    desc = {"name": _title(name), "description": _title(name), "selector": {}}
+    if required:
+        desc["required"] = True
+    return name, desc
+
+
+def _fields(spec):
+    out = {}
+    for item in spec:
+        if isinstance(item, tuple):
+            section, names = item
+            out[section] = {"collapsed": True, "fields": dict(map(_field, names))}
+        else:
+            name, desc = _field(item)
+            out[name] = desc
+    return out
+
+
+_DESCRIPTIONS = {}
+
+
 def build_descriptions(extra_scripts=()):
-    """``get_services`` payload: {domain: {service: description}}."""
+    """``get_services`` payload: {domain: {service: description}}.
+
+    Homes without scripts of their own share one (read-only) payload.
+    """
+    extra_scripts = tuple(extra_scripts)
+    cached = _DESCRIPTIONS.get(extra_scripts)
+    if cached is not None:
+        return cached
     out = {}
     for domain, services in CATALOG.items():
         out[domain] = {}
@@ -187,13 +377,13 @@ def build_descriptions(extra_scripts=()):
             desc = {
                 "name": _title(service),
                 "description": f"{_title(service)} ({domain}).",
-                "fields": {
-                    f: {"name": _title(f), "description": _title(f), "selector": {}}
-                    for f in fields
-                },
+                "fields": _fields(fields),
             }
-            if (domain, service) not in NO_TARGET and service != "reload":
-                desc["target"] = {"entity": [{"domain": [domain]}]}
+            if (domain, service) not in NO_TARGET:
+                entity = {} if domain == "homeassistant" else {"domain": [domain]}
+                desc["target"] = {"entity": [entity]}
+                if service == "reload_config_entry":
+                    desc["target"]["device"] = [{}]
             if (domain, service) in RESPONSE_ONLY:
                 desc["response"] = {"optional": False}
             out[domain][service] = desc
@@ -204,6 +394,7 @@ def build_descriptions(extra_scripts=()):
             "fields": {},
             "response": {"optional": True},
         }
+    _DESCRIPTIONS[extra_scripts] = out
     return out
 
 
@@ -224,66 +415,66 @@ def _number(data, key, lo=None, hi=None):
     return value
 
 
-def _light_on(attrs, data):
-    attrs["brightness"] = attrs.get("brightness") or 255
+def _clamp(value, low, high):
+    return max(low, min(high, value))
+
+
+def _light_on(attrs, memory, data):
+    """Update a light's ``memory`` from turn_on data; False if it goes off."""
+    modes = attrs.get("supported_color_modes") or ["onoff"]
+    brightness = memory["brightness"]
+    # HA clamps brightness and the steps, but rejects a percentage out of range
     if "brightness" in data:
-        attrs["brightness"] = int(_number(data, "brightness", 0, 255))
+        brightness = int(_clamp(_number(data, "brightness"), 0, 255))
     if "brightness_pct" in data:
-        pct = _number(data, "brightness_pct", 0, 100)
-        attrs["brightness"] = round(pct * 255 / 100)
-    modes = attrs.get("supported_color_modes") or []
+        brightness = round(_number(data, "brightness_pct", 0, 100) * 255 / 100)
+    if "brightness_step" in data:
+        brightness += int(_clamp(_number(data, "brightness_step"), -255, 255))
+    if "brightness_step_pct" in data:
+        step = _clamp(_number(data, "brightness_step_pct"), -100, 100)
+        brightness += round(step * 255 / 100)
+    if brightness <= 0:
+        return False  # brightness 0 (also stepped down to 0) means off in HA
+    memory["brightness"] = min(255, brightness)
+    color_modes = [m for m in modes if m in lights.COLOR_MODES]
     if "color_temp_kelvin" in data and "color_temp" in modes:
         kelvin = int(_number(data, "color_temp_kelvin", 1000, 40000))
-        kelvin = max(attrs["min_color_temp_kelvin"], kelvin)
-        kelvin = min(attrs["max_color_temp_kelvin"], kelvin)
-        attrs.update(color_mode="color_temp", color_temp_kelvin=kelvin)
-        if "min_mireds" in attrs:
-            attrs["color_temp"] = round(1000000 / kelvin)
-        attrs.update(hs_color=[30.0, 50.0], rgb_color=[255, 191, 127])
-    for key in ("hs_color", "rgb_color"):
-        if key in data and set(modes) & {"hs", "rgb", "rgbw", "rgbww", "xy"}:
-            if key == "hs_color":
-                hue, sat = (float(v) for v in data[key])
-                rgb = colorsys.hsv_to_rgb(hue / 360, sat / 100, 1)
-                rgb = [round(c * 255) for c in rgb]
-            else:
-                rgb = [int(v) for v in data[key]]
-                hue, sat, _v = colorsys.rgb_to_hsv(*(c / 255 for c in rgb))
-                hue, sat = round(hue * 360, 3), round(sat * 100, 3)
-            mode = "hs" if "hs" in modes else modes[0]
-            attrs.update(color_mode=mode, hs_color=[hue, sat], rgb_color=rgb)
-            attrs["color_temp_kelvin"] = None
-            if "color_temp" in attrs:
-                attrs["color_temp"] = None
+        kelvin = max(attrs.get("min_color_temp_kelvin") or 2000, kelvin)
+        kelvin = min(attrs.get("max_color_temp_kelvin") or 6535, kelvin)
+        memory.update(color_mode="color_temp", kelvin=kelvin)
+    hs = None
+    if "hs_color" in data:
+        hs = tuple(float(v) for v in data["hs_color"])
+    elif "rgb_color" in data:
+        hs = tuple(lights.rgb_to_hs([int(v) for v in data["rgb_color"]]))
+    if hs is not None and color_modes:
+        mode = next((m for m in ("hs", "xy", "rgb") if m in modes), color_modes[0])
+        memory.update(color_mode=mode, hs=hs)
+        if mode in ("rgbw", "rgbww"):
+            memory[mode] = tuple(lights.hs_to_rgb(hs)) + (0,) * (len(mode) - 3)
+    for mode in ("rgbw", "rgbww"):
+        if f"{mode}_color" in data and mode in modes:
+            memory.update({"color_mode": mode, mode: tuple(data[f"{mode}_color"])})
+    if "white" in data and "white" in modes:
+        memory["color_mode"] = "white"
     if "effect" in data and data["effect"] in (attrs.get("effect_list") or []):
-        attrs["effect"] = data["effect"]
-    attrs.setdefault("color_mode", modes[0] if modes else "onoff")
-    if not attrs.get("color_mode"):
-        attrs["color_mode"] = modes[0] if modes else "onoff"
-    return attrs
+        memory["effect"] = data["effect"]
+    return True
 
 
-LIGHT_ON_ONLY = (
-    "brightness",
-    "color_temp",
-    "color_mode",
-    "color_temp_kelvin",
-    "hs_color",
-    "rgb_color",
-    "xy_color",
-    "effect",
-)
-
-
-def _light(service, st, data):
-    attrs = dict(st.attributes)
+def _light(service, st, data, home):
+    """turn_on / turn_off / toggle of a light, keeping HA's attribute keys."""
+    attrs = st.attributes
+    memory = home.light_memory.get(st.entity_id)
+    if memory is None:
+        modes = sorted(attrs.get("supported_color_modes") or ["onoff"])
+        on_now = st.state == "on"
+        memory = lights.new_memory(modes, attrs if on_now else None)
+        home.light_memory[st.entity_id] = memory
     on = {"turn_on": True, "turn_off": False}.get(service, st.state != "on")
     if on:
-        return "on", _light_on(attrs, data)
-    for key in LIGHT_ON_ONLY:
-        if key in attrs:
-            attrs[key] = None
-    return "off", attrs
+        on = _light_on(attrs, memory, data)
+    return ("on" if on else "off"), lights.light_attributes(attrs, on, memory)
 
 
 def _toggle(service, st, on_state="on", off_state="off"):
@@ -301,7 +492,7 @@ def _svc_homeassistant(domain, service, st, data, home, s, a):
 
 
 def _svc_light(domain, service, st, data, home, s, a):
-    return _light(service, st, data)
+    return _light(service, st, data, home)
 
 
 def _svc_switch(domain, service, st, data, home, s, a):
@@ -313,8 +504,6 @@ def _svc_switch(domain, service, st, data, home, s, a):
         a["last_triggered"] = _now_iso()
         a["current"] = 0
         return s, a
-    if domain == "camera":
-        return _toggle(service, st, "idle", "off"), a
     return _toggle(service, st), a
 
 
@@ -330,6 +519,14 @@ def _svc_fan(domain, service, st, data, home, s, a):
     elif service == "set_percentage":
         a["percentage"] = int(_number(data, "percentage", 0, 100))
         s = "on" if a["percentage"] else "off"
+    elif service in ("increase_speed", "decrease_speed"):
+        step = a.get("percentage_step") or 1
+        if "percentage_step" in data:
+            step = _number(data, "percentage_step", 0, 100)
+        step = step if service == "increase_speed" else -step
+        pct = round(min(100, max(0, (a.get("percentage") or 0) + step)))
+        a["percentage"] = pct
+        s = "on" if pct else "off"
     elif service == "oscillate":
         a["oscillating"] = bool(data.get("oscillating"))
     elif service == "set_direction":
@@ -354,6 +551,13 @@ def _svc_cover(domain, service, st, data, home, s, a):
         s, a["current_position"] = ("closed" if pos == 0 else "open"), pos
     elif service == "set_cover_tilt_position":
         a["current_tilt_position"] = int(_number(data, "tilt_position", 0, 100))
+    elif service in ("open_cover_tilt", "close_cover_tilt", "toggle_cover_tilt"):
+        if "current_tilt_position" not in a:
+            raise _not_supported(st, domain, service)
+        tilt = {"open_cover_tilt": 100, "close_cover_tilt": 0}.get(
+            service, 0 if a["current_tilt_position"] else 100
+        )
+        a["current_tilt_position"] = tilt
     if "current_position" not in st.attributes:
         a.pop("current_position", None)
     return s, a
@@ -400,6 +604,13 @@ def _svc_climate(domain, service, st, data, home, s, a):
         )
     elif service == "set_humidity":
         a["humidity"] = _number(data, "humidity", 0, 100)
+    elif service in ("set_swing_mode", "set_swing_horizontal_mode"):
+        key = service[len("set_") :]
+        if f"{key}s" not in a:
+            raise _not_supported(st, domain, service)
+        a[key] = _choice(data.get(key), a[f"{key}s"], key)
+    elif service == "set_aux_heat":
+        raise _not_supported(st, domain, service)
     return s, a
 
 
@@ -418,10 +629,6 @@ def _svc_media_player(domain, service, st, data, home, s, a):
             s = "off"
         elif service in ("turn_on", "toggle") and st.state == "off":
             s = "idle"
-    elif service == "volume_set":
-        a["volume_level"] = _number(data, "volume_level", 0, 1)
-    elif service == "volume_mute":
-        a["is_volume_muted"] = bool(data.get("is_volume_muted"))
     elif service in ("media_play", "media_pause", "media_play_pause", "media_stop"):
         target = {
             "media_play": "playing",
@@ -433,9 +640,41 @@ def _svc_media_player(domain, service, st, data, home, s, a):
         step = 1 if service == "media_next_track" else -1
         a["media_track"] = max(1, int(a.get("media_track") or 1) + step)
         a["media_title"] = f"Track {a['media_track']}"
+    elif service == "play_media":
+        a["media_content_id"] = str(data["media_content_id"])
+        a["media_content_type"] = str(data["media_content_type"])
+        s = "playing"
+    else:
+        _media_settings(service, st, data, a)
+    return s, a
+
+
+def _media_settings(service, st, data, a):
+    """The media player services that change attributes only."""
+    if service == "volume_set":
+        a["volume_level"] = _number(data, "volume_level", 0, 1)
+    elif service == "volume_mute":
+        a["is_volume_muted"] = bool(data.get("is_volume_muted"))
     elif service == "select_source":
         a["source"] = _choice(data.get("source"), a.get("source_list"), "source")
-    return s, a
+    elif service in ("volume_up", "volume_down"):
+        step = 0.1 if service == "volume_up" else -0.1
+        level = float(a.get("volume_level") or 0) + step
+        a["volume_level"] = round(min(1.0, max(0.0, level)), 2)
+    elif service == "media_seek":
+        a["media_position"] = _number(data, "seek_position", 0)
+    elif service == "join":
+        members = data.get("group_members") or []
+        members = [members] if isinstance(members, str) else list(members)
+        a["group_members"] = [st.entity_id] + [m for m in members if m != st.entity_id]
+    elif service == "unjoin":
+        a["group_members"] = [st.entity_id]
+    elif service == "select_sound_mode":
+        a["sound_mode"] = data.get("sound_mode")
+    elif service == "shuffle_set":
+        a["shuffle"] = bool(data.get("shuffle"))
+    elif service == "repeat_set":
+        a["repeat"] = _choice(data.get("repeat"), ["off", "all", "one"], "repeat")
 
 
 def _svc_vacuum(domain, service, st, data, home, s, a):
@@ -444,6 +683,7 @@ def _svc_vacuum(domain, service, st, data, home, s, a):
         "stop": "idle",
         "pause": "paused",
         "return_to_base": "returning",
+        "clean_spot": "cleaning",
     }.get(service, s)
     if service == "set_fan_speed":
         a["fan_speed"] = _choice(
@@ -495,7 +735,37 @@ def _svc_input_number(domain, service, st, data, home, s, a):
     return str(value), a
 
 
+def _select_step(service, s, a, data):
+    """select_first / last / next / previous; None for other services."""
+    options = a.get("options") or []
+    if not options or service not in SELECT_STEPS:
+        return None
+    if service == "select_first":
+        return options[0]
+    if service == "select_last":
+        return options[-1]
+    step = 1 if service == "select_next" else -1
+    idx = options.index(s) if s in options else (-1 if step > 0 else 0)
+    new = idx + step
+    if not data.get("cycle", True):
+        return options[max(0, min(len(options) - 1, new))]
+    return options[new % len(options)]
+
+
+SELECT_STEPS = ("select_first", "select_last", "select_next", "select_previous")
+
+
 def _svc_input_select(domain, service, st, data, home, s, a):
+    stepped = _select_step(service, s, a, data)
+    if stepped is not None:
+        return stepped, a
+    if service == "set_options":
+        options = data["options"]
+        options = [options] if isinstance(options, str) else list(options)
+        if not options or len(set(options)) != len(options):
+            raise HomeAssistantError(f"Invalid options: {options}")
+        a["options"] = options
+        return (s if s in options else options[0]), a
     if data.get("option") not in a.get("options", []):
         raise HomeAssistantError(
             f"Invalid option: {data.get('option')} (possible options: "
@@ -505,6 +775,9 @@ def _svc_input_select(domain, service, st, data, home, s, a):
 
 
 def _svc_select(domain, service, st, data, home, s, a):
+    stepped = _select_step(service, s, a, data)
+    if stepped is not None:
+        return stepped, a
     return _choice(data.get("option"), a.get("options"), "option"), a
 
 
@@ -520,12 +793,25 @@ def _svc_input_button(domain, service, st, data, home, s, a):
         if service == "install":
             a["installed_version"] = a.get("latest_version")
             return "off", a
+        if service == "clear_skipped":
+            a["skipped_version"] = None
+            latest = a.get("latest_version")
+            return ("on" if latest != a.get("installed_version") else "off"), a
         a["skipped_version"] = a.get("latest_version")
         return "off", a
     return _now_iso(), a
 
 
 def _svc_input_datetime(domain, service, st, data, home, s, a):
+    if "timestamp" in data:
+        from datetime import UTC, datetime
+
+        moment = datetime.fromtimestamp(_number(data, "timestamp"), UTC)
+        if not a.get("has_date"):
+            return moment.strftime("%H:%M:%S"), a
+        if not a.get("has_time"):
+            return moment.strftime("%Y-%m-%d"), a
+        return moment.strftime("%Y-%m-%d %H:%M:%S"), a
     if "datetime" in data:
         return str(data["datetime"]).replace("T", " ")[:19], a
     if "time" in data:
@@ -548,8 +834,23 @@ def _svc_counter(domain, service, st, data, home, s, a):
 
 
 def _svc_timer(domain, service, st, data, home, s, a):
+    if service == "change":
+        if s != "active":
+            raise HomeAssistantError(
+                f"Timer {st.entity_id} is not running, only active timers can be "
+                "changed"
+            )
+        return s, a
     s = {"start": "active", "pause": "paused"}.get(service, "idle")
     return s, a
+
+
+def _svc_camera(domain, service, st, data, home, s, a):
+    if service in ON_OFF:
+        return _toggle(service, st, "idle", "off"), a
+    if service in ("enable_motion_detection", "disable_motion_detection"):
+        a["motion_detection"] = service.startswith("enable")
+    return s, a  # snapshot, record, play_stream write no state
 
 
 def _svc_script(domain, service, st, data, home, s, a):
@@ -594,7 +895,7 @@ DOMAIN_HANDLERS = {
     "input_boolean": _svc_switch,
     "siren": _svc_switch,
     "automation": _svc_switch,
-    "camera": _svc_switch,
+    "camera": _svc_camera,
     "fan": _svc_fan,
     "cover": _svc_cover,
     "valve": _svc_cover,
@@ -630,6 +931,14 @@ def apply(domain, service, st, data, home):
     if handler is None:
         return st.state, dict(st.attributes)
     return handler(domain, service, st, data, home, st.state, dict(st.attributes))
+
+
+def _not_supported(st, domain, service):
+    return ServiceValidationError(
+        f"Entity {st.entity_id} does not support action {domain}.{service}",
+        "entity_not_supported",
+        {"entity_id": st.entity_id, "action": f"{domain}.{service}"},
+    )
 
 
 def _choice(value, options, key):

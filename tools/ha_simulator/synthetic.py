@@ -18,6 +18,15 @@ SYNTH_DOMAINS = [
     ("climate", 0.05),
 ]
 
+# colour modes (the first is the mode when on) and effect support
+SYNTH_LIGHTS = [
+    (["brightness"], False),
+    (["color_temp", "hs"], True),
+    (["onoff"], False),
+    (["hs"], False),
+    (["rgbw"], False),
+]
+
 
 def build_synthetic(entities, devices, areas, seed=0):
     """A large generated home: ``entities`` spread over ``devices`` and ``areas``."""
@@ -60,7 +69,8 @@ def build_synthetic(entities, devices, areas, seed=0):
                 name, round(rng.uniform(10, 30), 1), "°C", "temperature"
             )
         elif domain == "light":
-            state, attrs = _light(name, ["brightness"], idx % 2 == 0)
+            modes, effects = SYNTH_LIGHTS[idx % len(SYNTH_LIGHTS)]
+            state, attrs = _light(name, modes, idx % 2 == 0, effects=effects)
         elif domain == "cover":
             state, attrs = _cover(name, (idx * 10) % 101)
         elif domain == "climate":

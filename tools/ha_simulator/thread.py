@@ -1,8 +1,9 @@
-"""Run a :class:`~.server.Simulator` on its own event-loop thread (for tests)."""
+"""Run a simulator (or a farm of homes) on its own event-loop thread (tests)."""
 
 import asyncio
 import threading
 
+from .homes import HomeFarm
 from .server import Simulator
 
 
@@ -12,6 +13,8 @@ class SimulatorThread:
     ``with SimulatorThread(token="t", demo=True, port=0) as sim:`` starts it
     and exposes ``url``, ``ws_url``, ``token``, ``port`` plus the knobs.
     """
+
+    _factory = Simulator
 
     def __init__(
         self,
@@ -58,7 +61,7 @@ class SimulatorThread:
         self.loop = asyncio.new_event_loop()
         asyncio.set_event_loop(self.loop)
         try:
-            self.simulator = Simulator(**self._kwargs)
+            self.simulator = self._factory(**self._kwargs)
             self.loop.run_until_complete(self.simulator.start())
         except Exception as exc:  # noqa: BLE001 - re-raised in start()
             self._error = exc
@@ -164,3 +167,76 @@ class SimulatorThread:
     def burst(self, n=1000, entities=100):
         """Emit ``n`` state changes as fast as possible; returns ``n``."""
         return self.call(self.simulator.burst, n, entities)
+
+
+class FarmThread(SimulatorThread):
+    """A :class:`~.homes.HomeFarm` on its own event-loop thread.
+
+    ``with FarmThread(count=2, entities=20) as farm:`` then ``farm.homes``
+    (the JSON description's list), ``farm.farm`` (the HomeFarm, to be used
+    through :meth:`call`), ``farm.stats()``, ``farm.load(rate, duration)``.
+    The per-home knobs are those of ``farm.home(i)``, through :meth:`call`.
+    """
+
+    _factory = HomeFarm
+
+    def __init__(self, count=2, entities=20, port=0, layout="ports", **kwargs):
+        self.host = kwargs.get("host", "127.0.0.1")
+        self.token = kwargs.get("token")
+        self._kwargs = dict(
+            kwargs, port=port, count=count, entities=entities, layout=layout
+        )
+        self.loop = None
+        self.simulator = None
+        self._thread = None
+        self._ready = threading.Event()
+        self._error = None
+
+    @property
+    def farm(self):
+        return self.simulator
+
+    @property
+    def port(self):
+        return self.simulator.port
+
+    @property
+    def url(self):
+        return self.simulator.url
+
+    @property
+    def ws_url(self):
+        raise AttributeError("a farm has one URL per home: see .homes")
+
+    @property
+    def homes(self):
+        return self.call(lambda: self.simulator.describe()["homes"])
+
+    def home(self, index):
+        """The :class:`~.server.Simulator` of home ``index`` (use via call)."""
+        return self.simulator.homes[index]
+
+    def stats(self):
+        return self.call(self.simulator.stats)
+
+    def states(self, index=None):
+        return self.call(self.simulator.states, index)
+
+    def set_state(self, index, entity_id, state, attributes=None):
+        """Write a state in home ``index``; returns the state dict."""
+        sim = self.simulator.homes[index]
+        return self.call(lambda: sim.set_state(entity_id, state, attributes).as_dict())
+
+    def load(self, events_per_second=10, duration=1.0, wait=False, homes=None):
+        """Every home's own sensors change; with ``wait`` returns events/home."""
+        task = self.call(self.simulator.load, events_per_second, duration, homes)
+        if wait:
+
+            async def waiter():
+                return await task
+
+            return self.call(waiter, timeout=duration + 60)
+        return None
+
+    def drop_connections(self):
+        self.call(self.simulator.drop_connections)

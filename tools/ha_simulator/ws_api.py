@@ -3,7 +3,7 @@
 import time
 
 from . import history
-from .core import USER_ID, dumps, parse_iso, slugify, state_diff
+from .core import USER_ID, dumps, iso, parse_iso, slugify, state_diff
 from .services import (
     CATALOG,
     RESPONSE_ONLY,
@@ -11,6 +11,10 @@ from .services import (
     InvalidFormat,
     ServiceNotFound,
     ServiceValidationError,
+    UnknownError,
+    apply,
+    forecasts,
+    required_fields,
 )
 from .synthetic import statistics_rows
 
@@ -95,22 +99,56 @@ def call_service(home, domain, service, data, target, context, return_response):
     ):
         raise ServiceNotFound(domain, service)
     _check_response(domain, service, home, return_response)
-    data = dict(data or {})
-    tgt = dict(target or {})
-    for key in ("entity_id", "device_id", "area_id", "floor_id", "label_id"):
-        if key in data:
-            tgt.setdefault(key, data.pop(key))
+    data, tgt = _split_target(domain, service, data, target)
     home.service_calls.append(
         {"domain": domain, "service": service, "service_data": data, "target": tgt}
     )
+    # HA announces every call before running it
+    announced = {k: _as_list(v) for k, v in tgt.items() if v is not None}
+    home.fire(
+        "call_service",
+        {"domain": domain, "service": service, "service_data": data | announced},
+        context,
+    )
+    special = SPECIAL_SERVICES.get((domain, service))
+    if special is not None:
+        return special(home, data, tgt, context), ({} if return_response else None)
     if domain == "script" and service not in CATALOG[domain]:
         tgt = {"entity_id": [f"script.{service}"]}
         service = "turn_on"
+    planned, changed = _apply_to_entities(home, domain, service, data, tgt, context)
+    response = None
+    if return_response:
+        if domain == "weather":
+            response = {e: forecasts(home.states[e]) for e, _ in planned}
+        elif (domain, service) == ("media_player", "browse_media"):
+            response = {e: _browse_root(home.states[e]) for e, _ in planned}
+        else:
+            response = {}
+    return changed, response
+
+
+def _split_target(domain, service, data, target):
+    """(service data, target): required fields checked, target keys moved."""
+    data = dict(data or {})
+    tgt = dict(target or {})
+    for field in required_fields(domain, service):
+        if field not in data and field not in tgt:
+            if field == "entity_id":
+                # HA's update_entity reads it without a schema check
+                raise UnknownError(f"'{field}'")
+            raise InvalidFormat(f"required key not provided @ data['{field}']")
+    for key in ("entity_id", "device_id", "area_id", "floor_id", "label_id"):
+        if key in data:
+            tgt.setdefault(key, data.pop(key))
+    return data, tgt
+
+
+def _apply_to_entities(home, domain, service, data, tgt, context):
+    """Run the service on its targets: ([(entity_id, planned)], changed)."""
     entity_ids = home.resolve_target(tgt)
     if domain != "homeassistant":
         entity_ids = [e for e in entity_ids if e.split(".", 1)[0] == domain]
-    from .services import apply, forecasts
-
     planned = []
     for eid in entity_ids:
         st = home.states.get(eid)
@@ -130,13 +168,151 @@ def call_service(home, domain, service, data, target, context, return_response):
                 if target_state and member.startswith("light."):
                     s, a = apply("light", "turn_on", target_state, {}, home)
                     changed.append(home.set_state(member, s, a, context=context))
-    response = None
-    if return_response:
-        if domain == "weather":
-            response = {e: forecasts(home.states[e]) for e, _ in planned}
+    return planned, changed
+
+
+def _as_list(value):
+    return [value] if isinstance(value, str) else value
+
+
+def _browse_root(st):
+    return {
+        "title": st.attributes.get("friendly_name") or st.entity_id,
+        "media_class": "directory",
+        "media_content_type": "",
+        "media_content_id": "",
+        "children_media_class": None,
+        "can_play": False,
+        "can_expand": True,
+        "can_search": False,
+        "thumbnail": None,
+        "not_shown": 0,
+        "children": [],
+    }
+
+
+# ------------------------------------------------- services on no entity
+def _notification_create(home, data, tgt, context):
+    notification_id = str(data.get("notification_id") or home.ids.hex32())
+    home.notifications[notification_id] = {
+        "notification_id": notification_id,
+        "title": data.get("title"),
+        "message": str(data["message"]),
+        "created_at": iso(time.time()),
+    }
+    return []
+
+
+def _notification_dismiss(home, data, tgt, context):
+    home.notifications.pop(str(data["notification_id"]), None)
+    return []
+
+
+def _notification_dismiss_all(home, data, tgt, context):
+    home.notifications.clear()
+    return []
+
+
+def _set_location(home, data, tgt, context):
+    changes = {}
+    for key in ("latitude", "longitude", "elevation"):
+        if key in data:
+            value = float(data[key])
+            home.config[key] = int(value) if key == "elevation" else value
+            changes[key] = home.config[key]
+    home.fire("core_config_updated", changes)
+    return []
+
+
+def _core_lifecycle(service):
+    def run(home, data, tgt, context):
+        if home.on_core_service is not None:
+            home.on_core_service(service)
+        return []
+
+    return run
+
+
+def _scene_create(home, data, tgt, context):
+    object_id = slugify(str(data["scene_id"]))
+    eid = f"scene.{object_id}"
+    entities = data.get("entities") or {}
+    members = list(entities) + list(data.get("snapshot_entities") or [])
+    home.created_scenes.add(eid)
+    state = home.set_state(
+        eid,
+        "unknown",
+        {"entity_id": members, "friendly_name": object_id},
+        context=context,
+    )
+    return [state]
+
+
+def _scene_delete(home, data, tgt, context):
+    removed = []
+    for eid in home.resolve_target(tgt):
+        if not eid.startswith("scene.") or eid not in home.states:
+            continue
+        if eid not in home.created_scenes:
+            raise ServiceValidationError(
+                f"The scene {eid} is not created with action `scene.create`",
+                "only_created_scenes_can_be_deleted",
+                {"entity_id": eid},
+            )
+        home.created_scenes.discard(eid)
+        home.remove_state(eid, context)
+    return removed
+
+
+def _scene_apply(home, data, tgt, context):
+    changed = []
+    for eid, wanted in (data.get("entities") or {}).items():
+        st = home.states.get(eid)
+        if st is None:
+            continue
+        if isinstance(wanted, dict):
+            state = str(wanted.get("state", st.state))
+            extra = {k: v for k, v in wanted.items() if k != "state"}
         else:
-            response = {}
-    return changed, response
+            state, extra = str(wanted), {}
+        domain = eid.split(".", 1)[0]
+        if state in ("on", "off") and domain in CATALOG:
+            new_state, attrs = apply(domain, f"turn_{state}", st, extra, home)
+        else:
+            new_state, attrs = state, dict(st.attributes)
+        changed.append(home.set_state(eid, new_state, attrs, context=context))
+    return changed
+
+
+def _tracker_see(home, data, tgt, context):
+    dev_id = data.get("dev_id") or data.get("mac") or data.get("host_name")
+    if not dev_id:
+        raise InvalidFormat("must contain at least one of mac, dev_id.")
+    eid = f"device_tracker.{slugify(str(dev_id))}"
+    old = home.states.get(eid)
+    attrs = dict(old.attributes) if old else {"source_type": "gps"}
+    attrs.setdefault("friendly_name", str(dev_id))
+    if data.get("gps"):
+        attrs["latitude"], attrs["longitude"] = (float(v) for v in data["gps"])
+    for key in ("gps_accuracy", "battery", "host_name"):
+        if key in data:
+            attrs[key] = data[key]
+    state = data.get("location_name") or (old.state if old else "not_home")
+    return [home.set_state(eid, str(state), attrs, context=context)]
+
+
+SPECIAL_SERVICES = {
+    ("persistent_notification", "create"): _notification_create,
+    ("persistent_notification", "dismiss"): _notification_dismiss,
+    ("persistent_notification", "dismiss_all"): _notification_dismiss_all,
+    ("homeassistant", "set_location"): _set_location,
+    ("homeassistant", "restart"): _core_lifecycle("restart"),
+    ("homeassistant", "stop"): _core_lifecycle("stop"),
+    ("scene", "create"): _scene_create,
+    ("scene", "delete"): _scene_delete,
+    ("scene", "apply"): _scene_apply,
+    ("device_tracker", "see"): _tracker_see,
+}
 
 
 def _ws_call_service(sim, conn, msg):
@@ -175,6 +351,8 @@ def _ws_call_service(sim, conn, msg):
         raise WSError("service_validation_error", message, translation) from exc
     except InvalidFormat as exc:
         raise WSError("invalid_format", str(exc)) from exc
+    except UnknownError as exc:
+        raise WSError("unknown_error", str(exc)) from exc
     except HomeAssistantError as exc:
         raise WSError("home_assistant_error", str(exc)) from exc
     result = {"context": context}

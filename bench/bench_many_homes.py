@@ -1,0 +1,647 @@
+"""Many homes on one Odoo server: one HA instance per simulated home.
+
+Starts the multi-home simulator (``python -m tools.ha_simulator --homes N``),
+creates N active ``ha.instance`` rows (one per home, the other instances of
+the database are deactivated), starts one Odoo server with ``--workers W``
+and prints:
+
+* the time from the server's start until every home is mirrored (every
+  entity of every home present in ``ha_entity`` with HA's state);
+* instances led per HTTP worker (min/max: ``ha_instance.ws_leader`` of the
+  instances whose advisory lock is held), HA connections in total (the
+  simulator's count), PostgreSQL connections of the database
+  (``pg_stat_activity``) and the resident memory of every Odoo process;
+* every home busy at once (E events/s each on its own sensors for 10 s),
+  then the time until every home's mirror equals its HA, with the number
+  of mismatching entities;
+* ``kill -9`` of the worker leading the most instances, then the time until
+  all its homes are led again, each with exactly one HA connection.
+
+Run from the repo root with the dev virtualenv, on a database where the
+addon is installed (e.g. after ``./dev tier install``)::
+
+    python bench/bench_many_homes.py --db DB --stage STAGE --homes 10 --workers 2
+
+``STAGE`` is the folder holding ``odoo_ha_addon`` (``./dev`` keeps one per
+checkout under ``~/.cache/odoo_ha_addon/stage/``).  Each Odoo process may
+open up to ``--db_maxconn`` PostgreSQL connections (64 by default): on a
+PostgreSQL others use too, cap them with ``--db-maxconn``.  Exits non-zero when a
+goal is missed (goals below); every wait is bounded and whatever the bench
+started is stopped, however it ends.  Everything listens on 127.0.0.1.
+"""
+
+import importlib.util
+import json
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import psycopg2
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_failover import (  # noqa: E402
+    ROOT,
+    bench_parser,
+    free_port,
+    report,
+    start_odoo,
+    stop_servers,
+)
+
+
+def _leader_locks():
+    """``models/bridge/leader_locks.py`` (stdlib only) without importing odoo."""
+    path = ROOT / "models" / "bridge" / "leader_locks.py"
+    spec = importlib.util.spec_from_file_location("bench_leader_locks", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+LOCK_NAMESPACE = _leader_locks().LOCK_NAMESPACE
+NAME_PREFIX = "Bench home "
+GOALS = {
+    "mirrored": 30.0,  # s from server start until every home is mirrored
+    "pg_connections": 60,
+    "equal_after_load": 2.0,  # s after the load ends, with 0 mismatches
+    "takeover": 10.0,  # s after kill -9 until its homes are led again
+    "rss_mb": 512,  # resident memory of the busiest process
+}
+LOAD_SECONDS = 10.0
+POLL = 0.25  # seconds between two looks at the database (at least)
+
+
+# ------------------------------------------------------------- simulator
+class Farm:
+    """The multi-home simulator in a subprocess, driven over its farm API."""
+
+    def __init__(self, homes, entities, logdir, layout, timeout=180):
+        self.file = Path(logdir) / "bench_many_homes.json"
+        self.file.unlink(missing_ok=True)
+        self.log = Path(logdir) / "bench_many_homes_sim.log"
+        self.out = self.log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tools.ha_simulator", "--host", "127.0.0.1"]
+            + ["--homes", str(homes), "--entities", str(entities), "--port", "0"]
+            + ["--layout", layout, "--homes-file", str(self.file)],
+            cwd=ROOT,
+            stdout=self.out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while "ready" not in self.log.read_text():
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise SystemExit(f"simulator did not start, see {self.log}")
+            time.sleep(0.1)
+        described = json.loads(self.file.read_text())
+        self.homes = described["homes"]
+        self.admin_url = described["admin_url"]
+        self.admin_token = described["admin_token"]
+
+    def request(self, knob, body=None, timeout=60):
+        req = urllib.request.Request(
+            f"{self.admin_url}/_simulator/farm/{knob}",
+            data=None if body is None else json.dumps(body).encode(),
+            headers={
+                "Authorization": f"Bearer {self.admin_token}",
+                "Content-Type": "application/json",
+            },
+        )
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return json.load(resp)
+
+    def stats(self):
+        return self.request("stats")
+
+    def states(self):
+        """[{entity_id: state}] per home, in home order."""
+        by_home = self.request("states")
+        return [by_home[str(idx)] for idx in range(len(self.homes))]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.out.close()
+
+
+# -------------------------------------------------------------- database
+def create_instances(db, homes):
+    """Deactivate every instance, drop earlier bench homes, add one per home.
+
+    Returns the instance ids in home order.
+    """
+    with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+        cr.execute("UPDATE ha_instance SET active = false WHERE active")
+        cr.execute("DELETE FROM ha_instance WHERE name LIKE %s", (NAME_PREFIX + "%",))
+        ids = []
+        for home in homes:
+            cr.execute(
+                """
+                INSERT INTO ha_instance (name, sequence, active, api_url,
+                                         api_token, ws_state)
+                VALUES (%s, 10, true, %s, %s, 'disconnected') RETURNING id
+                """,
+                (f"{NAME_PREFIX}{home['index']:04d}", home["url"], home["token"]),
+            )
+            ids.append(cr.fetchone()[0])
+    return ids
+
+
+def deactivate(db, ids, attempts=10):
+    """Leave no bench instance active, even when PostgreSQL is short of
+    connections for a while."""
+    for attempt in range(attempts):
+        try:
+            with psycopg2.connect(dbname=db) as conn, conn.cursor() as cr:
+                cr.execute(
+                    "UPDATE ha_instance SET active = false WHERE id = ANY(%s)", (ids,)
+                )
+            return
+        except psycopg2.OperationalError as exc:
+            print(f"  deactivating the bench instances: {exc}".rstrip())
+            time.sleep(min(5, 1 + attempt))
+    print(f"  could not deactivate the {len(ids)} bench instances of {db}")
+
+
+def query(db, sql, params=()):
+    """Rows of ``sql`` on the bench's one polling connection (kept open: a
+    connection per look would churn PostgreSQL while it is measured)."""
+    conn = _CONNECTIONS.get(db)
+    if conn is None or conn.closed:
+        conn = _CONNECTIONS[db] = psycopg2.connect(dbname=db)
+        conn.autocommit = True
+    try:
+        with conn.cursor() as cr:
+            cr.execute(sql, params)
+            return cr.fetchall()
+    except psycopg2.Error:
+        conn.close()
+        raise
+
+
+_CONNECTIONS = {}
+
+
+def close_connections():
+    for conn in _CONNECTIONS.values():
+        conn.close()
+    _CONNECTIONS.clear()
+
+
+def mirror(db, ids):
+    """{instance id: {entity_id: state}} of the active mirrored entities."""
+    out = {i: {} for i in ids}
+    rows = query(
+        db,
+        "SELECT ha_instance_id, entity_id, entity_state FROM ha_entity"
+        " WHERE active AND ha_instance_id = ANY(%s)",
+        (ids,),
+    )
+    for instance_id, entity_id, state in rows:
+        out[instance_id][entity_id] = state
+    return out
+
+
+def mismatches(ha_states, mirrored, ids):
+    """(entities whose mirror differs from HA, homes with any such entity)."""
+    count = homes = 0
+    for states, instance_id in zip(ha_states, ids, strict=True):
+        odoo = mirrored.get(instance_id, {})
+        wrong = sum(
+            1 for k in states.keys() | odoo.keys() if states.get(k) != odoo.get(k)
+        )
+        count += wrong
+        homes += bool(wrong)
+    return count, homes
+
+
+def leaders(db, ids):
+    """{instance id: ws_leader} of the instances whose lock some session holds."""
+    rows = query(
+        db,
+        """
+        SELECT i.id, i.ws_leader FROM ha_instance i
+          JOIN pg_locks l ON l.locktype = 'advisory' AND l.granted
+                         AND l.objsubid = 2 AND l.classid = %s::oid
+                         AND l.objid = i.id::oid
+                         AND l.database = (SELECT oid FROM pg_database
+                                            WHERE datname = current_database())
+         WHERE i.id = ANY(%s)
+        """,
+        (LOCK_NAMESPACE, ids),
+    )
+    return dict(rows)
+
+
+def pg_connections(db):
+    """(connections to ``db``, client connections to the whole cluster, its
+    max_connections), the bench's own one left out."""
+    rows = query(
+        db,
+        """
+        SELECT count(*) FILTER (WHERE datname = %s),
+               count(*) FILTER (WHERE backend_type = 'client backend'),
+               current_setting('max_connections')::int
+          FROM pg_stat_activity WHERE pid <> pg_backend_pid()
+        """,
+        (db,),
+    )
+    return rows[0]
+
+
+# --------------------------------------------------------------- processes
+def _proc_file(pid, name):
+    try:
+        return Path(f"/proc/{pid}/{name}").read_bytes()
+    except OSError:
+        return b""
+
+
+def odoo_processes(master):
+    """{pid: role} of the server: its master, HTTP workers, gevent process."""
+    out = {master: "master"}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        stat = _proc_file(entry.name, "stat").decode(errors="replace")
+        try:
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        except (IndexError, ValueError):
+            continue
+        if ppid == master:
+            # the gevent process runs "odoo-bin gevent ..."; workers are forks
+            argv = _proc_file(entry.name, "cmdline").split(b"\0")
+            out[int(entry.name)] = "gevent" if b"gevent" in argv else "worker"
+    return out
+
+
+def rss_mb(pid):
+    for line in _proc_file(pid, "status").decode(errors="replace").splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def wait_until(predicate, timeout, step=POLL):
+    """Seconds until ``predicate()`` held, or None after ``timeout``.
+
+    Looking must not load the machine it measures: the pause between two
+    looks is at least twice what the last look took.
+    """
+    begin = time.monotonic()
+    failed = None
+    while True:
+        look = time.monotonic()
+        try:
+            if predicate():
+                return time.monotonic() - begin
+        except (psycopg2.Error, OSError) as exc:  # PostgreSQL or the simulator
+            if str(exc) != str(failed):
+                print(f"  (look failed, retrying: {str(exc).strip()})")
+            failed = exc
+        now = time.monotonic()
+        if now - begin > timeout:
+            return None
+        time.sleep(max(step, 2 * (now - look)))
+
+
+# ------------------------------------------------------------------ report
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.failures = []
+        self.host = socket.gethostname()
+        self.busiest = None  # pid of the worker leading the most instances
+
+    def warn_headroom(self):
+        """Say when the server may take more PostgreSQL connections than free."""
+        args = self.args
+        limit, used = query(
+            args.db,
+            "SELECT current_setting('max_connections')::int,"
+            " (SELECT count(*) FROM pg_stat_activity)",
+        )[0]
+        may_open = (args.workers + 2) * (args.db_maxconn or 64)
+        print(
+            f"PostgreSQL: {used}/{limit} connections in use; this server may "
+            f"open up to {may_open} (--db-maxconn {args.db_maxconn or 64})"
+        )
+        if may_open > limit - used:
+            print("  WARNING: more than PostgreSQL has free: see --db-maxconn")
+
+    def goal(self, ok, text):
+        print(f"  [{'ok' if ok else 'MISSED'}] {text}")
+        if not ok:
+            self.failures.append(text)
+
+    def workers(self, master):
+        procs = odoo_processes(master)
+        return procs, [pid for pid, role in procs.items() if role == "worker"]
+
+    def leader_counts(self, worker_pids, ids):
+        counts = dict.fromkeys(worker_pids, 0)
+        others = 0
+        for leader in leaders(self.args.db, ids).values():
+            host, _, pid = (leader or "").rpartition(":")
+            if host == self.host and pid.isdigit() and int(pid) in counts:
+                counts[int(pid)] += 1
+            else:
+                others += 1
+        return counts, others
+
+    def print_processes(self, master, ids, label):
+        """Leaders, RSS and connections now; remembers the busiest worker."""
+        args = self.args
+        procs, worker_pids = self.workers(master)
+        counts, others = self.leader_counts(worker_pids, ids)
+        led = sum(counts.values())
+        print(
+            f"  instances led: {led}/{len(ids)} (locked, but ws_leader names no "
+            f"live worker: {others})"
+        )
+        limit = math.ceil(len(ids) / max(1, len(worker_pids))) + 1
+        low = min(counts.values()) if counts else 0
+        high = max(counts.values()) if counts else 0
+        print(f"  per HTTP worker: {sorted(counts.values())} (min {low}, max {high})")
+        self.goal(
+            bool(counts) and high <= limit,
+            f"leaders per process <= ceil(N/{len(worker_pids)})+1 = {limit} "
+            f"{label}: max {high}",
+        )
+        for pid, role in sorted(procs.items()):
+            extra = f", leads {counts[pid]}" if pid in counts else ""
+            print(f"  pid {pid} {role}: RSS {rss_mb(pid):.0f} MB{extra}")
+        busiest = self.busiest = max(counts, key=counts.get) if counts else None
+        if busiest is not None:
+            rss = rss_mb(busiest)
+            self.goal(
+                rss <= GOALS["rss_mb"],
+                f"busiest process RSS <= {GOALS['rss_mb']} MB {label}: {rss:.0f} MB",
+            )
+        conns, cluster, limit = pg_connections(args.db)
+        print(
+            f"  PostgreSQL: {conns} connections to {args.db}, {cluster}/{limit} in all"
+        )
+        self.goal(
+            conns <= GOALS["pg_connections"],
+            f"PostgreSQL connections <= {GOALS['pg_connections']} {label}: {conns}",
+        )
+
+    def sample_connections(self, farm, seconds=2.0):
+        totals, per_home_bad = set(), set()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            stats = farm.stats()
+            totals.add(stats["connections"])
+            per_home_bad |= {
+                i for i, c in enumerate(stats["connections_per_home"]) if c != 1
+            }
+            time.sleep(0.2)
+        return totals, per_home_bad
+
+    def check_connections(self, farm, label):
+        totals, bad = self.sample_connections(farm)
+        n = len(farm.homes)
+        print(
+            f"  HA connections {label}: {sorted(totals)} "
+            f"(homes without exactly one: {len(bad)})"
+        )
+        self.goal(totals == {n} and not bad, f"exactly {n} HA connections {label}")
+
+    # ------------------------------------------------------------ phases
+    def run(self):
+        args = self.args
+        print(
+            f"bench_many_homes: {args.homes} homes x {args.entities} entities, "
+            f"--workers {args.workers}, {args.rate} events/s per home"
+        )
+        print(f"logs: {args.logdir}/bench_many_homes_*.log")
+        farm = Farm(args.homes, args.entities, args.logdir, args.layout)
+        servers = []
+        ids = []
+        try:
+            ids = create_instances(args.db, farm.homes)
+            ha_states = farm.states()
+            print(
+                f"simulator up: {len(farm.homes)} homes, "
+                f"{farm.stats()['entities']} entities, RSS "
+                f"{(farm.stats()['rss_kb'] or 0) / 1024:.0f} MB"
+            )
+            self.warn_headroom()
+            extra = []
+            if args.memory_soft:
+                extra.append(f"--limit-memory-soft={args.memory_soft * 1024 * 1024}")
+            if args.db_maxconn:
+                extra.append(f"--db_maxconn={args.db_maxconn}")
+            t0 = time.monotonic()
+            servers.append(
+                start_odoo(
+                    args.db,
+                    args.stage,
+                    free_port(),
+                    args.workers,
+                    f"{args.logdir}/bench_many_homes_odoo.log",
+                    extra,
+                )
+            )
+            master = servers[0].pid
+            for label, step in (
+                ("start", lambda: self.phase_mirror(farm, ids, ha_states, t0)),
+                ("start", lambda: self.print_processes(master, ids, "after the start")),
+                ("start", lambda: self.check_connections(farm, "after the start")),
+                ("load", lambda: self.phase_load(farm, ids)),
+                ("load", lambda: self.print_processes(master, ids, "after the load")),
+                ("kill", lambda: self.phase_kill(farm, ids, master)),
+            ):
+                try:
+                    step()
+                except (psycopg2.Error, OSError) as exc:
+                    self.goal(False, f"{label}: could not measure ({exc})".strip())
+        finally:
+            stop_servers(servers)
+            farm.stop()
+            close_connections()
+            if ids:
+                deactivate(args.db, ids)
+        return report(self.failures, "many homes bench: all goals met")
+
+    def phase_mirror(self, farm, ids, ha_states, t0):
+        args = self.args
+        print("\n1. server start -> every home mirrored")
+        connected = [None]
+
+        def mirrored():
+            if connected[0] is None and farm.stats()["connections"] >= len(ids):
+                connected[0] = time.monotonic() - t0
+            return mismatches(ha_states, mirror(args.db, ids), ids)[0] == 0
+
+        took = wait_until(mirrored, args.timeout)
+        if connected[0] is not None:
+            print(f"  every home connected after {connected[0]:.1f} s")
+        if took is None:
+            count, homes = mismatches(ha_states, mirror(args.db, ids), ids)
+            print(
+                f"  not mirrored after {args.timeout:.0f} s: {count} entities "
+                f"of {homes} homes differ"
+            )
+        else:
+            took = time.monotonic() - t0
+            print(f"  every entity of every home mirrored after {took:.1f} s")
+        self.goal(
+            took is not None and took <= GOALS["mirrored"],
+            f"mirrored <= {GOALS['mirrored']:.0f} s",
+        )
+
+    def phase_load(self, farm, ids):
+        args = self.args
+        print(
+            f"\n2. every home busy: {args.rate} events/s each for {LOAD_SECONDS:.0f} s"
+        )
+        farm.request("load", {"events_per_second": args.rate, "duration": LOAD_SECONDS})
+        begin = time.monotonic()
+        ended = wait_until(
+            lambda: not farm.stats()["load_running"], LOAD_SECONDS + 60, 0.1
+        )
+        if ended is None:
+            self.goal(False, "the simulator's load did not end")
+            return
+        stats = farm.stats()
+        load_end = stats["load_ended"]  # epoch seconds, this machine's clock
+        print(
+            f"  load sent in {time.monotonic() - begin:.1f} s: "
+            f"{stats['events_generated']} events in total, simulator CPU "
+            f"{stats['cpu_seconds']} s"
+        )
+        ha_states = farm.states()
+        state = {}
+
+        def equal():
+            state["count"], state["homes"] = mismatches(
+                ha_states, mirror(args.db, ids), ids
+            )
+            return state["count"] == 0
+
+        goal = GOALS["equal_after_load"]
+        wait_until(equal, max(0.0, load_end + goal - time.time()))
+        at_goal = state["count"]
+        if at_goal:
+            print(
+                f"  {goal:.0f} s after the load: {at_goal} entities of "
+                f"{state['homes']} homes differ"
+            )
+            wait_until(equal, args.timeout)
+        took = time.time() - load_end if state["count"] == 0 else None
+        if took is None:
+            print(f"  still {state['count']} mismatches {args.timeout:.0f} s later")
+        else:
+            print(f"  every mirror equals its HA {took:.2f} s after the load ended")
+        self.goal(
+            at_goal == 0 and took is not None and took <= goal,
+            f"mirror equal <= {goal:.0f} s after the load, 0 mismatches "
+            f"(at {goal:.0f} s: {at_goal})",
+        )
+        self.check_connections(farm, "after the load")
+
+    def phase_kill(self, farm, ids, master):
+        args = self.args
+        busiest = self.busiest
+        print("\n3. kill -9 of the worker leading the most instances")
+        if busiest is None:
+            self.goal(False, "no worker leads any instance: nothing to kill")
+            return
+        old = f"{self.host}:{busiest}"
+        mine = [i for i, leader in leaders(args.db, ids).items() if leader == old]
+        homes = [ids.index(i) for i in mine]
+        os.kill(busiest, signal.SIGKILL)
+        print(f"  killed pid {busiest}, leader of {len(mine)} instances")
+
+        def led_again():
+            now = leaders(args.db, mine)
+            if len(now) < len(mine) or old in now.values():
+                return False
+            per_home = farm.stats()["connections_per_home"]
+            return all(per_home[h] == 1 for h in homes)
+
+        took = wait_until(led_again, args.timeout)
+        if took is None:
+            now = leaders(args.db, mine)
+            print(
+                f"  after {args.timeout:.0f} s: {len(now)}/{len(mine)} led, "
+                f"{sum(1 for v in now.values() if v == old)} still by the dead pid"
+            )
+        else:
+            print(
+                f"  all its homes led again, one HA connection each, after {took:.2f} s"
+            )
+        self.goal(
+            took is not None and took <= GOALS["takeover"],
+            f"takeover <= {GOALS['takeover']:.0f} s",
+        )
+        self.check_connections(farm, "after the takeover")
+        procs, workers = self.workers(master)
+        counts, _others = self.leader_counts(workers, ids)
+        print(
+            f"  per HTTP worker now: {sorted(counts.values())} ({len(workers)} workers)"
+        )
+
+
+def main():
+    parser = bench_parser(__doc__)
+    parser.add_argument("--homes", type=int, default=500)
+    parser.add_argument("--entities", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rate", type=float, default=10, help="events/s per home")
+    parser.add_argument(
+        "--memory-soft",
+        type=int,
+        metavar="MB",
+        help="Odoo's --limit-memory-soft in MB (Odoo compares it with virtual "
+        "memory): low, to see workers recycled",
+    )
+    parser.add_argument(
+        "--db-maxconn",
+        type=int,
+        metavar="N",
+        help="Odoo's --db_maxconn (connections per process; Odoo's default "
+        "is 64): on a shared PostgreSQL, keep (workers + 2) x N under its "
+        "max_connections",
+    )
+    parser.add_argument(
+        "--layout",
+        choices=("ports", "paths"),
+        default="ports",
+        help="simulator homes on a port each, or under /home/<i> of one port",
+    )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=180,
+        help="longest wait of a phase, in seconds (goals are shorter)",
+    )
+    args = parser.parse_args()
+    if args.homes < 1 or args.workers < 1:
+        parser.error("--homes and --workers must be at least 1")
+
+    def interrupted(signum, _frame):
+        raise SystemExit(f"interrupted by signal {signum}")
+
+    signal.signal(signal.SIGTERM, interrupted)
+    return Bench(args).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
