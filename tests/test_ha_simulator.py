@@ -661,6 +661,8 @@ class TestManyHomesOnePort(TestManyHomes):
     """The same with ``--layout paths``: home i under ``/home/i``."""
 
     layout = "paths"
+    # Odoo's runner runs only a class's own test methods unless told so.
+    allow_inherited_tests_method = True
 
     def test_one_port_and_unknown_home(self):
         ports = {h["url"].split("/")[2] for h in self.homes}
