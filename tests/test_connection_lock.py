@@ -1,12 +1,15 @@
 """Leader election with two real PostgreSQL sessions (no Odoo server needed)."""
 
 import asyncio
+import os
 import time
+from types import SimpleNamespace
 
 from odoo.tests import TransactionCase
 
 from odoo.addons.odoo_ha_addon.models.bridge import request_queue
 from odoo.addons.odoo_ha_addon.models.bridge.connections import connect_autocommit
+from odoo.addons.odoo_ha_addon.models.bridge.database_worker import DatabaseWorker
 from odoo.addons.odoo_ha_addon.models.bridge.instance_leader import InstanceLeader
 from odoo.addons.odoo_ha_addon.models.bridge.leader_locks import LeaderLocks
 from odoo.addons.odoo_ha_addon.models.common import websocket_thread_manager as wtm
@@ -79,6 +82,79 @@ class TestAdvisoryLockLeader(TransactionCase):
         self.assertEqual(status, "disconnected")
 
 
+class _Worker(DatabaseWorker):
+    """A database worker whose instances are given and whose leaders are
+    stand-ins (no HA): only its locks and its balancing are real."""
+
+    def __init__(self, dbname, wanted):
+        super().__init__(dbname, loop_thread=None)
+        self.wanted = wanted
+
+    def _configured_instances(self):
+        return dict(self.wanted)
+
+    def _addon_installed(self):
+        return True
+
+    def _start_leader(self, instance_id, ws_url, token):
+        self.leaders[instance_id] = SimpleNamespace(
+            config_key=(ws_url, token), stop=lambda: None
+        )
+
+
+class TestBalancedLeadership(TransactionCase):
+    """Leaders spread over the live processes, and hand over when one joins."""
+
+    def _worker(self, wanted):
+        worker = _Worker(self.env.cr.dbname, wanted)
+        worker.connect()
+        self.addCleanup(self._close, worker)
+        return worker
+
+    @staticmethod
+    def _close(worker):
+        if worker.control is not None and not worker.control.closed:
+            worker.control.close()
+        os.close(worker._wake_r)
+        os.close(worker._wake_w)
+
+    def _wait_live(self, worker, count):
+        # A closed session ends asynchronously on the server (see above).
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            if worker.locks.live_processes() == count:
+                return
+            time.sleep(0.02)
+        self.fail(f"expected {count} live processes")
+
+    def test_share_handover_and_takeover(self):
+        ids = range(INSTANCE_ID + 200, INSTANCE_ID + 210)
+        wanted = {i: ("ws://127.0.0.1:9/api/websocket", "t") for i in ids}
+        first = self._worker(wanted)
+        self._wait_live(first, 1)
+        first.reconcile()
+        self.assertEqual(len(first.locks.held), 10, "alone, it leads everything")
+        second = self._worker(wanted)
+        self._wait_live(first, 2)
+        second.reconcile()
+        self.assertEqual(second.locks.held, set(), "nothing free yet")
+        first.reconcile()  # share = 5: keeps share + 1, hands the rest over
+        self.assertEqual(len(first.locks.held), 6)
+        second.reconcile()
+        self.assertEqual(len(second.locks.held), 4)
+        self.assertFalse(first.locks.held & second.locks.held)
+        # No flapping: further rounds change nothing.
+        for worker in (first, second, first, second):
+            worker.reconcile()
+        self.assertEqual((len(first.locks.held), len(second.locks.held)), (6, 4))
+        # The first process dies: the second one leads everything again.
+        first.control.close()
+        self._wait_live(second, 1)
+        second.reconcile()
+        self.assertEqual(second.locks.held, set(ids))
+        self.assertEqual(set(second.leaders), set(ids))
+
+
 class TestSupervisorGating(TransactionCase):
     def test_no_supervisor_under_tests(self):
         # Tests, shells and --stop-after-init runs must never connect to HA.
@@ -115,19 +191,28 @@ class _FakeClient:
         return []
 
 
+class _Feed:
+    """``InstanceFeed`` stand-in: records what the leader pushes."""
+
+    instance_id = 1
+
+    def __init__(self):
+        self.pushed = []
+
+    def __getattr__(self, name):
+        if name.startswith("push_"):
+            return lambda value: self.pushed.append(name[len("push_") :])
+        raise AttributeError(name)
+
+
 class TestLeaderReconnect(TransactionCase):
     def test_subscriptions_are_not_duplicated_by_reconnects(self):
         # The client restores its subscriptions itself after a reconnect; the
         # leader must not add a second set (every event would apply twice).
-        leader = InstanceLeader(
-            self.env.cr.dbname, 1, "ws://127.0.0.1:9/api/websocket", "t", None
-        )
+        feed = _Feed()
+        leader = InstanceLeader(feed, "ws://127.0.0.1:9/api/websocket", "t", None)
         client = _FakeClient()
         for _ in range(3):
             asyncio.run(leader._on_connect(client))
         self.assertEqual(len(client.subscribed), 1 + len(REGISTRY_KINDS))
-        snapshots = []
-        while not leader.dispatcher._queue.empty():
-            kind, value = leader.dispatcher._queue.get_nowait()
-            snapshots.append(kind)
-        self.assertEqual(snapshots, ["full_sync"] * 3)
+        self.assertEqual(feed.pushed, ["full_sync"] * 3)

@@ -15,7 +15,9 @@ from odoo.tools import OrderedSet
 
 from odoo.addons.odoo_ha_addon.models.bridge import bus_wakeups, event_dispatcher
 from odoo.addons.odoo_ha_addon.models.bridge.command_holds import CommandHolds
-from odoo.addons.odoo_ha_addon.models.bridge.event_dispatcher import InstanceDispatcher
+from odoo.addons.odoo_ha_addon.models.bridge.event_dispatcher import (
+    DatabaseDispatcher,
+)
 from odoo.addons.odoo_ha_addon.models.bridge.registry_digests import digest
 
 
@@ -25,11 +27,19 @@ class _SnapshotTaker:
     def __init__(self, applied):
         self.applied = applied
 
+    def exists(self):
+        return self
+
     def _ha_apply_full_sync(self, snapshot):
         self.applied.append(snapshot)
 
     def _ha_apply_registries(self, lists):
         self.applied.append(lists)
+
+
+def _env_of(instance):
+    """An env stand-in whose ``ha.instance`` browses to ``instance``."""
+    return {"ha.instance": SimpleNamespace(browse=lambda _id: instance)}
 
 
 class TestFullSyncDigests(BaseCase):
@@ -45,16 +55,17 @@ class TestFullSyncDigests(BaseCase):
         }
 
     def test_unchanged_registries_are_not_applied_twice(self):
-        dispatcher = InstanceDispatcher("db", 1)
+        dispatcher = DatabaseDispatcher("db")
         applied = []
         with patch.object(
-            InstanceDispatcher,
+            DatabaseDispatcher,
             "_apply",
-            side_effect=lambda label, work: work(_SnapshotTaker(applied)) or True,
+            side_effect=lambda label, work, **kw: work(_env_of(_SnapshotTaker(applied)))
+            or True,
         ):
-            dispatcher._full_sync(self._snapshot())
-            dispatcher._full_sync(self._snapshot())
-            dispatcher._full_sync(self._snapshot(areas_name="Cuisine"))
+            dispatcher._full_sync(1, self._snapshot())
+            dispatcher._full_sync(1, self._snapshot())
+            dispatcher._full_sync(1, self._snapshot(areas_name="Cuisine"))
         first, second, third = applied
         self.assertEqual(first["areas"], self._snapshot()["areas"])
         # Same lists: left to None (not synced); states always go through.
@@ -65,20 +76,20 @@ class TestFullSyncDigests(BaseCase):
         self.assertIsNone(third["devices"])
 
     def test_failed_or_interleaved_syncs_compare_nothing(self):
-        dispatcher = InstanceDispatcher("db", 1)
+        dispatcher = DatabaseDispatcher("db")
         applied = []
         outcomes = iter([None, True, True])  # the first apply fails
         with patch.object(
-            InstanceDispatcher,
+            DatabaseDispatcher,
             "_apply",
-            side_effect=lambda label, work: work(_SnapshotTaker(applied))
+            side_effect=lambda label, work, **kw: work(_env_of(_SnapshotTaker(applied)))
             or next(outcomes),
         ):
-            dispatcher._full_sync(self._snapshot())
-            dispatcher._full_sync(self._snapshot())
+            dispatcher._full_sync(1, self._snapshot())
+            dispatcher._full_sync(1, self._snapshot())
             self.assertEqual(applied[1]["areas"], self._snapshot()["areas"])
-            dispatcher._process([("registries", {"areas": []})])
-        self.assertEqual(dispatcher._applied_digests, {})
+            dispatcher._process([(1, "registries", {"areas": []})])
+        self.assertEqual(dispatcher._states[1].applied_digests, {})
 
 
 class TestRegistryDigest(BaseCase):
@@ -150,10 +161,19 @@ class _Sync:
     def __init__(self, *results):
         self.results = list(results)
         self.notifier = _Notifier()
-        self.env = {"ha.realtime.update": self.notifier, "ha.sync": self}
+        self.env = {
+            "ha.realtime.update": self.notifier,
+            "ha.sync": self,
+            "ha.instance": SimpleNamespace(browse=self._browse),
+        }
+        self.applied_for = []  # instance ids, in order
+
+    def _browse(self, instance_id):
+        return SimpleNamespace(id=instance_id, env=self.env)
 
     def _ha_apply_state_events(self, instance, data, notify=True):
         assert not notify, "the dispatcher sends the bus messages itself"
+        self.applied_for.append(instance.id)
         return self.results.pop(0)
 
 
@@ -169,21 +189,26 @@ def _result(*ids, history=()):
 class TestBusPushes(BaseCase):
     def setUp(self):
         super().setUp()
-        self.dispatcher = InstanceDispatcher("db", 7)
+        self.dispatcher = DatabaseDispatcher("db")
         self.transactions = []
         self.fail = False
 
-        def apply(label, work, live=False):
+        def apply(label, work, **kw):
             self.transactions.append(label)
-            instance = SimpleNamespace(id=7, env=self.sync.env)
-            return None if self.fail else work(instance)
+            return None if self.fail else work(self.sync.env)
 
         patcher = patch.object(self.dispatcher, "_apply", side_effect=apply)
         patcher.start()
         self.addCleanup(patcher.stop)
 
-    def _events(self):
-        self.dispatcher._apply_events([{"data": {}}])
+    def _events(self, *instance_ids):
+        self.dispatcher._apply_events(
+            {instance_id: [{"data": {}}] for instance_id in instance_ids or (7,)}
+        )
+
+    @property
+    def _state(self):
+        return self.dispatcher._states[7]
 
     def test_an_isolated_change_is_pushed_in_its_own_transaction(self):
         self.sync = _Sync(_result(1, history=[1]))
@@ -192,15 +217,15 @@ class TestBusPushes(BaseCase):
         self.assertEqual(
             self.sync.notifier.sent, [("states", [1]), ("history", [1], 1)]
         )
-        self.assertFalse(self.dispatcher._pending)
+        self.assertFalse(self._state.pending)
 
     def test_changes_within_the_delay_ride_with_the_next_due_batch(self):
         self.sync = _Sync(_result(1), _result(2), _result(3))
         self._events()  # pushed at once
         self._events()  # within NOTIFY_DELAY: owed
         self.assertEqual(self.sync.notifier.sent, [("states", [1])])
-        self.assertTrue(self.dispatcher._pending)
-        self.dispatcher._last_push -= 1  # the delay is over
+        self.assertTrue(self._state.pending)
+        self._state.last_push -= 1  # the delay is over
         self._events()
         self.assertEqual(self.sync.notifier.sent[1:], [("states", [2, 3])])
         self.assertEqual(len(self.transactions), 3, "no transaction of its own")
@@ -209,27 +234,58 @@ class TestBusPushes(BaseCase):
         self.sync = _Sync(_result(1), _result(2))
         self._events()
         self._events()
-        self.dispatcher._flush_notifications()
+        self._state.last_push -= 1  # the delay is over
+        self.dispatcher._flush_due()
         self.assertEqual(self.transactions[-1], "notify")
         self.assertEqual(self.sync.notifier.sent, [("states", [1]), ("states", [2])])
-        self.assertFalse(self.dispatcher._pending)
+        self.assertFalse(self._state.pending)
 
     def test_a_rolled_back_batch_leaves_the_owed_messages_owed(self):
         self.sync = _Sync(_result(1), _result(2))
         self._events()
         self._events()
-        self.dispatcher._last_push -= 1
+        self._state.last_push -= 1
         self.fail = True
         self._events()
         self.assertEqual(self.sync.notifier.sent, [("states", [1])])
-        self.assertEqual(set(self.dispatcher._pending.changes), {2})
+        self.assertEqual(set(self._state.pending.changes), {2})
+
+    def test_instances_share_one_transaction(self):
+        # One connection per process for the mirror, however many instances:
+        # the events of every instance in a batch commit together.
+        self.sync = _Sync(_result(1), _result(2), _result(3))
+        self.dispatcher._process(
+            [(7, "event", {"data": {}}), (8, "event", {}), (9, "event", {})]
+        )
+        self.assertEqual(self.transactions, ["state events"])
+        self.assertEqual(self.sync.applied_for, [7, 8, 9])
+        self.assertEqual(len(self.sync.notifier.sent), 3, "each one pushed")
+
+    def test_an_instance_keeps_its_order_around_a_full_sync(self):
+        self.sync = _Sync(_result(1), _result(2), _result(3))
+        order = []
+        self.dispatcher._full_sync = lambda instance_id, snap: order.append(
+            ("full sync", instance_id)
+        )
+        self.dispatcher._process(
+            [
+                (7, "event", {}),
+                (8, "event", {}),
+                (7, "full_sync", {}),
+                (7, "event", {}),
+            ]
+        )
+        # 7 and 8's leading events together, then 7's full sync, then 7's event.
+        self.assertEqual(self.transactions, ["state events", "state events"])
+        self.assertEqual(self.sync.applied_for, [7, 8, 7])
+        self.assertEqual(order, [("full sync", 7)])
 
 
 class TestDeletedInstance(TransactionCase):
     def test_events_of_a_deleted_instance_are_dropped_quietly(self):
         # Live events skip the existence query; the failing write is then
         # recognised as a deleted instance (info), not a mirror failure.
-        dispatcher = InstanceDispatcher(self.env.cr.dbname, 987_654)
+        dispatcher = DatabaseDispatcher(self.env.cr.dbname)
         state = {
             "entity_id": "light.gone",
             "state": "on",
@@ -239,9 +295,9 @@ class TestDeletedInstance(TransactionCase):
         }
         event = {"data": {"entity_id": "light.gone", "new_state": state}}
         with patch.object(event_dispatcher._logger, "exception") as exception:
-            dispatcher._apply_events([event])
+            dispatcher._apply_events({987_654: [event]})
         exception.assert_not_called()
-        self.assertFalse(dispatcher._pending)
+        self.assertFalse(dispatcher._states[987_654].pending)
         # Deleted while the batch ran: the failure is recognised as such.
         sync_class = type(self.env["ha.sync"])
         with (
@@ -249,7 +305,7 @@ class TestDeletedInstance(TransactionCase):
             patch.object(event_dispatcher._logger, "info") as info,
             patch.object(event_dispatcher._logger, "exception") as exception,
         ):
-            dispatcher._apply_events([event])
+            dispatcher._apply_events({987_654: [event]})
         exception.assert_not_called()
         self.assertIn("deleted", info.call_args.args[0])
 
@@ -345,20 +401,20 @@ class TestBusWakeupsFailing(BaseCase):
 class TestDatabaseDown(BaseCase):
     def test_no_cursor_drops_the_batch_and_the_thread_lives_on(self):
         # PostgreSQL restarting: not even a cursor. Logged; the dispatcher goes on.
-        dispatcher = InstanceDispatcher("db", 7)
+        dispatcher = DatabaseDispatcher("db")
         down = psycopg2.OperationalError("the database system is shutting down")
         registry = patch.object(
             event_dispatcher.odoo.modules.registry, "Registry", side_effect=down
         )
         with registry, patch.object(event_dispatcher._logger, "warning") as logged:
             self.assertIsNone(dispatcher._apply("status", lambda instance: "unreached"))
-            dispatcher._apply_events([{"data": {}}])
+            dispatcher._apply_events({7: [{"data": {}}]})
         self.assertEqual(logged.call_count, 2)
         self.assertIn("shutting down", logged.call_args.args[-1])
-        self.assertFalse(dispatcher._pending)
+        self.assertFalse(dispatcher._states[7].pending)
 
     def test_a_query_of_its_own_failing_is_no_database_outage(self):
-        dispatcher = InstanceDispatcher("db", 7)
+        dispatcher = DatabaseDispatcher("db")
         timeout = psycopg2.errors.QueryCanceled("canceling statement due to timeout")
         with (
             patch.object(dispatcher, "_transaction", side_effect=timeout),
@@ -372,7 +428,7 @@ class TestDatabaseDown(BaseCase):
         logged.assert_called_once()
 
     def test_an_unexpected_failure_does_not_end_the_thread(self):
-        dispatcher = InstanceDispatcher("db", 7)
+        dispatcher = DatabaseDispatcher("db")
         processed = []
 
         def process(batch):
@@ -385,11 +441,11 @@ class TestDatabaseDown(BaseCase):
             patch.object(event_dispatcher._logger, "exception") as logged,
         ):
             dispatcher.start()
-            dispatcher.push_status_error("one")
+            dispatcher.feed(7).push_status_error("one")
             deadline = time.monotonic() + 5
             while not processed and time.monotonic() < deadline:
                 time.sleep(0.01)
-            dispatcher.push_status_error("two")
+            dispatcher.feed(7).push_status_error("two")
             dispatcher.stop()
         self.assertFalse(dispatcher.is_alive())
         self.assertEqual(len(processed), 2)
@@ -399,7 +455,7 @@ class TestDatabaseDown(BaseCase):
 class TestConcurrentUpdates(BaseCase):
     def test_a_lost_race_is_run_again(self):
         # e.g. a manager saves the instance while its full sync runs
-        dispatcher = InstanceDispatcher("db", 7)
+        dispatcher = DatabaseDispatcher("db")
         race = psycopg2.errors.SerializationFailure("concurrent update")
         with (
             patch.object(
@@ -413,7 +469,7 @@ class TestConcurrentUpdates(BaseCase):
         self.assertEqual(transaction.call_count, 3)
 
     def test_a_race_lost_every_time_is_logged_and_dropped(self):
-        dispatcher = InstanceDispatcher("db", 7)
+        dispatcher = DatabaseDispatcher("db")
         race = psycopg2.errors.DeadlockDetected("deadlock")
         with (
             patch.object(dispatcher, "_transaction", side_effect=race) as transaction,

@@ -12,12 +12,14 @@ How it works, one job per module
     ``process_policy``   whether this process runs a supervisor; fork handling
     ``supervisor``       the supervisor thread, its asyncio loop thread, the
                          per-process singleton (start, stop, databases)
-    ``database_worker``  per database: connections, reconciliation of
-                         instances, wake-ups (NOTIFY, self-pipe)
-    ``leader_locks``     the advisory locks that make a process the leader
+    ``database_worker``  per database: its control connection, the
+                         reconciliation of instances, wake-ups (NOTIFY, pipe)
+    ``leader_locks``     the advisory locks that make a process the leader,
+                         and the fair share that balances leaders
     ``instance_leader``  per led instance: the HA client and what it
                          subscribes to and fetches on every (re)connect
-    ``event_dispatcher`` per led instance: HA events -> ORM transactions
+    ``event_dispatcher`` per database: every led instance's HA events ->
+                         ORM transactions, on one connection
     ``bus_wakeups``      Odoo bus wake-ups after those commits
     ``command_holds``    lets this process's HA commands answer first
     ``request_queue``    both sides of the request queue, its pool, errors
@@ -26,7 +28,15 @@ How it works, one job per module
 
 Threads (all daemons)
     ``odoo_ha_addon.supervisor``, ``odoo_ha_addon.loop`` (network I/O only),
-    ``odoo_ha_addon.db.<db>`` and ``odoo_ha_addon.dispatch.<db>.<id>``.
+    ``odoo_ha_addon.db.<db>`` and ``odoo_ha_addon.dispatch.<db>``: a fixed
+    number per process, whatever the number of instances.
+
+PostgreSQL connections per process and database
+    one control connection (locks, LISTEN, the worker's queries), one for
+    the mirror's transactions (Odoo's pool, used by one thread), one bus
+    wake-up connection (to the ``postgres`` database), and up to four pooled
+    request-queue connections while commands are sent from a process that
+    does not lead the instance.
 
 How to run
     Nothing to configure: ``hooks.post_load`` starts the supervisor where

@@ -1,12 +1,15 @@
 """One database's thread: locks, reconciliation of instances, request queue.
 
-The worker keeps two autocommit connections: the control connection holds
-the instance locks and LISTENs, the work connection runs queries. It wakes on
-PostgreSQL ``NOTIFY`` — :data:`CONTROL_CHANNEL` when an instance's URL, token
-or active flag changed or a restart was asked, :data:`.request_queue.REQUEST_CHANNEL`
-when a command was queued — on its self-pipe when an HA command finished, and
-every ``RECONCILE_EVERY`` seconds (``LOCK_RETRY`` while standing by) as a
-safety net. When the database goes away it drops every leader (and, with its
+The worker keeps one autocommit connection (the *control* connection): it
+holds the presence and instance locks, LISTENs and runs the worker's queries.
+The mirror's transactions go through the worker's one
+:class:`.event_dispatcher.DatabaseDispatcher`, whatever the number of led
+instances. The worker wakes on PostgreSQL ``NOTIFY`` — :data:`CONTROL_CHANNEL`
+when an instance's URL, token or active flag changed, a restart was asked or a
+process handed instances over, :data:`.request_queue.REQUEST_CHANNEL` when a
+command was queued — on its self-pipe when an HA command finished, and every
+``RECONCILE_EVERY`` seconds (``LOCK_RETRY`` while standing by) as a safety
+net. When the database goes away it drops every leader (and, with its
 session, every lock) and reconnects with capped, jittered backoff.
 """
 
@@ -22,14 +25,18 @@ import psycopg2
 
 from ..common.hass_websocket_service import websocket_url
 from .connections import connect_autocommit
+from .event_dispatcher import DatabaseDispatcher
 from .instance_leader import InstanceLeader
-from .leader_locks import LOCK_RETRY, LeaderLocks
+from .leader_locks import LOCK_RETRY, LeaderLocks, fair_share
 from .process_policy import leader_identity
 from .request_queue import QueueRunner
 
 _logger = logging.getLogger(__name__)
 
 RECONCILE_EVERY = 5.0  # seconds: safety net besides NOTIFY
+# Seconds a new session waits before taking instances, so that processes
+# started together (a prefork server's workers) see each other first.
+STARTUP_GRACE = 0.5
 CONTROL_CHANNEL = "odoo_ha_addon_control"
 # Literal statement: channel names cannot be query parameters.
 LISTEN_SQL = "LISTEN odoo_ha_addon_control; LISTEN odoo_ha_addon_request"
@@ -39,6 +46,7 @@ CONFIGURED_INSTANCES_SQL = """
      WHERE i.active
        AND coalesce(i.api_url, '') <> ''
        AND coalesce(i.api_token, '') <> ''
+     ORDER BY i.id
 """
 
 
@@ -52,25 +60,24 @@ class DatabaseWorker(threading.Thread):
         self.leaders = {}  # instance id -> InstanceLeader
         self.locks = LeaderLocks()
         self.queue = QueueRunner(self)
-        self.work = None  # queries and writes; the control one is self.locks.conn
+        self.dispatcher = DatabaseDispatcher(dbname)
         self._standby = False  # some wanted instance is led elsewhere
         self._stopping = threading.Event()
         self._wake_r, self._wake_w = os.pipe()
 
     @property
     def control(self):
+        """The control connection (locks, LISTEN, queries)."""
         return self.locks.conn
 
     # -- lifecycle
 
     def inherited_fds(self):
         """Every descriptor this worker owns (see ``process_policy``)."""
-        fds = [self._wake_r, self._wake_w]
-        for conn in (self.control, self.work):
-            if conn is not None and not conn.closed:
-                fds.append(conn.fileno())
+        fds = [self._wake_r, self._wake_w, self.dispatcher.bus_fileno()]
+        if self.control is not None and not self.control.closed:
+            fds.append(self.control.fileno())
         for leader in list(self.leaders.values()):
-            fds.append(leader.dispatcher.bus_fileno())
             ws = getattr(leader.client, "_ws", None)
             sock = ws.transport.get_extra_info("socket") if ws is not None else None
             if sock is not None:
@@ -89,6 +96,7 @@ class DatabaseWorker(threading.Thread):
             _logger.debug("wake-up pipe closed: the worker is stopping")
 
     def run(self):
+        self.dispatcher.start()
         attempt = 0
         while not self._stopping.is_set():
             try:
@@ -106,30 +114,29 @@ class DatabaseWorker(threading.Thread):
             delay = min(30.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2)
             attempt += 1
             self._stopping.wait(delay)
+        self.dispatcher.stop()
         os.close(self._wake_r)
         os.close(self._wake_w)
 
     def connect(self):
         self.locks.conn = connect_autocommit(self.dbname)
-        self.work = connect_autocommit(self.dbname)
         with self.control.cursor() as cr:
             cr.execute(LISTEN_SQL)
+        self.locks.announce()
 
     def release_all(self):
-        """Stop every leader and close both connections (ending the locks)."""
+        """Stop every leader and close the connection (ending the locks)."""
         for instance_id in list(self.leaders):
             self._drop_leader(instance_id, unlock=False)
-        for conn in (self.control, self.work):
-            if conn is not None:
-                try:
-                    conn.close()  # ends the session: every lock is released
-                except psycopg2.Error:
-                    _logger.debug("closing a broken connection", exc_info=True)
+        if self.control is not None:
+            try:
+                self.control.close()  # ends the session: every lock is released
+            except psycopg2.Error:
+                _logger.debug("closing a broken connection", exc_info=True)
         self.locks.forget()
-        self.work = None
 
     def serve(self):
-        next_reconcile = 0.0
+        next_reconcile = time.monotonic() + STARTUP_GRACE
         while not self._stopping.is_set():
             now = time.monotonic()
             if now >= next_reconcile:
@@ -141,8 +148,8 @@ class DatabaseWorker(threading.Thread):
             timeout = max(0.0, next_reconcile - time.monotonic())
             control = self.control
             if control.notifies:
-                # Read while a lock query ran on this connection: select()
-                # would not wake for them.
+                # Read while a query ran on this connection: select() would
+                # not wake for them.
                 timeout = 0.0
             readable, _w, _x = select.select([control, self._wake_r], [], [], timeout)
             if control.notifies and control not in readable:
@@ -155,15 +162,15 @@ class DatabaseWorker(threading.Thread):
                 notifies, control.notifies[:] = list(control.notifies), []
                 if any(n.channel == CONTROL_CHANNEL for n in notifies):
                     self._handle_control(notifies)
-                    next_reconcile = 0.0
+                    next_reconcile = min(next_reconcile, time.monotonic())
                 if any(n.channel != CONTROL_CHANNEL for n in notifies):
                     self.queue.claim()
 
     # -- instances
 
     def _configured_instances(self):
-        """``{id: (websocket URL, token)}`` of the instances to lead."""
-        with self.work.cursor() as cr:
+        """``{id: (websocket URL, token)}`` of the instances to lead, by id."""
+        with self.control.cursor() as cr:
             cr.execute(CONFIGURED_INSTANCES_SQL)
             return {
                 instance_id: (websocket_url(api_url), token)
@@ -171,7 +178,7 @@ class DatabaseWorker(threading.Thread):
             }
 
     def reconcile(self):
-        """Lead what is configured and free; drop what no longer is."""
+        """Lead our fair share of what is configured; drop what no longer is."""
         wanted = self._configured_instances() if self._addon_installed() else {}
         for instance_id in list(self.locks.held):
             leader = self.leaders.get(instance_id)
@@ -181,19 +188,42 @@ class DatabaseWorker(threading.Thread):
             elif leader and leader.config_key != config_key:
                 _logger.info("HA instance %s configuration changed", instance_id)
                 self._drop_leader(instance_id, unlock=False)
-        standby = False
-        for instance_id, (ws_url, token) in wanted.items():
-            if instance_id in self.leaders:
-                continue
-            if not self.locks.try_lock(instance_id):
-                standby = True
-                continue
-            self._start_leader(instance_id, ws_url, token)
-        self._standby = standby
+        share = fair_share(len(wanted), self.locks.live_processes())
+        self._hand_over(len(self.locks.held) - (share + 1))
+        # Locked but not running (a restart or a configuration change): go on.
+        for instance_id in sorted(self.locks.held - set(self.leaders)):
+            self._start_leader(instance_id, *wanted[instance_id])
+        unled = [i for i in wanted if i not in self.locks.held]
+        free = set(unled) - self.locks.led_elsewhere(unled) if unled else set()
+        for instance_id in sorted(free):
+            if len(self.locks.held) > share:
+                break
+            if self.locks.try_lock(instance_id):
+                self._start_leader(instance_id, *wanted[instance_id])
+        self._standby = bool(set(unled) - self.locks.held)
         self.queue.sweep()
 
+    def _hand_over(self, surplus):
+        """Let go of ``surplus`` led instances (a process joined) and say so,
+        so that the processes under their share take them at once."""
+        if surplus <= 0:
+            return
+        released = sorted(self.locks.held, reverse=True)[:surplus]
+        for instance_id in released:
+            self._drop_leader(instance_id)
+        _logger.info(
+            "HA: %s hands %s instance(s) over to other processes",
+            leader_identity(),
+            len(released),
+        )
+        with self.control.cursor() as cr:
+            cr.execute(
+                "SELECT pg_notify(%s, %s)",
+                (CONTROL_CHANNEL, json.dumps({"action": "released", "ids": released})),
+            )
+
     def _addon_installed(self):
-        with self.work.cursor() as cr:
+        with self.control.cursor() as cr:
             cr.execute(
                 "SELECT state FROM ir_module_module WHERE name = 'odoo_ha_addon'"
             )
@@ -208,7 +238,7 @@ class DatabaseWorker(threading.Thread):
             leader_identity(),
         )
         leader = InstanceLeader(
-            self.dbname, instance_id, ws_url, token, self.loop_thread
+            self.dispatcher.feed(instance_id), ws_url, token, self.loop_thread
         )
         self.leaders[instance_id] = leader
         leader.start()

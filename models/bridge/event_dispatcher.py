@@ -1,20 +1,26 @@
-"""HA events → short, coalesced ORM transactions (one thread per led instance).
+"""HA events → short, coalesced ORM transactions: one thread per database.
 
-The asyncio reader only appends to a queue (``push_*`` are cheap and never
-block); this thread drains the queue in batches and applies each batch in one
-transaction: ``ha.instance._ha_apply_full_sync``, ``_ha_apply_registries`` and
-``_ha_set_ws_status``, and, for live events, ``ha.sync._ha_apply_state_events``.
-Bus notifications sent by those methods leave on commit.
+Every instance this process leads on a database hands its HA events to one
+:class:`DatabaseDispatcher` through an :class:`InstanceFeed` (``push_*`` are
+cheap and never block). The dispatcher drains its queue in batches: the state
+events of every instance in a batch are applied in **one** transaction, so
+the process uses one database connection for its mirror however many
+instances it leads; a full sync, a registry refresh or a status change is
+applied in a transaction of its own, in arrival order for its instance.
+The work of each instance is ``ha.instance._ha_apply_full_sync``,
+``_ha_apply_registries``, ``_ha_set_ws_status`` and, for live events,
+``ha.sync._ha_apply_state_events``. Bus notifications leave on commit.
 
-Live state changes are committed right away; their bus messages leave at
-most every ``NOTIFY_DELAY`` seconds: a push costs the recipients query, the
-bus rows and an ``imbus`` wake-up (see :mod:`.bus_wakeups`), which at one
-event per transaction tripled the time to commit a row. A batch arriving
-when a push is due carries every owed message in its own transaction (an
-isolated change reaches browsers at once); changes applied before that wait
-for the next batch or, at the latest, for a transaction of their own
-``PUSH_GRACE`` after the delay. Owed messages are sent before any full sync
-or status change, so the web client never sees them out of order.
+Live state changes are committed right away; an instance's bus messages
+leave at most every ``NOTIFY_DELAY`` seconds: a push costs the recipients
+query, the bus rows and an ``imbus`` wake-up (see :mod:`.bus_wakeups`), which
+at one event per transaction tripled the time to commit a row. A batch
+arriving when an instance's push is due carries its owed messages in the
+same transaction (an isolated change reaches browsers at once); changes
+applied before that wait for the next batch or, at the latest, for one
+transaction that sends every instance's due messages ``PUSH_GRACE`` after the
+delay. Owed messages are sent before any full sync or status change of their
+instance, so the web client never sees them out of order.
 """
 
 import logging
@@ -40,7 +46,7 @@ from .registry_digests import snapshot_digests
 
 _logger = logging.getLogger(__name__)
 
-MAX_BATCH = 5000  # events per transaction
+MAX_BATCH = 5000  # queue items per round
 NOTIFY_DELAY = 0.1  # seconds a live state change may wait for its bus message
 # Seconds owed messages may wait beyond NOTIFY_DELAY for a batch to carry them
 # (under a steady flow, that spares the push a transaction of its own).
@@ -48,7 +54,9 @@ PUSH_GRACE = 0.02
 # Seconds between two checks of Odoo's registry/cache signaling by the mirror
 # (a query on every transaction otherwise; Odoo's own crons check once a job).
 SIGNALING_EVERY = 1.0
-_STOP = object()
+STOP_TIMEOUT = 10.0  # seconds a leader waits for its instance's last pushes
+_STOP = "stop"  # queue kind: forget an instance (its leader stopped)
+_QUIT = object()  # queue item: end the thread
 
 
 class _OwedPush:
@@ -97,176 +105,295 @@ class _OwedPush:
             )
 
 
-class InstanceDispatcher(threading.Thread):
-    """Applies one led instance's HA events, in order, in short transactions."""
+class _InstanceState:
+    """What the dispatcher remembers of one led instance between batches."""
 
-    def __init__(self, dbname, instance_id):
-        super().__init__(
-            name=f"odoo_ha_addon.dispatch.{dbname}.{instance_id}", daemon=True
-        )
-        self.dbname = dbname
+    def __init__(self):
+        self.applied_digests = {}  # registry list -> digest of the last applied
+        self.pending = _OwedPush()
+        self.last_push = float("-inf")  # monotonic time of the last bus push
+
+    def push_due(self, now=None):
+        return (now or time.monotonic()) - self.last_push >= NOTIFY_DELAY
+
+
+class InstanceFeed:
+    """What an instance's leader hands its HA events to (from any thread)."""
+
+    def __init__(self, dispatcher, instance_id):
+        self.dispatcher = dispatcher
         self.instance_id = instance_id
+
+    def push_event(self, event):
+        self.dispatcher.put(self.instance_id, "event", event)
+
+    def push_full_sync(self, snapshot):
+        self.dispatcher.put(self.instance_id, "full_sync", snapshot)
+
+    def push_registries(self, lists):
+        self.dispatcher.put(self.instance_id, "registries", lists)
+
+    def push_status(self, status):
+        status = (status.state, status.message, status.ha_version, status.code)
+        self.dispatcher.put(self.instance_id, "status", status)
+
+    def push_status_error(self, message):
+        self.dispatcher.put(
+            self.instance_id, "status", ("error", message, None, "crashed")
+        )
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """Apply what was pushed, send what is owed, forget the instance."""
+        done = threading.Event()
+        self.dispatcher.put(self.instance_id, _STOP, done)
+        if self.dispatcher.is_alive():
+            done.wait(timeout)
+
+
+class DatabaseDispatcher(threading.Thread):
+    """Applies the HA events of every instance this process leads on a database."""
+
+    def __init__(self, dbname):
+        super().__init__(name=f"odoo_ha_addon.dispatch.{dbname}", daemon=True)
+        self.dbname = dbname
         self._queue = queue.SimpleQueue()
-        self._applied_digests = {}  # registry list -> digest of the last applied
-        self._pending = _OwedPush()
-        self._last_push = float("-inf")  # monotonic time of the last bus push
+        self._states = {}  # instance id -> _InstanceState
         self._last_signaling = float("-inf")
         self._company_id = None  # the superuser's, read once
         self._wakeups = BusWakeups()
 
-    # -- producers (asyncio loop thread)
+    # -- producers (any thread)
 
-    def push_event(self, event):
-        self._queue.put(("event", event))
+    def feed(self, instance_id):
+        """The :class:`InstanceFeed` of a newly led instance."""
+        return InstanceFeed(self, instance_id)
 
-    def push_full_sync(self, snapshot):
-        self._queue.put(("full_sync", snapshot))
-
-    def push_registries(self, lists):
-        self._queue.put(("registries", lists))
-
-    def push_status(self, status):
-        self._queue.put(
-            ("status", (status.state, status.message, status.ha_version, status.code))
-        )
-
-    def push_status_error(self, message):
-        self._queue.put(("status", ("error", message, None, "crashed")))
+    def put(self, instance_id, kind, value):
+        self._queue.put((instance_id, kind, value))
 
     def bus_fileno(self):
         """The descriptor of the bus wake-up connection, if open (for forks)."""
         return self._wakeups.fileno()
 
-    def stop(self, timeout=10):
-        self._queue.put((_STOP, None))
+    def stop(self, timeout=STOP_TIMEOUT):
+        self._queue.put(_QUIT)
         if self.is_alive() and threading.current_thread() is not self:
             self.join(timeout)
 
     # -- consumer
 
+    def _state(self, instance_id):
+        state = self._states.get(instance_id)
+        if state is None:
+            state = self._states[instance_id] = _InstanceState()
+        return state
+
+    def _next_due(self):
+        dues = [s.last_push for s in self._states.values() if s.pending]
+        if not dues:
+            return None
+        return max(0.0, min(dues) + NOTIFY_DELAY + PUSH_GRACE - time.monotonic())
+
     def run(self):
         threading.current_thread().dbname = self.dbname
         while True:
-            timeout = None
-            if self._pending:
-                due = self._last_push + NOTIFY_DELAY + PUSH_GRACE
-                timeout = max(0.0, due - time.monotonic())
             try:
-                batch = [self._queue.get(timeout=timeout)]
+                batch = [self._queue.get(timeout=self._next_due())]
             except queue.Empty:
-                self._flush_notifications()
+                self._flush_due()
                 continue
             while len(batch) < MAX_BATCH:
                 try:
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            stop = any(kind is _STOP for kind, _ in batch)
+            quit_ = any(item is _QUIT for item in batch)
             try:
-                self._process([item for item in batch if item[0] is not _STOP])
+                self._process([item for item in batch if item is not _QUIT])
             except Exception:
                 # A dead dispatcher would freeze the mirror without a word;
                 # the next (re)connect's full sync repairs this batch.
-                _logger.exception("HA instance %s: batch dropped", self.instance_id)
-            if stop:
-                self._flush_notifications()
+                _logger.exception("HA mirror of %s: batch dropped", self.dbname)
+            if quit_:
+                for instance_id in list(self._states):
+                    self._flush(instance_id)
                 self._wakeups.close()
                 return
-            if self._pending and self._push_due():
-                self._flush_notifications()
+            self._flush_due()
 
     def _process(self, batch):
-        # Consecutive events form one transaction; a full sync or a status
-        # change is applied in its own, in arrival order.
+        """Apply a batch: every instance's leading events in one transaction,
+        then the rest of each instance's items in arrival order."""
+        by_instance = {}
+        for instance_id, kind, value in batch:
+            by_instance.setdefault(instance_id, []).append((kind, value))
+        leading, rest = {}, {}
+        for instance_id, items in by_instance.items():
+            count = next(
+                (i for i, (kind, _v) in enumerate(items) if kind != "event"),
+                len(items),
+            )
+            if count:
+                leading[instance_id] = [value for _k, value in items[:count]]
+            if count < len(items):
+                rest[instance_id] = items[count:]
+        if leading:
+            self._apply_events(leading)
+        for instance_id, items in rest.items():
+            self._process_instance(instance_id, items)
+
+    def _process_instance(self, instance_id, items):
         group = []
-        for kind, value in batch:
+        for kind, value in items:
             if kind == "event":
                 group.append(value)
                 continue
             if group:
-                self._apply_events(group)
+                self._apply_events({instance_id: group})
                 group = []
-            self._flush_notifications()
+            self._flush(instance_id)
             if kind == "full_sync":
-                self._full_sync(value)
+                self._full_sync(instance_id, value)
             elif kind == "registries":
-                self._applied_digests = {}  # the lists moved on: compare no more
+                # The lists moved on: compare no more.
+                self._state(instance_id).applied_digests = {}
                 self._apply(
                     "registries",
-                    lambda instance, lists=value: instance._ha_apply_registries(lists),
+                    self._on_instance(
+                        instance_id,
+                        lambda instance, lists=value: instance._ha_apply_registries(
+                            lists
+                        ),
+                    ),
+                    instance_id=instance_id,
                 )
             elif kind == "status":
                 self._apply(
                     "status",
-                    lambda instance, status=value: instance._ha_set_ws_status(*status),
+                    self._on_instance(
+                        instance_id,
+                        lambda instance, status=value: instance._ha_set_ws_status(
+                            *status
+                        ),
+                    ),
+                    instance_id=instance_id,
                 )
+            elif kind == _STOP:
+                self._states.pop(instance_id, None)
+                value.set()
         if group:
-            self._apply_events(group)
+            self._apply_events({instance_id: group})
 
-    def _push_due(self):
-        return time.monotonic() - self._last_push >= NOTIFY_DELAY
+    @staticmethod
+    def _on_instance(instance_id, work):
+        """``work(instance)`` on an existing instance (None if deleted)."""
 
-    def _apply_events(self, events):
-        data = [event.get("data") or {} for event in events if isinstance(event, dict)]
-        push_now = self._push_due()
+        def run(env):
+            instance = env["ha.instance"].browse(instance_id)
+            return work(instance) if instance.exists() else None
 
-        def apply(instance):
-            sync = instance.env["ha.sync"]
-            result = sync._ha_apply_state_events(instance, data, notify=False)
-            if not push_now:
-                return result, None
-            owed = self._pending.duplicate()
-            owed.add(result)
-            owed.send(instance)
-            return result, owed
+        return run
 
-        outcome = self._apply("state events", apply, live=True)
-        if outcome is None:
+    def _apply_events(self, events_by_instance):
+        """Live events of one or more instances, in one transaction."""
+        now = time.monotonic()
+        due = {
+            instance_id
+            for instance_id in events_by_instance
+            if self._state(instance_id).push_due(now)
+        }
+
+        def apply(env):
+            sync = env["ha.sync"]
+            outcomes = {}
+            for instance_id, events in events_by_instance.items():
+                instance = env["ha.instance"].browse(instance_id)
+                data = [e.get("data") or {} for e in events if isinstance(e, dict)]
+                result = sync._ha_apply_state_events(instance, data, notify=False)
+                owed = None
+                if instance_id in due:
+                    owed = self._states[instance_id].pending.duplicate()
+                    owed.add(result)
+                    owed.send(instance)
+                outcomes[instance_id] = (result, owed)
+            return outcomes
+
+        single = (
+            next(iter(events_by_instance)) if len(events_by_instance) == 1 else None
+        )
+        outcomes = self._apply(
+            "state events", apply, live=True, instance_id=single, quiet=single is None
+        )
+        if outcomes is None:
+            if single is None:
+                # One instance's failure (deleted, say) must not hold back the
+                # others: each one alone, so only the culprit is dropped.
+                for instance_id, events in events_by_instance.items():
+                    self._apply_events({instance_id: events})
             return  # rolled back: nothing new is owed, nothing owed was sent
-        result, pushed = outcome
-        if pushed is None:
-            self._pending.add(result)
-        elif pushed:
-            self._pending = _OwedPush()
-            self._last_push = time.monotonic()
+        pushed_at = time.monotonic()
+        for instance_id, (result, pushed) in outcomes.items():
+            state = self._state(instance_id)
+            if pushed is None:
+                state.pending.add(result)
+            elif pushed:
+                state.pending = _OwedPush()
+                state.last_push = pushed_at
 
-    def _flush_notifications(self):
-        """One bus message per user for every change committed since the last."""
-        if not self._pending:
-            return
-        owed, self._pending = self._pending, _OwedPush()
-        self._last_push = time.monotonic()
-        self._apply("notify", lambda instance: owed.send(instance) or True, live=True)
+    def _flush(self, instance_id):
+        """Send an instance's owed bus messages now, in their own transaction."""
+        state = self._states.get(instance_id)
+        if state is not None and state.pending:
+            self._send_owed({instance_id: state})
 
-    def _instance_gone(self):
-        try:
-            registry = odoo.modules.registry.Registry(self.dbname)
-            with registry.cursor() as cr:
-                cr.execute(
-                    "SELECT 1 FROM ha_instance WHERE id = %s", [self.instance_id]
-                )
-                return not cr.fetchone()
-        except Exception:  # noqa: BLE001 - the database itself may be down
-            return False
+    def _flush_due(self):
+        """Send every instance's due bus messages, in one transaction."""
+        now = time.monotonic()
+        due = {
+            instance_id: state
+            for instance_id, state in self._states.items()
+            if state.pending and state.push_due(now)
+        }
+        if due:
+            self._send_owed(due)
 
-    def _full_sync(self, snapshot):
+    def _send_owed(self, states):
+        owed = {instance_id: state.pending for instance_id, state in states.items()}
+        pushed_at = time.monotonic()
+        for state in states.values():
+            state.pending = _OwedPush()
+            state.last_push = pushed_at
+
+        def send(env):
+            for instance_id, push in owed.items():
+                push.send(env["ha.instance"].browse(instance_id))
+            return True
+
+        self._apply("notify", send, live=True)
+
+    def _full_sync(self, instance_id, snapshot):
+        state = self._state(instance_id)
         digests = snapshot_digests(snapshot)
         trimmed = dict(snapshot)
         for key, digest in digests.items():
-            if digest is not None and self._applied_digests.get(key) == digest:
+            if digest is not None and state.applied_digests.get(key) == digest:
                 trimmed[key] = None  # None: _ha_sync_registries leaves it alone
         done = self._apply(
-            "full sync", lambda instance: instance._ha_apply_full_sync(trimmed)
+            "full sync",
+            self._on_instance(
+                instance_id, lambda instance: instance._ha_apply_full_sync(trimmed)
+            ),
+            instance_id=instance_id,
         )
-        self._applied_digests = digests if done else {}
+        state.applied_digests = digests if done else {}
 
-    def _apply(self, label, work, live=False):
-        """Run ``work(instance)`` in one transaction; return its result, or
-        None on failure.
+    def _apply(self, label, work, live=False, instance_id=None, quiet=False):
+        """Run ``work(env)`` in one transaction (superuser); return its
+        result, or None on failure.
 
-        ``instance`` is the ``ha.instance`` record, as superuser. ``live``
-        work (state events and their pushes) skips the existence check and
-        checks Odoo's cache signaling at most every ``SIGNALING_EVERY``.
+        ``live`` work (state events and their pushes) checks Odoo's cache
+        signaling at most every ``SIGNALING_EVERY``. ``quiet``: a failure is
+        the caller's to handle (logged at debug level only).
 
         A transaction that lost a race with another writer of the same rows
         (a manager saving the instance during a full sync, say) is run again,
@@ -280,10 +407,10 @@ class InstanceDispatcher(threading.Thread):
                 result = self._transaction(work, live, started)
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY as err:
                 if attempt == MAX_TRIES_ON_CONCURRENCY_FAILURE:
-                    return self._failed(label, live)
+                    return self._failed(label, live, instance_id, quiet)
                 _logger.info(
-                    "HA instance %s: %s ran into a concurrent update (%s), again",
-                    self.instance_id,
+                    "HA mirror of %s: %s ran into a concurrent update (%s), again",
+                    self.dbname,
                     label,
                     err.pgcode,
                 )
@@ -291,21 +418,21 @@ class InstanceDispatcher(threading.Thread):
                 continue
             except (psycopg2.OperationalError, psycopg2.InterfaceError) as err:
                 if not database_away(err):
-                    return self._failed(label, live)
+                    return self._failed(label, live, instance_id, quiet)
                 # PostgreSQL away (restarting, say): the supervisor reconnects
                 # and the full sync after that repairs this batch.
                 _logger.warning(
-                    "HA instance %s: %s dropped, database unreachable: %s",
-                    self.instance_id,
+                    "HA mirror of %s: %s dropped, database unreachable: %s",
+                    self.dbname,
                     label,
                     str(err).strip().partition("\n")[0],
                 )
                 return None
             except Exception:
-                return self._failed(label, live)
+                return self._failed(label, live, instance_id, quiet)
             _logger.debug(
-                "HA instance %s: %s in %.1f ms",
-                self.instance_id,
+                "HA mirror of %s: %s in %.1f ms",
+                self.dbname,
                 label,
                 (time.monotonic() - started) * 1000,
             )
@@ -325,18 +452,9 @@ class InstanceDispatcher(threading.Thread):
             cr.execute("SET LOCAL synchronous_commit TO off")
             # Exits in this order: commit, then signal cache changes.
             with registry.manage_changes(), cr:
-                return self._run(cr, work, live)
+                return work(self._env(cr))
 
-    def _failed(self, label, live):
-        if live and self._instance_gone():
-            _logger.info("HA instance %s: deleted, %s dropped", self.instance_id, label)
-            return None
-        # Never let one bad batch stop the mirror; the next (re)connect
-        # runs a full sync that repairs whatever this one missed.
-        _logger.exception("HA instance %s: %s failed", self.instance_id, label)
-        return None
-
-    def _run(self, cr, work, live):
+    def _env(self, cr):
         self._wakeups.install(cr)
         context = {"from_ha_sync": True}
         if self._company_id:
@@ -346,9 +464,27 @@ class InstanceDispatcher(threading.Thread):
         env = api.Environment(cr, SUPERUSER_ID, context)
         if not self._company_id:
             self._company_id = env.user.company_id.id
-        instance = env["ha.instance"].browse(self.instance_id)
-        # Live events only write rows referencing the instance: a deleted one
-        # fails them (see _instance_gone), no query first on every event.
-        if not live and not instance.exists():
+        return env
+
+    def _failed(self, label, live, instance_id, quiet):
+        if quiet:
+            _logger.debug("HA mirror of %s: %s failed", self.dbname, label)
             return None
-        return work(instance)
+        if live and instance_id is not None and self._instance_gone(instance_id):
+            _logger.info("HA instance %s: deleted, %s dropped", instance_id, label)
+            return None
+        # Never let one bad batch stop the mirror; the next (re)connect
+        # runs a full sync that repairs whatever this one missed.
+        _logger.exception(
+            "HA mirror of %s: %s failed (instance %s)", self.dbname, label, instance_id
+        )
+        return None
+
+    def _instance_gone(self, instance_id):
+        try:
+            registry = odoo.modules.registry.Registry(self.dbname)
+            with registry.cursor() as cr:
+                cr.execute("SELECT 1 FROM ha_instance WHERE id = %s", [instance_id])
+                return not cr.fetchone()
+        except Exception:  # noqa: BLE001 - the database itself may be down
+            return False

@@ -1,4 +1,4 @@
-"""One led instance: its HA client on the loop thread and its dispatcher.
+"""One led instance: its HA client on the loop thread, feeding the dispatcher.
 
 On every (re)connect the leader subscribes (once: the client restores its
 subscriptions itself) and then reads the full picture, which the dispatcher
@@ -12,7 +12,6 @@ import logging
 from ..common import ha_errors
 from ..common.ha_registry_kinds import BY_EVENT_TYPE, SNAPSHOT_COMMANDS
 from ..common.hass_websocket_service import HassWebSocketClient
-from .event_dispatcher import InstanceDispatcher
 
 _logger = logging.getLogger(__name__)
 
@@ -20,19 +19,21 @@ REGISTRY_REFETCH_DELAY = 0.3  # seconds: coalesces a burst of registry events
 
 
 class InstanceLeader:
-    """This process holds the lock of one instance: its HA client and dispatcher."""
+    """This process holds the lock of one instance: its HA client.
 
-    def __init__(self, dbname, instance_id, ws_url, token, loop_thread):
-        self.dbname = dbname
-        self.instance_id = instance_id
+    ``feed`` is the instance's :class:`.event_dispatcher.InstanceFeed`.
+    """
+
+    def __init__(self, feed, ws_url, token, loop_thread):
+        self.instance_id = feed.instance_id
         self.config_key = (ws_url, token)
         self.loop_thread = loop_thread
-        self.dispatcher = InstanceDispatcher(dbname, instance_id)
+        self.feed = feed
         self.client = HassWebSocketClient(
             ws_url,
             token,
             on_connect=self._on_connect,
-            on_status=self.dispatcher.push_status,
+            on_status=self.feed.push_status,
         )
         self._future = None
         self._stop_event = None
@@ -41,7 +42,6 @@ class InstanceLeader:
         self._subscribed = False
 
     def start(self):
-        self.dispatcher.start()
         self._future = self.loop_thread.submit(self._run())
 
     async def _run(self):
@@ -57,17 +57,17 @@ class InstanceLeader:
             )
         except Exception:
             _logger.exception("HA client of instance %s crashed", self.instance_id)
-            self.dispatcher.push_status_error("client crashed, see the server log")
+            self.feed.push_status_error("client crashed, see the server log")
 
     async def _on_connect(self, client):
         # Subscribe first, then read the full picture: an event newer than the
         # snapshot wins in the ORM by HA's last_updated, whatever the order.
         if not self._subscribed:
             self._subscribed = True
-            await client.subscribe_events("state_changed", self.dispatcher.push_event)
+            await client.subscribe_events("state_changed", self.feed.push_event)
             for event_type in BY_EVENT_TYPE:
                 await client.subscribe_events(event_type, self._on_registry_event)
-        self.dispatcher.push_full_sync(await self._fetch_snapshot(client))
+        self.feed.push_full_sync(await self._fetch_snapshot(client))
 
     def _on_registry_event(self, event):
         # Re-read the whole registry, once per burst (HA sends many events
@@ -95,7 +95,7 @@ class InstanceLeader:
         except Exception as err:  # noqa: BLE001 - the next reconnect resyncs all
             _logger.warning("HA registry refresh failed: %s", err)
             return
-        self.dispatcher.push_registries(
+        self.feed.push_registries(
             {
                 registry.sync_key: result
                 for registry, result in zip(registries, results, strict=True)
@@ -123,4 +123,4 @@ class InstanceLeader:
                 self._future.result(timeout=6)
             except Exception:  # noqa: BLE001 - stopping: report, never raise
                 _logger.debug("HA client stop", exc_info=True)
-        self.dispatcher.stop()
+        self.feed.stop()

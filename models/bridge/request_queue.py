@@ -269,7 +269,7 @@ class QueueRunner:
     """Runs the queued commands of the instances one database worker leads.
 
     ``worker`` gives the ``leaders`` it holds, its ``loop_thread``, its
-    ``work`` connection and ``wake()``: answers are collected from the asyncio
+    ``control`` connection and ``wake()``: answers are collected from the asyncio
     thread and written by the worker's thread when woken.
     """
 
@@ -283,7 +283,7 @@ class QueueRunner:
         leaders = self.worker.leaders
         if not leaders:
             return
-        with self.worker.work.cursor() as cr:
+        with self.worker.control.cursor() as cr:
             # Callers gave up on these; a command never runs after its deadline.
             cr.execute(
                 """
@@ -307,7 +307,7 @@ class QueueRunner:
         leaders = self.worker.leaders
         if not leaders:
             return
-        with self.worker.work.cursor() as cr:
+        with self.worker.control.cursor() as cr:
             cr.execute(
                 """
                 UPDATE ha_ws_request_queue q
@@ -350,14 +350,14 @@ class QueueRunner:
         with self._lock:
             results, self._results = self._results, []
         try:
-            if results and self.worker.work is not None:
+            if results and self.worker.control is not None:
                 self._write_answers(results)
         finally:
             for _row_id, hold, _ok, _value in results:
                 command_holds.release(hold, REPLY_LINGER)
 
     def _write_answers(self, results):
-        with self.worker.work.cursor() as cr:
+        with self.worker.control.cursor() as cr:
             for row_id, _hold, ok, value in results:
                 state = "done" if ok else "error"
                 text = json.dumps(value)
