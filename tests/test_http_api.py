@@ -450,6 +450,63 @@ class TestHttpErrors(HaApiCase):
         self.error("call_service", hidden_tts, "access_denied")
         self.assertEqual(len(self.service_calls()), 1)
 
+    def test_call_service_counter_and_timer(self):
+        visible = self.env["ha.entity"]
+        for entity_id, state in (("counter.visits", "3"), ("timer.laundry", "idle")):
+            visible |= self.env["ha.entity"].create(
+                {
+                    "entity_id": entity_id,
+                    "domain": entity_id.split(".")[0],
+                    "name": entity_id,
+                    "entity_state": state,
+                    "ha_instance_id": self.inst_a.id,
+                }
+            )
+            self.sim.set_state(entity_id, state, {"friendly_name": entity_id})
+        group = self.env["ha.entity.group"].search([("name", "=", "A")])
+        group.entity_ids |= visible
+        self.login(self.user_a)
+        calls = [
+            ("counter", service, "counter.visits", {})
+            for service in ("increment", "decrement", "reset")
+        ] + [
+            ("timer", "start", "timer.laundry", {"duration": "00:10:00"}),
+            ("timer", "start", "timer.laundry", {}),
+            ("timer", "pause", "timer.laundry", {}),
+            ("timer", "cancel", "timer.laundry", {}),
+            ("timer", "finish", "timer.laundry", {}),
+        ]
+        for domain, service, entity_id, data in calls:
+            with self.subTest(service=f"{domain}.{service}"):
+                result = self.rpc(
+                    "call_service",
+                    {
+                        "domain": domain,
+                        "service": service,
+                        "service_data": {"entity_id": entity_id, **data},
+                    },
+                )
+                self.assertTrue(result["success"], result)
+        sent = [(c["domain"], c["service"]) for c in self.service_calls()]
+        self.assertEqual(sent, [(d, s) for d, s, _e, _x in calls])
+        for domain, service, entity_id, data in (
+            ("counter", "increment", "counter.visits", {"step": 5}),  # no data
+            ("timer", "start", "timer.laundry", {"duration": "ten minutes"}),
+            ("timer", "pause", "timer.laundry", {"duration": "00:01:00"}),
+            ("counter", "set_value", "counter.visits", {"value": 1}),  # not allowed
+        ):
+            with self.subTest(refused=f"{domain}.{service}", data=data):
+                self.error(
+                    "call_service",
+                    {
+                        "domain": domain,
+                        "service": service,
+                        "service_data": {"entity_id": entity_id, **data},
+                    },
+                    "validation_error",
+                )
+        self.assertEqual(len(self.service_calls()), len(calls))
+
     def test_not_found_and_ha_errors(self):
         self.login(self.user_a)
         self.error("entities_by_area", {"area_id": 987654}, "not_found")
