@@ -8,6 +8,7 @@ target to other entities, areas or devices are refused.
 """
 
 import json
+import re
 
 from odoo import _, api, models
 
@@ -119,7 +120,32 @@ ALLOWED_SERVICES = {
     "lawn_mower": frozenset({"start_mowing", "pause", "dock"}),
     "todo": frozenset({"add_item"}),
     "update": frozenset({"install", "skip"}),
+    "counter": frozenset({"increment", "decrement", "reset"}),
+    "timer": frozenset({"start", "pause", "cancel", "finish"}),
+    "tts": frozenset({"speak"}),
 }
+NO_DATA = (frozenset(), frozenset())
+# Services whose data is a closed set of keys: (required, optional).
+SERVICE_DATA_KEYS = {
+    ("counter", "increment"): NO_DATA,
+    ("counter", "decrement"): NO_DATA,
+    ("counter", "reset"): NO_DATA,
+    ("timer", "start"): (frozenset(), frozenset({"duration"})),
+    ("timer", "pause"): NO_DATA,
+    ("timer", "cancel"): NO_DATA,
+    ("timer", "finish"): NO_DATA,
+    ("tts", "speak"): (
+        frozenset({"media_player_entity_id", "message"}),
+        frozenset({"cache", "language", "options"}),
+    ),
+}
+# Data keys that name more entities a service acts on, with their domain: the
+# user must see them as well as the target.
+ENTITY_DATA_KEYS = {("tts", "speak"): {"media_player_entity_id": "media_player"}}
+# timer.start's duration: "HH:MM:SS" or "MM:SS" (HA also takes seconds).
+DURATION_RE = re.compile(r"^\d{1,4}:[0-5]\d(:[0-5]\d)?$")
+LANGUAGE_RE = re.compile(r"^[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8})*$")
+MAX_MESSAGE_LENGTH = 2000
 # Keys that would reach entities, areas or devices other than the target.
 FORBIDDEN_KEYS = frozenset(
     {
@@ -175,7 +201,11 @@ class HaApi(models.AbstractModel):
             raise HaApiError(
                 _("service_data is too large."), details={"field": "service_data"}
             )
-        forbidden = FORBIDDEN_KEYS & set(service_data)
+        keys = SERVICE_DATA_KEYS.get((domain, service))
+        if keys is not None:
+            self._check_data_keys(keys, service_data)
+        allowed = keys[0] | keys[1] if keys else frozenset()
+        forbidden = FORBIDDEN_KEYS & (set(service_data) - allowed)
         if forbidden:
             raise HaApiError(
                 _(
@@ -213,7 +243,97 @@ class HaApi(models.AbstractModel):
                     ),
                     details={"field": "service_data.entity_id"},
                 )
-        return domain, service, entity_ids, data
+        linked_ids = {}
+        for key, key_domain in ENTITY_DATA_KEYS.get((domain, service), {}).items():
+            linked_ids[key] = self._to_str_list(
+                data[key], f"service_data.{key}", ENTITY_ID_RE, 50
+            )
+            for entity_id in linked_ids[key]:
+                if entity_id.split(".", 1)[0] != key_domain:
+                    raise HaApiError(
+                        _(
+                            "%(entity)s is not a %(domain)s entity.",
+                            entity=entity_id,
+                            domain=key_domain,
+                        ),
+                        details={"field": f"service_data.{key}"},
+                    )
+            data[key] = linked_ids[key]
+        self._check_data_values(data)
+        return domain, service, entity_ids, data, linked_ids
+
+    @api.model
+    def _check_data_keys(self, keys, service_data):
+        """``service_data`` (besides entity_id) holds exactly the keys allowed."""
+        required, optional = keys
+        given = set(service_data) - {"entity_id"}
+        unknown = given - required - optional
+        if unknown:
+            raise HaApiError(
+                _(
+                    "service_data may not contain %(keys)s for this service.",
+                    keys=", ".join(sorted(unknown)),
+                ),
+                details={"field": "service_data"},
+            )
+        missing = required - given
+        if missing:
+            raise HaApiError(
+                _(
+                    "service_data.%(key)s is required.",
+                    key=", ".join(sorted(missing)),
+                ),
+                details={"field": "service_data"},
+            )
+
+    @api.model
+    def _check_data_values(self, data):
+        """Types of the data keys that only some services take."""
+        if "duration" in data:
+            duration = data["duration"]
+            if not (
+                (isinstance(duration, str) and DURATION_RE.match(duration))
+                or (self._is_number(duration) and 0 <= duration <= 86400 * 366)
+            ):
+                raise HaApiError(
+                    _(
+                        "service_data.duration must be HH:MM:SS or a number of "
+                        "seconds."
+                    ),
+                    details={"field": "service_data.duration"},
+                )
+        if "message" in data:
+            message = data["message"]
+            if (
+                not isinstance(message, str)
+                or not message.strip()
+                or len(message) > MAX_MESSAGE_LENGTH
+            ):
+                raise HaApiError(
+                    _(
+                        "service_data.message must be a text of 1 to %(max)s "
+                        "characters.",
+                        max=MAX_MESSAGE_LENGTH,
+                    ),
+                    details={"field": "service_data.message"},
+                )
+        if "cache" in data and not isinstance(data["cache"], bool):
+            raise HaApiError(
+                _("service_data.cache must be true or false."),
+                details={"field": "service_data.cache"},
+            )
+        if "language" in data and not (
+            isinstance(data["language"], str) and LANGUAGE_RE.match(data["language"])
+        ):
+            raise HaApiError(
+                _("service_data.language must be a language code such as en or en-US."),
+                details={"field": "service_data.language"},
+            )
+        if "options" in data and not isinstance(data["options"], dict):
+            raise HaApiError(
+                _("service_data.options must be an object."),
+                details={"field": "service_data.options"},
+            )
 
     @api.model
     def _clamp_data(self, domain, data, entities):
@@ -247,15 +367,20 @@ class HaApi(models.AbstractModel):
     def call_service(self, instance_id, domain, service, service_data):
         """Call ``domain.service`` on entities of the instance ``instance_id``
         that the user may see."""
-        domain, service, entity_ids, data = self._service_target(
+        domain, service, entity_ids, data, linked_ids = self._service_target(
             domain, service, service_data
         )
-        instance, entities = self._validate_targets(instance_id, entity_ids)
-        if len(entities) != len(entity_ids):
+        # The entities named in the data (tts.speak's media players) go through
+        # the same rights check as the targets, in the same query.
+        linked = [eid for ids in linked_ids.values() for eid in ids]
+        checked = list(dict.fromkeys(entity_ids + linked))
+        instance, entities = self._validate_targets(instance_id, checked)
+        if len(entities) != len(checked):
             raise HaApiError(
-                _("You may not control %(entities)s.", entities=", ".join(entity_ids)),
+                _("You may not control %(entities)s.", entities=", ".join(checked)),
                 "access_denied",
             )
+        entities = entities.filtered(lambda entity: entity.entity_id in entity_ids)
         data = self._clamp_data(domain, data, entities)
         result = self._ha_call(
             instance,

@@ -260,7 +260,8 @@ class HaInstance(models.Model):
     def _ha_notify_status(self):
         realtime = self.env.get("ha.realtime.update")
         if realtime is not None and hasattr(realtime, "notify_ha_websocket_status"):
-            realtime.notify_ha_websocket_status(self, self._ha_status_payload())
+            payload = self._ha_status_payload()
+            realtime.notify_ha_websocket_status(self, payload.pop("status"), **payload)
 
     def _ha_status_payload(self):
         self.ensure_one()

@@ -184,14 +184,21 @@ class HaRealtimeUpdate(models.Model):
     # -- instance and registries ----------------------------------------------------
 
     @api.model
-    def notify_ha_websocket_status(self, instance, status, message=None):
-        """``status``: connected, connecting, disconnected, reconnecting or error."""
+    def notify_ha_websocket_status(self, instance, status, message=None, **details):
+        """``status``: connected, connecting, disconnected, reconnecting or error.
+
+        ``details``: the status's other fields (``ha_version``, ``since``...),
+        sent beside it. The web client shows ``status`` as is: a dict there
+        once reached every dashboard badge as "[object Object]".
+        """
+        if not isinstance(status, str):
+            raise TypeError(f"status must be a state string, not {status!r}")
         instance_id = instance.id if hasattr(instance, "id") else int(instance)
         name = self.env["ha.instance"].sudo().browse(instance_id).name
         return self._broadcast_to_users(
             instance_id,
             "ha_websocket_status",
-            {"status": status, "message": message, "instance_name": name},
+            dict(details, status=status, message=message, instance_name=name),
         )
 
     @api.model

@@ -369,6 +369,144 @@ class TestHttpErrors(HaApiCase):
             "validation_error",
         )
 
+    def _tts_setup(self):
+        """tts.demo_speech and a media player in group A, one outside it."""
+
+        def entity(entity_id, state):
+            return self.env["ha.entity"].create(
+                {
+                    "entity_id": entity_id,
+                    "domain": entity_id.split(".")[0],
+                    "name": entity_id,
+                    "entity_state": state,
+                    "ha_instance_id": self.inst_a.id,
+                }
+            )
+
+        visible = entity("tts.demo_speech", "unknown") | entity(
+            "media_player.living_room", "playing"
+        )
+        entity("media_player.bedroom", "off")  # in no group
+        entity("tts.hidden_speech", "unknown")  # in no group
+        group = self.env["ha.entity.group"].search([("name", "=", "A")])
+        group.entity_ids |= visible
+        self.sim.set_state("tts.demo_speech", "unknown", {"friendly_name": "Speech"})
+
+    def tts_call(self, **data):
+        return {
+            "domain": "tts",
+            "service": "speak",
+            "service_data": {"entity_id": "tts.demo_speech", **data},
+        }
+
+    def test_call_service_tts_speak(self):
+        self._tts_setup()
+        self.login(self.user_a)
+        speak = {"media_player_entity_id": "media_player.living_room", "message": "Hi"}
+        result = self.rpc(
+            "call_service", self.tts_call(**speak, cache=False, language="en-US")
+        )
+        self.assertTrue(result["success"], result)
+        (call,) = self.service_calls()
+        self.assertEqual(call["domain"], "tts")
+        self.assertEqual(call["service"], "speak")
+        self.assertEqual(call["target"], {"entity_id": ["tts.demo_speech"]})
+        self.assertEqual(
+            call["service_data"],
+            {
+                "media_player_entity_id": ["media_player.living_room"],
+                "message": "Hi",
+                "cache": False,
+                "language": "en-US",
+            },
+        )
+        # A media player the user may not see, even beside one they may.
+        for players in (
+            "media_player.bedroom",
+            ["media_player.living_room", "media_player.bedroom"],
+        ):
+            self.error(
+                "call_service",
+                self.tts_call(media_player_entity_id=players, message="Hi"),
+                "access_denied",
+            )
+        bad = (
+            dict(speak, media_player_entity_id="light.kitchen_lights"),  # no player
+            dict(speak, area_id="living_a"),  # widening the target
+            dict(speak, volume_level=1),  # a key tts.speak does not take
+            {"message": "Hi"},  # the player is required
+            dict(speak, message=""),
+            dict(speak, message={"x": 1}),
+            dict(speak, cache="yes"),
+            dict(speak, language="en US; rm"),
+            dict(speak, options="fast"),
+        )
+        for data in bad:
+            with self.subTest(data=data):
+                self.error("call_service", self.tts_call(**data), "validation_error")
+        # The TTS entity itself must be visible too.
+        hidden_tts = dict(self.tts_call(**speak))
+        hidden_tts["service_data"]["entity_id"] = "tts.hidden_speech"
+        self.error("call_service", hidden_tts, "access_denied")
+        self.assertEqual(len(self.service_calls()), 1)
+
+    def test_call_service_counter_and_timer(self):
+        visible = self.env["ha.entity"]
+        for entity_id, state in (("counter.visits", "3"), ("timer.laundry", "idle")):
+            visible |= self.env["ha.entity"].create(
+                {
+                    "entity_id": entity_id,
+                    "domain": entity_id.split(".")[0],
+                    "name": entity_id,
+                    "entity_state": state,
+                    "ha_instance_id": self.inst_a.id,
+                }
+            )
+            self.sim.set_state(entity_id, state, {"friendly_name": entity_id})
+        group = self.env["ha.entity.group"].search([("name", "=", "A")])
+        group.entity_ids |= visible
+        self.login(self.user_a)
+        calls = [
+            ("counter", service, "counter.visits", {})
+            for service in ("increment", "decrement", "reset")
+        ] + [
+            ("timer", "start", "timer.laundry", {"duration": "00:10:00"}),
+            ("timer", "start", "timer.laundry", {}),
+            ("timer", "pause", "timer.laundry", {}),
+            ("timer", "cancel", "timer.laundry", {}),
+            ("timer", "finish", "timer.laundry", {}),
+        ]
+        for domain, service, entity_id, data in calls:
+            with self.subTest(service=f"{domain}.{service}"):
+                result = self.rpc(
+                    "call_service",
+                    {
+                        "domain": domain,
+                        "service": service,
+                        "service_data": {"entity_id": entity_id, **data},
+                    },
+                )
+                self.assertTrue(result["success"], result)
+        sent = [(c["domain"], c["service"]) for c in self.service_calls()]
+        self.assertEqual(sent, [(d, s) for d, s, _e, _x in calls])
+        for domain, service, entity_id, data in (
+            ("counter", "increment", "counter.visits", {"step": 5}),  # no data
+            ("timer", "start", "timer.laundry", {"duration": "ten minutes"}),
+            ("timer", "pause", "timer.laundry", {"duration": "00:01:00"}),
+            ("counter", "set_value", "counter.visits", {"value": 1}),  # not allowed
+        ):
+            with self.subTest(refused=f"{domain}.{service}", data=data):
+                self.error(
+                    "call_service",
+                    {
+                        "domain": domain,
+                        "service": service,
+                        "service_data": {"entity_id": entity_id, **data},
+                    },
+                    "validation_error",
+                )
+        self.assertEqual(len(self.service_calls()), len(calls))
+
     def test_not_found_and_ha_errors(self):
         self.login(self.user_a)
         self.error("entities_by_area", {"area_id": 987654}, "not_found")

@@ -110,3 +110,15 @@ class TestTours(HttpCase):
         self.start_tour("/odoo", "odoo_ha_addon_dashboard_tour", login="admin")
         calls = [c for c in sim.stats()["service_calls"] if "tour_lamp" in str(c)]
         self.assertTrue(calls, "the toggle did not reach the HA simulator")
+
+    def test_tour_status_push_turns_the_badge(self):
+        # What the event dispatcher calls once connected. No process holds the
+        # instance's lock here, so the page loads "disconnected": only the
+        # push can make the badge read "Connected".
+        instance = self.env["ha.instance"].create(
+            {"name": "Home", "api_url": "http://127.0.0.1:9", "api_token": "t"}
+        )
+        instance._ha_set_ws_status("connected", "", "2025.4.4")
+        self.env.cr.precommit.run()  # the bus rows, for the browser to read
+        self.env.flush_all()
+        self.start_tour("/odoo", "odoo_ha_addon_status_tour", login="admin")

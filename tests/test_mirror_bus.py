@@ -64,6 +64,26 @@ class TestMirrorBus(HACommon):
         self.assertFalse(self._bus_messages(self.user_b))
         self.assertFalse(self._bus_messages(self.outsider))
 
+    def test_status_change_pushes_the_state_string(self):
+        # What the dispatcher calls on every connection change: the badge
+        # shows payload["status"], so it must be the state, not a dict.
+        self.instance._ha_set_ws_status("connected", "", "2025.4.4")
+        (status,) = self._bus_messages(self.user_a, "ha_websocket_status")
+        payload = status["payload"]
+        self.assertEqual(payload["status"], "connected")
+        self.assertEqual(payload["ha_version"], "2025.4.4")
+        self.assertEqual(payload["instance_id"], self.instance.id)
+        self.assertEqual(payload["ha_instance_id"], self.instance.id)
+        self.assertTrue(payload["since"])
+        self.instance._ha_set_ws_status("error", "token refused", None, code="auth")
+        last = self._bus_messages(self.user_a, "ha_websocket_status")[-1]
+        self.assertEqual(last["payload"]["status"], "error")
+        self.assertEqual(last["payload"]["message"], "token refused")
+        with self.assertRaises(TypeError):
+            self.env["ha.realtime.update"].notify_ha_websocket_status(
+                self.instance, {"status": "connected"}
+            )
+
     def test_history_and_registry_messages(self):
         self.s0.enable_record = True
         self.Sync._ha_apply_state_events(

@@ -12,10 +12,13 @@ Checks: an HA User toggles a light on the entity kanban and the simulator
 receives the service call; simulator state changes reach the card without
 reload (push latency HA event -> DOM over 20 changes, p50/p95, goal p95 <=
 300 ms); a user without rights on the instance receives no push (while a probe
-message proves that their websocket works). Then scale-out: server B on the same
-database joins nginx's upstreams; exactly one HA connection; ``kill -9`` of the
-process holding it (``ha.instance.ws_leader``); another one takes over within
-10 s; the mirror ends equal to the simulator (0 mismatches).
+message proves that their websocket works); a connection restart while the
+dashboard is open ends with its badge reading "Connected"; no page shows
+"[object Object]", "undefined", "NaN" or "null" (outside raw JSON). Then
+scale-out: server B on the same database joins nginx's upstreams; exactly one
+HA connection; ``kill -9`` of the process holding it (``ha.instance.ws_leader``);
+another one takes over within 10 s; the mirror ends equal to the simulator (0
+mismatches).
 
 Run by ``./dev test`` (tier e2e), or from the repo root after ``./dev tier
 install``::
@@ -80,7 +83,8 @@ PAGE_HOOK = """
 (() => {
     const bus = odoo.__WOWL_DEBUG__.root.env.services.bus_service;
     const e2e = (window.__e2e = { notes: [] });
-    for (const type of ["ha_entity_state_changed", "e2e_probe"]) {
+    const types = ["ha_entity_state_changed", "ha_websocket_status", "e2e_probe"];
+    for (const type of types) {
         bus.subscribe(type, (payload) =>
             e2e.notes.push({ type, payload, at: Date.now() })
         );
@@ -112,6 +116,23 @@ PAGE_HOOK = """
     return true;
 })()
 """
+
+
+# Rendering bugs in visible text: "[object Object]", "undefined" and "NaN"
+# anywhere, "null" outside raw JSON views (same rule as the tours' guard).
+BROKEN_TEXT_JS = """
+(() => {
+    const raw = [...document.querySelectorAll(
+        "pre, code, .o_odoo_ha_addon_attributes, .o_field_widget[name='attributes']"
+    )].map((el) => el.innerText.trim());
+    return document.body.innerText.split("\\n").map((line) => line.trim()).filter(
+        (line) =>
+            /\\[object Object\\]|\\bundefined\\b|\\bNaN\\b/.test(line) ||
+            (/\\bnull\\b/.test(line) && !raw.some((text) => text.includes(line)))
+    );
+})()
+"""
+BADGE = ".o_odoo_ha_addon_instance_card .o_odoo_ha_addon_status"
 
 
 def say(text):
@@ -490,6 +511,46 @@ def push_and_wait(stack, browser, eid, state, split=None):
     return None if seen is None else max(0.0, seen - t0)
 
 
+def check_page_text(res, browser, where):
+    """The guard of every page the e2e opens: no broken text on it."""
+    broken = browser.eval(BROKEN_TEXT_JS)
+    return res.check(
+        f'no "[object Object]", "undefined", "NaN" or "null" on {where}',
+        broken == [],
+        json.dumps(broken),
+    )
+
+
+def phase_dashboard(stack, res):
+    """A live status change while the dashboard is open: the badge reads
+    "Connected" again (a status dict once showed "[object Object]")."""
+    dash = stack.browser("dashboard")
+    dash.login(stack.base, "e2e_ha_user", "e2e_ha_user")
+    dash.goto(stack.base + "/odoo/ha-dashboard")
+    dash.wait_js(f'!!document.querySelector("{BADGE}")', 60, "the dashboard badge")
+    dash.hook()
+    check_page_text(res, dash, "the dashboard")
+    # The restart drops the HA connection and rebuilds it: each step is a
+    # status push to the users of the instance.
+    stack.rpc("ha.instance", "action_restart_websocket", [stack.instance_id])
+    pushes = "window.__e2e.count('ha_websocket_status')"
+    pushed = wait_for(lambda: dash.eval(pushes), 30)
+    res.check("the dashboard receives status pushes on a restart", bool(pushed))
+
+    def badge():
+        return dash.eval(
+            f'(document.querySelector("{BADGE}") || {{}}).textContent?.trim()'
+        )
+
+    connected = wait_for(lambda: badge() == "Connected", 30)
+    res.check(
+        'the badge reads "Connected" after the status pushes',
+        bool(connected),
+        badge(),
+    )
+    check_page_text(res, dash, "the dashboard after the status pushes")
+
+
 def percentile(values, pct):
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
@@ -512,6 +573,7 @@ def phase_browser(stack, res, users):
         cards == len(LIGHTS),
         f"{cards} cards",
     )
+    check_page_text(res, ha, "the entity kanban")
 
     other = stack.browser("no_rights")
     other.login(stack.base, "e2e_no_rights", "e2e_no_rights")
@@ -522,6 +584,7 @@ def phase_browser(stack, res, users):
     res.check(
         "user without rights sees no entity card", other_cards == 0, f"{other_cards}"
     )
+    check_page_text(res, other, "the entity kanban of a user without rights")
 
     # The websocket path (nginx -> gevent) works for both pages.
     send_probe(stack, users.values())
@@ -742,6 +805,7 @@ def run(stack, res):
         raise E2EError("no mirrored entities")
     users = create_users(stack)
     ha = phase_browser(stack, res, users)
+    phase_dashboard(stack, res)
     if not stack.args.skip_scale_out:
         phase_scale_out(stack, res, ha)
 

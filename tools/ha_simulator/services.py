@@ -258,6 +258,18 @@ CATALOG = {
     },
     "person": {"reload": ()},
     "zone": {"reload": ()},
+    # The demo's legacy TTS platform adds demo_say; speak targets tts entities.
+    "tts": {
+        "demo_say": ("entity_id*", "message*", "cache", "language", "options"),
+        "speak": (
+            "media_player_entity_id*",
+            "message*",
+            "cache",
+            "language",
+            "options",
+        ),
+        "clear_cache": (),
+    },
 }
 RESPONSE_ONLY = {("weather", "get_forecasts"), ("media_player", "browse_media")}
 # Services HA describes without a target (they act on no entity, or take
@@ -267,6 +279,8 @@ NO_TARGET = {
     ("scene", "apply"),
     ("scene", "create"),
     ("homeassistant", "update_entity"),
+    ("tts", "demo_say"),
+    ("tts", "clear_cache"),
 } | {
     ("homeassistant", s)
     for s in (
@@ -845,6 +859,11 @@ def _svc_timer(domain, service, st, data, home, s, a):
     return s, a
 
 
+def _svc_tts(domain, service, st, data, home, s, a):
+    # A TTS entity's state is when it last spoke.
+    return (_now_iso() if service == "speak" else s), a
+
+
 def _svc_camera(domain, service, st, data, home, s, a):
     if service in ON_OFF:
         return _toggle(service, st, "idle", "off"), a
@@ -916,6 +935,7 @@ DOMAIN_HANDLERS = {
     "input_datetime": _svc_input_datetime,
     "counter": _svc_counter,
     "timer": _svc_timer,
+    "tts": _svc_tts,
     "script": _svc_script,
     "humidifier": _svc_humidifier,
     "water_heater": _svc_water_heater,

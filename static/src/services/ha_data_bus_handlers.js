@@ -39,6 +39,19 @@ function instanceOf(payload) {
     return id ? Number(id) : false;
 }
 
+/**
+ * A status push's fields with `status` as the state string ("connected"...), or
+ * false. A server that nested the whole status dict in `status` is unwrapped,
+ * so no badge ever shows an object.
+ */
+export function websocketStatusFields(payload) {
+    let fields = payload || {};
+    while (fields.status && typeof fields.status === "object") {
+        fields = {...fields, ...fields.status};
+    }
+    return {...fields, status: typeof fields.status === "string" && fields.status};
+}
+
 /** Methods of `HaDataService`; `this` is the service. */
 export const busHandlerMethods = {
     /**
@@ -70,11 +83,12 @@ export const busHandlerMethods = {
         }
     },
 
-    handleWebsocketStatus(payload) {
+    handleWebsocketStatus(rawPayload) {
+        const payload = websocketStatusFields(rawPayload);
         const instanceId = instanceOf(payload);
         this.state.websocketStatus[instanceId] = {
             status: payload.status,
-            message: payload.message || "",
+            message: typeof payload.message === "string" ? payload.message : "",
             ha_version: payload.ha_version || false,
             since: payload.since || payload.timestamp || false,
         };

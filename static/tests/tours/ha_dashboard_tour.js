@@ -1,4 +1,5 @@
 import {registry} from "@web/core/registry";
+import {noBrokenTextStep} from "@odoo_ha_addon/../tests/tours/ha_tour_utils";
 
 /**
  * Dashboard → entity kanban → toggle a light → history chart.
@@ -14,6 +15,7 @@ registry.category("web_tour.tours").add("odoo_ha_addon_dashboard_tour", {
             content: "The dashboard shows an instance card",
             trigger: ".o_odoo_ha_addon_dashboard .o_odoo_ha_addon_instance_card",
         },
+        noBrokenTextStep("the dashboard"),
         {
             content: "Open the entities",
             trigger: ".o_odoo_ha_addon_open_entities",
@@ -24,6 +26,7 @@ registry.category("web_tour.tours").add("odoo_ha_addon_dashboard_tour", {
             trigger:
                 ".o_kanban_record [data-entity-id='light.tour_lamp'] .o_odoo_ha_addon_state:contains('Off')",
         },
+        noBrokenTextStep("the entity kanban"),
         {
             content: "Toggle the lamp",
             trigger:
@@ -45,5 +48,6 @@ registry.category("web_tour.tours").add("odoo_ha_addon_dashboard_tour", {
             trigger:
                 ".o_odoo_ha_addon_hahistory_view .o_odoo_ha_addon_history_chart canvas",
         },
+        noBrokenTextStep("the history"),
     ],
 });

@@ -1,4 +1,5 @@
 import {registry} from "@web/core/registry";
+import {noBrokenTextStep} from "@odoo_ha_addon/../tests/tours/ha_tour_utils";
 
 registry.category("web_tour.tours").add("odoo_ha_addon_menu_tour", {
     url: "/odoo",
@@ -29,5 +30,6 @@ registry.category("web_tour.tours").add("odoo_ha_addon_menu_tour", {
             content: "The instance list is shown",
             trigger: ".o_breadcrumb:contains('Instances')",
         },
+        noBrokenTextStep("the instance list"),
     ],
 });

@@ -33,6 +33,8 @@ export class HaDashboard extends Component {
 
     setup() {
         this.haData = useService("ha_data");
+        // Subscribed: a status push re-renders the badges by itself.
+        this.haState = useState(this.haData.state);
         this.action = useService("action");
         const params = this.props.action.params || {};
         const context = this.props.action.context || {};
@@ -75,14 +77,17 @@ export class HaDashboard extends Component {
     }
 
     get currentInstanceId() {
-        return this.haData.state.currentInstanceId;
+        return this.haState.currentInstanceId;
     }
 
     status(instance) {
-        const live = this.haData.state.websocketStatus[instance.id];
+        const live = this.haState.websocketStatus[instance.id];
         const status =
             (live && live.status) || instance.websocket_status || "disconnected";
-        const [cls, label] = STATUS_STYLES[status] || ["text-bg-light", status];
+        const [cls, label] = STATUS_STYLES[status] || [
+            "text-bg-light",
+            typeof status === "string" ? status : _t("Unknown"),
+        ];
         return {cls, label, message: (live && live.message) || ""};
     }
 

@@ -17,6 +17,7 @@ export class HaInfoPanel extends Component {
 
     setup() {
         this.haData = useService("ha_data");
+        this.haState = useState(this.haData.state);
         this.state = useState({
             status: null,
             urls: null,
@@ -38,7 +39,7 @@ export class HaInfoPanel extends Component {
     }
 
     get live() {
-        return this.haData.state.websocketStatus[this.props.instanceId] || {};
+        return this.haState.websocketStatus[this.props.instanceId] || {};
     }
 
     async load() {

@@ -1,0 +1,90 @@
+import {describe, expect, test} from "@odoo/hoot";
+import {animationFrame} from "@odoo/hoot-mock";
+import {getService, mountWithCleanup, onRpc} from "@web/../tests/web_test_helpers";
+import {HaDashboard} from "@odoo_ha_addon/actions/dashboard/dashboard";
+import {defineMailModels} from "@mail/../tests/mail_test_helpers";
+
+defineMailModels();
+
+function mockDashboardRoutes() {
+    onRpc("has_group", () => false);
+    onRpc("/odoo_ha_addon/get_instances", () => ({
+        success: true,
+        data: {
+            instances: [
+                {
+                    id: 1,
+                    name: "Home",
+                    api_url: "http://ha.local:8123",
+                    websocket_status: "disconnected",
+                    entity_count: 3,
+                    area_count: 0,
+                    last_sync: false,
+                },
+            ],
+            current_instance_id: 1,
+        },
+    }));
+    onRpc("/odoo_ha_addon/areas", () => ({success: true, data: []}));
+    onRpc("/odoo_ha_addon/area_dashboard_data", () => ({
+        success: true,
+        data: {devices: [], standalone_entities: []},
+    }));
+}
+
+async function mountDashboard() {
+    mockDashboardRoutes();
+    await mountWithCleanup(HaDashboard, {props: {action: {params: {}, context: {}}}});
+    expect(".o_odoo_ha_addon_status").toHaveText("Disconnected");
+}
+
+describe("actions/dashboard", () => {
+    test("the badge follows a status push as the server sends it", async () => {
+        await mountDashboard();
+        // ha.realtime.update.notify_ha_websocket_status's payload for
+        // ha.instance._ha_set_ws_status("connected", "", "2025.4.4").
+        getService("ha_data").handleBusNotification("ha_websocket_status", {
+            instance_id: 1,
+            ha_instance_id: 1,
+            status: "connected",
+            message: "",
+            ha_version: "2025.4.4",
+            since: "2025-05-01 10:00:00",
+            instance_name: "Home",
+            timestamp: "2025-05-01T10:00:00Z",
+        });
+        await animationFrame();
+        expect(".o_odoo_ha_addon_status").toHaveText("Connected");
+        expect(".o_odoo_ha_addon_status").toHaveClass("text-bg-success");
+        expect(".o_odoo_ha_addon_dashboard").not.toHaveText(/\[object Object\]/);
+    });
+
+    test("a status dict nested in `status` still reads as its state", async () => {
+        await mountDashboard();
+        getService("ha_data").handleBusNotification("ha_websocket_status", {
+            ha_instance_id: 1,
+            status: {instance_id: 1, status: "error", message: "token refused"},
+            message: null,
+        });
+        await animationFrame();
+        expect(".o_odoo_ha_addon_status").toHaveText("Error");
+        expect(".o_odoo_ha_addon_status").toHaveAttribute("title", "token refused");
+    });
+
+    test("a push without a state string keeps the stored status", async () => {
+        await mountDashboard();
+        getService("ha_data").handleBusNotification("ha_websocket_status", {
+            ha_instance_id: 1,
+            status: 42,
+        });
+        await animationFrame();
+        // 42 is no state: the stored status stays.
+        expect(".o_odoo_ha_addon_status").toHaveText("Disconnected");
+        getService("ha_data").handleBusNotification("ha_websocket_status", {
+            ha_instance_id: 1,
+            status: "rebooting",
+        });
+        await animationFrame();
+        expect(".o_odoo_ha_addon_status").toHaveText("rebooting");
+    });
+});

@@ -1,0 +1,45 @@
+/**
+ * Helpers shared by this addon's tours.
+ */
+
+/** Where raw JSON is shown as is: "null" is a value there, not a rendering bug. */
+export const RAW_JSON_SELECTOR =
+    "pre, code, .o_odoo_ha_addon_attributes, .o_field_widget[name='attributes']";
+
+// Visible text a value rendered without formatting leaves behind.
+const BROKEN_TEXT = [/\[object Object\]/, /\bundefined\b/, /\bNaN\b/];
+const NULL_TEXT = /\bnull\b/;
+
+/**
+ * The rendering bugs visible on the page: "[object Object]", "undefined" or
+ * "NaN" anywhere, "null" outside raw JSON views. Returns the lines that hold
+ * them (empty when the page is clean).
+ */
+export function findBrokenText(root = document.body) {
+    const raw = new Set(
+        [...root.querySelectorAll(RAW_JSON_SELECTOR)].map((el) => el.innerText.trim())
+    );
+    const lines = root.innerText.split("\n").map((line) => line.trim());
+    return lines.filter(
+        (line) =>
+            BROKEN_TEXT.some((re) => re.test(line)) ||
+            (NULL_TEXT.test(line) && ![...raw].some((text) => text.includes(line)))
+    );
+}
+
+/**
+ * A tour step that fails when the page shows broken text (see `findBrokenText`).
+ * Put one after each step that shows a new page or pushes new data.
+ */
+export function noBrokenTextStep(where = "the page") {
+    return {
+        content: `No "[object Object]", "undefined", "NaN" or "null" on ${where}`,
+        trigger: "body",
+        run() {
+            const broken = findBrokenText();
+            if (broken.length) {
+                throw new Error(`Broken text on ${where}: ${JSON.stringify(broken)}`);
+            }
+        },
+    };
+}
