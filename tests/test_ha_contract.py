@@ -350,6 +350,25 @@ def light_problems(state):
 CONTEXT_KEYS = {"id", "parent_id", "user_id"}
 
 
+async def _toggle_twice(client):
+    """Toggle the test entity twice; returns the first call's result and the
+    ``state_changed`` events of the entity (two, unless HA lost one)."""
+    events = []
+    sub = await client.subscribe_events("state_changed", events.append)
+    try:
+        target = {"entity_id": TOGGLE_ENTITY}
+        result = await client.call_service("input_boolean", "toggle", target=target)
+        await client.call_service("input_boolean", "toggle", target=target)
+        for _ in range(100):
+            mine = [e for e in events if e["data"]["entity_id"] == TOGGLE_ENTITY]
+            if len(mine) >= 2:
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await sub.unsubscribe()
+    return result, mine
+
+
 class TestShapeComparer(PureCase):
     def diffs(self, real, sim, rules=None):
         rules = rules or {}
@@ -717,23 +736,7 @@ class TestHaContract(PureAsyncCase):
             )
             # states no user wrote say so with an explicit null
             self.assertTrue(any(s["context"]["user_id"] is None for s in states))
-            events = []
-            sub = await client.subscribe_events("state_changed", events.append)
-            try:
-                target = {"entity_id": TOGGLE_ENTITY}
-                result = await client.call_service(
-                    "input_boolean", "toggle", target=target
-                )
-                await client.call_service("input_boolean", "toggle", target=target)
-                for _ in range(100):
-                    mine = [
-                        e for e in events if e["data"]["entity_id"] == TOGGLE_ENTITY
-                    ]
-                    if len(mine) >= 2:
-                        break
-                    await asyncio.sleep(0.02)
-            finally:
-                await sub.unsubscribe()
+            result, mine = await _toggle_twice(client)
             context = result["context"]
             self.assertEqual(set(context), CONTEXT_KEYS)
             self.assertIsInstance(context["user_id"], str)
@@ -748,24 +751,8 @@ class TestHaContract(PureAsyncCase):
 
     async def test_ws_call_service_and_state_changed(self):
         async def toggle_twice(client):
-            events = []
-            sub = await client.subscribe_events("state_changed", events.append)
-            try:
-                before = {s["entity_id"]: s for s in await client.get_states()}
-                target = {"entity_id": TOGGLE_ENTITY}
-                result = await client.call_service(
-                    "input_boolean", "toggle", target=target
-                )
-                await client.call_service("input_boolean", "toggle", target=target)
-                for _ in range(100):
-                    mine = [
-                        e for e in events if e["data"]["entity_id"] == TOGGLE_ENTITY
-                    ]
-                    if len(mine) >= 2:
-                        break
-                    await asyncio.sleep(0.02)
-            finally:
-                await sub.unsubscribe()
+            before = {s["entity_id"]: s for s in await client.get_states()}
+            result, mine = await _toggle_twice(client)
             self.assertEqual(len(mine), 2)
             self.assertEqual(
                 mine[1]["data"]["new_state"]["state"], before[TOGGLE_ENTITY]["state"]
