@@ -83,7 +83,7 @@ def _seed_history(home, rng, start, now):
     numeric = [
         eid
         for eid, st in home.states.items()
-        if eid.startswith("sensor.") and _is_number(st.state)
+        if eid.startswith("sensor.") and is_number(st.state)
     ]
     toggles = [eid for eid in home.states if eid.split(".")[0] in ("light", "switch")]
     final = {eid: (st.state, st.attributes) for eid, st in home.states.items()}
@@ -105,7 +105,7 @@ def _seed_history(home, rng, start, now):
         home.set_state(eid, state, attrs, ts=now - 30)
 
 
-def _is_number(text):
+def is_number(text):
     try:
         float(text)
     except ValueError:
@@ -133,7 +133,7 @@ def _register_statistics(home):
     """Long-term statistics for every numeric sensor with a state_class."""
     for eid, st in home.states.items():
         sc = st.attributes.get("state_class")
-        if not eid.startswith("sensor.") or not sc or not _is_number(st.state):
+        if not eid.startswith("sensor.") or not sc or not is_number(st.state):
             continue
         value = float(st.state)
         if sc == "measurement":

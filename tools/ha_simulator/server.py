@@ -8,7 +8,7 @@ from collections import Counter
 from websockets.server import ServerProtocol
 
 from .connection import Connection
-from .demo_home import build_demo
+from .demo_home import build_demo, is_number
 from .rest_api import handle as handle_rest
 from .synthetic import build_synthetic
 
@@ -323,7 +323,7 @@ class Simulator:
             for eid, st in self.home.states.items()
             if eid.startswith("sensor.")
             and not eid.startswith("sensor.load_")
-            and _is_number(st.state)
+            and is_number(st.state)
         ] or self._load_entities(1)[0]
 
     def emit_existing(self, ids, count):
@@ -410,11 +410,3 @@ class Simulator:
                 await asyncio.sleep(0)
                 await self._backpressure()
         return n
-
-
-def _is_number(text):
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
