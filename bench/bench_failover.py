@@ -45,6 +45,20 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def sim_request(url, token, body=None, timeout=30):
+    """GET (``body`` None) or POST JSON to a simulator URL; the decoded reply."""
+    req = urllib.request.Request(
+        url,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+        },
+    )
+    with urllib.request.urlopen(req, timeout=timeout) as resp:
+        return json.load(resp)
+
+
 class Sim:
     def __init__(self, extra_args=()):
         self.port = free_port()
@@ -63,16 +77,7 @@ class Sim:
 
     def request(self, path, body=None, timeout=30):
         """GET (``body`` None) or POST JSON to the simulator; the decoded reply."""
-        req = urllib.request.Request(
-            self.url + path,
-            data=None if body is None else json.dumps(body).encode(),
-            headers={
-                "Authorization": f"Bearer {TOKEN}",
-                "Content-Type": "application/json",
-            },
-        )
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return json.load(resp)
+        return sim_request(self.url + path, TOKEN, body, timeout)
 
     def stats(self):
         return self.request("/_simulator/stats")

@@ -39,7 +39,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import psycopg2
@@ -51,6 +50,7 @@ from bench_failover import (  # noqa: E402
     bench_parser,
     free_port,
     report,
+    sim_request,
     start_odoo,
     stop_servers,
 )
@@ -108,16 +108,9 @@ class Farm:
         self.admin_token = described["admin_token"]
 
     def request(self, knob, body=None, timeout=60):
-        req = urllib.request.Request(
-            f"{self.admin_url}/_simulator/farm/{knob}",
-            data=None if body is None else json.dumps(body).encode(),
-            headers={
-                "Authorization": f"Bearer {self.admin_token}",
-                "Content-Type": "application/json",
-            },
+        return sim_request(
+            f"{self.admin_url}/_simulator/farm/{knob}", self.admin_token, body, timeout
         )
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return json.load(resp)
 
     def stats(self):
         return self.request("stats")
