@@ -108,6 +108,36 @@ def to_num_state(state):
     return value if math.isfinite(value) else None
 
 
+# A minute belongs to the bucket its start falls in, so a bucket edge may be
+# off by less than a minute (buckets of at least ROLLUP_SECONDS).
+CHART_ROLLUP_SQL = """
+    SELECT entity_id,
+           least(%(last_slot)s, greatest(0, floor(
+               date_part('epoch', minute - %(start)s) / %(bucket)s)::int))
+               AS slot,
+           sum(total) / nullif(sum(nn), 0),
+           min(low), max(high), sum(n)::integer,
+           (array_agg(last_state ORDER BY last_at DESC))[1]
+      FROM ha_entity_history_minute
+     WHERE entity_id = ANY(%(ids)s)
+       AND minute >= date_trunc('minute', %(start)s::timestamp)
+       AND minute < %(end)s
+  GROUP BY entity_id, slot
+  ORDER BY entity_id, slot
+"""
+CHART_RAW_SQL = """
+    SELECT entity_id,
+           floor(extract(epoch FROM last_updated - %(start)s) / %(bucket)s) AS slot,
+           avg(num_state), min(num_state), max(num_state), count(*),
+           (array_agg(entity_state ORDER BY last_updated DESC))[1]
+      FROM ha_entity_history
+     WHERE entity_id = ANY(%(ids)s)
+       AND last_updated >= %(start)s AND last_updated < %(end)s
+  GROUP BY entity_id, slot
+  ORDER BY entity_id, slot
+"""
+
+
 class HaEntityHistory(models.Model):
     """Past states of recorded entities, stamped with Home Assistant's times."""
 
@@ -247,13 +277,18 @@ class HaEntityHistory(models.Model):
 
     def _chart_numeric(self, entity_ids, start, end, max_points, series):
         bucket = max((end - start).total_seconds() / max_points, 1.0)
-        if bucket >= ROLLUP_SECONDS:
-            query = self._chart_numeric_rollup_sql(
-                entity_ids, start, end, bucket, max_points
+        # Whole minutes from the rollup when a bucket spans at least one.
+        query = CHART_ROLLUP_SQL if bucket >= ROLLUP_SECONDS else CHART_RAW_SQL
+        self.env.cr.execute(
+            SQL(
+                query,
+                start=start,
+                end=end,
+                bucket=bucket,
+                ids=entity_ids,
+                last_slot=max_points - 1,
             )
-        else:
-            query = self._chart_numeric_raw_sql(entity_ids, start, end, bucket)
-        self.env.cr.execute(query)
+        )
         for entity_id, slot, avg, vmin, vmax, count, last in self.env.cr.fetchall():
             moment = start + timedelta(seconds=slot * bucket)
             series[entity_id]["points"].append(
@@ -266,54 +301,6 @@ class HaEntityHistory(models.Model):
                     "state": last,
                 }
             )
-
-    @staticmethod
-    def _chart_numeric_rollup_sql(entity_ids, start, end, bucket, max_points):
-        # Whole minutes: a minute belongs to the bucket its start falls in, so a
-        # bucket edge may be off by less than a minute (at least 60 s buckets).
-        return SQL(
-            """
-            SELECT entity_id,
-                   least(%(last_slot)s, greatest(0, floor(
-                       date_part('epoch', minute - %(start)s) / %(bucket)s)::int))
-                       AS slot,
-                   sum(total) / nullif(sum(nn), 0),
-                   min(low), max(high), sum(n)::integer,
-                   (array_agg(last_state ORDER BY last_at DESC))[1]
-              FROM ha_entity_history_minute
-             WHERE entity_id = ANY(%(ids)s)
-               AND minute >= date_trunc('minute', %(start)s::timestamp)
-               AND minute < %(end)s
-          GROUP BY entity_id, slot
-          ORDER BY entity_id, slot
-            """,
-            start=start,
-            end=end,
-            bucket=bucket,
-            ids=entity_ids,
-            last_slot=max_points - 1,
-        )
-
-    @staticmethod
-    def _chart_numeric_raw_sql(entity_ids, start, end, bucket):
-        return SQL(
-            """
-                SELECT entity_id,
-                       floor(extract(epoch FROM last_updated - %(start)s) / %(bucket)s)
-                           AS slot,
-                       avg(num_state), min(num_state), max(num_state), count(*),
-                       (array_agg(entity_state ORDER BY last_updated DESC))[1]
-                  FROM ha_entity_history
-                 WHERE entity_id = ANY(%(ids)s)
-                   AND last_updated >= %(start)s AND last_updated < %(end)s
-              GROUP BY entity_id, slot
-              ORDER BY entity_id, slot
-                """,
-            start=start,
-            end=end,
-            bucket=bucket,
-            ids=entity_ids,
-        )
 
     def _chart_states(self, entity_ids, start, end, max_points, series):
         # The state current at ``start`` plus every change inside the window,
