@@ -59,18 +59,22 @@ def register_database(dbname):
     """A registry with this addon was loaded for ``dbname`` in this process."""
     with _supervisor_lock:
         _registered_dbs.add(dbname)
-        supervisor = _supervisor
-    if supervisor is not None:
-        supervisor.add_database(dbname)
+    _tell_supervisor("add_database", dbname)
 
 
 def stop_database(dbname):
     """Stop every HA connection this process holds for ``dbname``."""
     with _supervisor_lock:
         _registered_dbs.discard(dbname)
-        supervisor = _supervisor
+    _tell_supervisor("remove_database", dbname)
+
+
+def _tell_supervisor(method, dbname):
+    # Both methods are idempotent: a supervisor started meanwhile (which adds
+    # every registered database itself) may hear it twice.
+    supervisor = _supervisor
     if supervisor is not None:
-        supervisor.remove_database(dbname)
+        getattr(supervisor, method)(dbname)
 
 
 def local_leader(dbname, instance_id):
