@@ -1,5 +1,12 @@
 from datetime import datetime, timedelta
 
+from odoo.tools import SQL
+
+from odoo.addons.odoo_ha_addon.models.ha_entity_history import (
+    CHART_RAW_SQL,
+    CHART_ROLLUP_SQL,
+)
+
 from .common import HACommon, naive, state_changed
 
 T0_EPOCH = 1740823200.0  # 2025-03-01T10:00:00Z, the T0 of common.py
@@ -145,17 +152,20 @@ class TestMirrorHistory(HACommon):
         self.env.flush_all()
         start, end = naive(0), naive(36000)
         ids, bucket = [self.sensor.id], 300.0
-        for build in ("_chart_numeric_rollup_sql", "_chart_numeric_raw_sql"):
-            with self.subTest(build=build):
-                args = (ids, start, end, bucket)
-                if build == "_chart_numeric_rollup_sql":
-                    args += (120,)
-                self.env.cr.execute(getattr(self.History, build)(*args))
-                rows = [
-                    (slot, round(avg, 9), low, high, count, last)
-                    for _e, slot, avg, low, high, count, last in self.env.cr.fetchall()
-                ]
-                if build == "_chart_numeric_rollup_sql":
-                    rollup = rows
+        params = {
+            "start": start,
+            "end": end,
+            "bucket": bucket,
+            "ids": ids,
+            "last_slot": 119,
+        }
+        results = {}
+        for name, query in (("rollup", CHART_ROLLUP_SQL), ("raw", CHART_RAW_SQL)):
+            self.env.cr.execute(SQL(query, **params))
+            results[name] = [
+                (slot, round(avg, 9), low, high, count, last)
+                for _e, slot, avg, low, high, count, last in self.env.cr.fetchall()
+            ]
+        rollup, rows = results["rollup"], results["raw"]
         self.assertEqual(rollup, rows)
         self.assertTrue(rows)
