@@ -87,4 +87,52 @@ describe("actions/dashboard", () => {
         await animationFrame();
         expect(".o_odoo_ha_addon_status").toHaveText("rebooting");
     });
+
+    test("a device card leaves out the maker and model HA does not know", async () => {
+        mockDashboardRoutes();
+        onRpc("/odoo_ha_addon/area_dashboard_data", () => ({
+            success: true,
+            data: {
+                devices: [
+                    {
+                        id: 1,
+                        name: "Garage Door",
+                        manufacturer: false,
+                        model: false,
+                        entities: [],
+                    },
+                    {
+                        id: 2,
+                        name: "Lamp",
+                        manufacturer: "Acme",
+                        model: "L2",
+                        entities: [],
+                    },
+                    {
+                        id: 3,
+                        name: "Plug",
+                        manufacturer: false,
+                        model: "P1",
+                        entities: [],
+                    },
+                ],
+                standalone_entities: [],
+            },
+        }));
+        await mountWithCleanup(HaDashboard, {
+            props: {action: {params: {}, context: {}}},
+        });
+        await animationFrame();
+        expect(".o_odoo_ha_addon_device_card .card-header .text-muted").toHaveCount(3);
+        expect(
+            ".o_odoo_ha_addon_device_card:eq(0) .card-header .text-muted"
+        ).toHaveText("");
+        expect(
+            ".o_odoo_ha_addon_device_card:eq(1) .card-header .text-muted"
+        ).toHaveText("Acme L2");
+        expect(
+            ".o_odoo_ha_addon_device_card:eq(2) .card-header .text-muted"
+        ).toHaveText("P1");
+        expect(".o_odoo_ha_addon_dashboard").not.toHaveText(/false/);
+    });
 });

@@ -83,6 +83,14 @@ export class AreaDashboard extends Component {
     static components = {EntityController};
     static props = {instanceId: Number};
 
+    /**
+     * "Manufacturer Model" of a device, leaving out what HA does not know
+     * (real HA sends null for either; the API returns false).
+     */
+    deviceMaker(device) {
+        return [device.manufacturer, device.model].filter(Boolean).join(" ");
+    }
+
     setup() {
         this.haData = useService("ha_data");
         this.dialog = useService("dialog");
