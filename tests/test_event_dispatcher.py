@@ -413,6 +413,19 @@ class TestDatabaseDown(BaseCase):
         self.assertIn("shutting down", logged.call_args.args[-1])
         self.assertFalse(dispatcher._states[7].pending)
 
+    def test_an_outage_is_not_retried_instance_by_instance(self):
+        # A batch of many instances' events fails as a whole when PostgreSQL
+        # is gone: one warning, not one more per instance.
+        dispatcher = DatabaseDispatcher("db")
+        down = psycopg2.OperationalError("the database system is shutting down")
+        registry = patch.object(
+            event_dispatcher.odoo.modules.registry, "Registry", side_effect=down
+        )
+        with registry, patch.object(event_dispatcher._logger, "warning") as logged:
+            dispatcher._apply_events({i: [{"data": {}}] for i in range(1, 51)})
+        self.assertEqual(logged.call_count, 1)
+        self.assertFalse(any(s.pending for s in dispatcher._states.values()))
+
     def test_a_query_of_its_own_failing_is_no_database_outage(self):
         dispatcher = DatabaseDispatcher("db")
         timeout = psycopg2.errors.QueryCanceled("canceling statement due to timeout")

@@ -160,6 +160,7 @@ class DatabaseDispatcher(threading.Thread):
         self._states = {}  # instance id -> _InstanceState
         self._last_signaling = float("-inf")
         self._company_id = None  # the superuser's, read once
+        self._database_away = False  # the last _apply found PostgreSQL gone
         self._wakeups = BusWakeups()
 
     # -- producers (any thread)
@@ -325,9 +326,10 @@ class DatabaseDispatcher(threading.Thread):
             "state events", apply, live=True, instance_id=single, quiet=single is None
         )
         if outcomes is None:
-            if single is None:
+            if single is None and not self._database_away:
                 # One instance's failure (deleted, say) must not hold back the
-                # others: each one alone, so only the culprit is dropped.
+                # others: each one alone, so only the culprit is dropped. Not
+                # when PostgreSQL is gone: each would fail (and say so) again.
                 for instance_id, events in events_by_instance.items():
                     self._apply_events({instance_id: events})
             return  # rolled back: nothing new is owed, nothing owed was sent
@@ -401,6 +403,7 @@ class DatabaseDispatcher(threading.Thread):
         behind until the next reconnect.
         """
         command_holds.wait_released()
+        self._database_away = False
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             started = time.monotonic()
             try:
@@ -421,6 +424,7 @@ class DatabaseDispatcher(threading.Thread):
                     return self._failed(label, live, instance_id, quiet)
                 # PostgreSQL away (restarting, say): the supervisor reconnects
                 # and the full sync after that repairs this batch.
+                self._database_away = True
                 _logger.warning(
                     "HA mirror of %s: %s dropped, database unreachable: %s",
                     self.dbname,
