@@ -245,12 +245,17 @@ class HaInstance(models.Model):
 
     def _ha_set_ws_status(self, state, message, ha_version, code=None):
         self.ensure_one()
+        me = wtm.leader_identity()
+        if state == "disconnected" and self.ws_leader and self.ws_leader != me:
+            # A process that handed the instance over closes its connection
+            # after the next leader may have said "connected": not its word.
+            return
         vals = {
             "ws_state": state if state in dict(WS_STATES) else "error",
             "ws_error": message if state == "error" else False,
             "ws_error_code": code if state == "error" else False,
             "ws_since": fields.Datetime.now(),
-            "ws_leader": wtm.leader_identity(),
+            "ws_leader": me,
         }
         if ha_version:
             vals["ha_version"] = ha_version

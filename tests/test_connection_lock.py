@@ -1,7 +1,9 @@
 """Leader election with two real PostgreSQL sessions (no Odoo server needed)."""
 
 import asyncio
+import json
 import os
+import select
 import time
 from types import SimpleNamespace
 
@@ -81,6 +83,20 @@ class TestAdvisoryLockLeader(TransactionCase):
             status = instance.websocket_status
         self.assertEqual(status, "disconnected")
 
+    def test_a_former_leader_does_not_say_disconnected(self):
+        # The process that handed an instance over closes its HA connection
+        # after the next leader may have said "connected".
+        instance = self.env["ha.instance"].create(
+            {"name": "Handed", "api_url": "http://127.0.0.1:9", "api_token": "t"}
+        )
+        instance.write({"ws_state": "connected", "ws_leader": "elsewhere:1"})
+        instance._ha_set_ws_status("disconnected", "", None)
+        self.assertEqual(instance.ws_state, "connected")
+        instance._ha_set_ws_status("connected", "", "2025.4.4")
+        self.assertEqual(instance.ws_leader, wtm.leader_identity())
+        instance._ha_set_ws_status("disconnected", "", None)
+        self.assertEqual(instance.ws_state, "disconnected", "its own word holds")
+
 
 class _Worker(DatabaseWorker):
     """A database worker whose instances are given and whose leaders are
@@ -98,7 +114,10 @@ class _Worker(DatabaseWorker):
 
     def _start_leader(self, instance_id, ws_url, token):
         self.leaders[instance_id] = SimpleNamespace(
-            config_key=(ws_url, token), stop=lambda: None
+            config_key=(ws_url, token),
+            stop=lambda: None,
+            request_stop=lambda: None,
+            wait_closed=lambda: None,
         )
 
 
@@ -153,6 +172,42 @@ class TestBalancedLeadership(TransactionCase):
         second.reconcile()
         self.assertEqual(second.locks.held, set(ids))
         self.assertEqual(set(second.leaders), set(ids))
+
+    def test_a_leaving_process_hands_everything_over_at_once(self):
+        # A recycled worker (memory or request limit) exits through
+        # sys.exit: it gives up its presence and its instances together and
+        # says so, so the others take all of them without waiting for a
+        # reconciliation or for the end of its session.
+        ids = range(INSTANCE_ID + 300, INSTANCE_ID + 310)
+        wanted = {i: ("ws://127.0.0.1:9/api/websocket", "t") for i in ids}
+        leaving = self._worker(wanted)
+        staying = self._worker(wanted)
+        self._wait_live(staying, 2)
+        leaving.reconcile()
+        staying.reconcile()
+        self.assertEqual(len(leaving.locks.held), 6)
+        handed = set(leaving.locks.held)
+        leaving.release_all(leaving=True)
+        self.assertEqual(leaving.leaders, {})
+        self.assertTrue(select.select([staying.control], [], [], 5)[0])
+        staying.control.poll()
+        released = [json.loads(n.payload) for n in staying.control.notifies]
+        self.assertEqual(released, [{"action": "released", "ids": sorted(handed)}])
+        self.assertEqual(staying.locks.live_processes(), 1, "counted out at once")
+        staying.reconcile()
+        self.assertEqual(staying.locks.held, set(ids))
+
+    def test_a_dropped_database_is_no_hand_over(self):
+        # Losing PostgreSQL is not leaving: nothing to say, the locks go with
+        # the session.
+        ids = range(INSTANCE_ID + 320, INSTANCE_ID + 322)
+        wanted = {i: ("ws://127.0.0.1:9/api/websocket", "t") for i in ids}
+        worker = self._worker(wanted)
+        listener = self._worker({})
+        worker.reconcile()
+        self.assertEqual(worker.locks.held, set(ids))
+        worker.release_all()
+        self.assertFalse(select.select([listener.control], [], [], 0.3)[0])
 
 
 class TestSupervisorGating(TransactionCase):

@@ -108,7 +108,7 @@ class DatabaseWorker(threading.Thread):
             except Exception:
                 _logger.exception("HA supervisor of %s failed", self.dbname)
             finally:
-                self.release_all()
+                self.release_all(leaving=self._stopping.is_set())
             if self._stopping.is_set():
                 break
             delay = min(30.0, 0.5 * 2**attempt) * (0.5 + random.random() / 2)
@@ -124,8 +124,29 @@ class DatabaseWorker(threading.Thread):
             cr.execute(LISTEN_SQL)
         self.locks.announce()
 
-    def release_all(self):
-        """Stop every leader and close the connection (ending the locks)."""
+    def release_all(self, leaving=False):
+        """Stop every leader and close the connection (ending the locks).
+
+        ``leaving``: this process stops (an Odoo worker recycled by its
+        memory or request limit, a server shutting down) while its database
+        is fine. Once its HA connections are closed it drops its presence and
+        its instances together, so the others count it out (and may take more
+        than their share), and says so: the instances are led again at once
+        rather than at the next reconciliation.
+        """
+        handed = []
+        if leaving and self.control is not None and not self.control.closed:
+            leaders = list(self.leaders.values())
+            for leader in leaders:
+                leader.request_stop()  # the clients close concurrently
+            for leader in leaders:
+                leader.wait_closed()
+            try:
+                handed = sorted(self.locks.held)
+                self.locks.withdraw()
+                self._notify_released(handed)
+            except psycopg2.Error:
+                _logger.debug("handing over on a broken connection", exc_info=True)
         for instance_id in list(self.leaders):
             self._drop_leader(instance_id, unlock=False)
         if self.control is not None:
@@ -134,6 +155,12 @@ class DatabaseWorker(threading.Thread):
             except psycopg2.Error:
                 _logger.debug("closing a broken connection", exc_info=True)
         self.locks.forget()
+        if handed:
+            _logger.info(
+                "HA: %s stops and hands %s instance(s) over",
+                leader_identity(),
+                len(handed),
+            )
 
     def serve(self):
         next_reconcile = time.monotonic() + STARTUP_GRACE
@@ -216,10 +243,16 @@ class DatabaseWorker(threading.Thread):
             leader_identity(),
             len(released),
         )
+        self._notify_released(released)
+
+    def _notify_released(self, ids):
+        """Tell every process that ``ids`` are free: they reconcile at once."""
+        if not ids:
+            return
         with self.control.cursor() as cr:
             cr.execute(
                 "SELECT pg_notify(%s, %s)",
-                (CONTROL_CHANNEL, json.dumps({"action": "released", "ids": released})),
+                (CONTROL_CHANNEL, json.dumps({"action": "released", "ids": ids})),
             )
 
     def _addon_installed(self):

@@ -42,10 +42,11 @@ class InstanceLeader:
         self._subscribed = False
 
     def start(self):
+        # Made here, not in _run: a stop asked before _run starts must hold.
+        self._stop_event = asyncio.Event()
         self._future = self.loop_thread.submit(self._run())
 
     async def _run(self):
-        self._stop_event = asyncio.Event()
         try:
             await self.client.run_forever(self._stop_event)
         except ha_errors.HaAuthError:
@@ -115,12 +116,20 @@ class InstanceLeader:
         """Run one command on this instance's connection."""
         return await self.client.call(payload, timeout=timeout)
 
-    def stop(self):
+    def request_stop(self):
+        """Start closing the HA connection; returns at once (any thread)."""
         if self._stop_event is not None:
             self.loop_thread.loop.call_soon_threadsafe(self._stop_event.set)
+
+    def wait_closed(self, timeout=6):
+        """Wait until the HA client has stopped (after ``request_stop``)."""
         if self._future is not None:
             try:
-                self._future.result(timeout=6)
+                self._future.result(timeout=timeout)
             except Exception:  # noqa: BLE001 - stopping: report, never raise
                 _logger.debug("HA client stop", exc_info=True)
+
+    def stop(self):
+        self.request_stop()
+        self.wait_closed()
         self.feed.stop()

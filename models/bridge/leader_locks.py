@@ -57,6 +57,12 @@ class LeaderLocks:
                 "SELECT pg_advisory_lock(%s, pg_backend_pid())", (PRESENCE_NAMESPACE,)
             )
 
+    def withdraw(self):
+        """Give up the presence lock and every instance lock: leaving."""
+        with self.conn.cursor() as cr:
+            cr.execute("SELECT pg_advisory_unlock_all()")
+        self.held.clear()
+
     def live_processes(self):
         """How many processes (of every server) may lead on this database."""
         with self.conn.cursor() as cr:

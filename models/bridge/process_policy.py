@@ -8,6 +8,7 @@ master died), the gevent process (asyncio and gevent patching do not mix),
 off by hand.
 """
 
+import atexit
 import logging
 import os
 import socket
@@ -79,6 +80,10 @@ def _after_fork():
             os.close(devnull)
     if in_prefork_worker():
         supervisor.start_supervisor()
+        # A worker Odoo recycles (memory or request limit) ends with
+        # sys.exit(), which runs this: its instances are handed over at once.
+        # SIGTERM / SIGKILL skip it; the dead session frees the locks then.
+        atexit.register(supervisor.stop_supervisor)
 
 
 if hasattr(os, "register_at_fork"):
