@@ -10,6 +10,7 @@ the process that holds the connection, and the entry points of the full sync
 import asyncio
 import json
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from odoo import _, api, fields, models
@@ -312,6 +313,34 @@ class HaInstance(models.Model):
                 self, entity_registry=entity_registry, complete=True
             )
         return True
+
+    def _ha_history_gap(self):
+        """``(start, entity ids)`` of the recorded history a reconnect may miss.
+
+        Changes HA made while no process was connected reach the mirror as
+        their last state only (the snapshot). Read before a connection's first
+        event, every change after the newest ``last_updated`` the mirror
+        holds is such a change, so the recorded entities' history from then
+        on is fetched again (duplicates are skipped), at most as far back as
+        the history backfill goes. None when nothing is recorded or nothing
+        was mirrored yet.
+        """
+        self.ensure_one()
+        self.env.cr.execute(
+            """
+            SELECT max(last_updated),
+                   array_agg(entity_id ORDER BY entity_id)
+                       FILTER (WHERE enable_record)
+              FROM ha_entity
+             WHERE ha_instance_id = %s AND active
+            """,
+            [self.id],
+        )
+        newest, recorded = self.env.cr.fetchone()
+        days = self.env["ha.entity"]._ha_backfill_days()
+        if not newest or not recorded or days <= 0:
+            return None
+        return max(newest, fields.Datetime.now() - timedelta(days=days)), recorded
 
     def _ha_apply_registries(self, lists):
         """Fresh full lists of the registries an HA registry event touched."""

@@ -256,8 +256,52 @@ class _Feed:
 
     def __getattr__(self, name):
         if name.startswith("push_"):
-            return lambda value: self.pushed.append(name[len("push_") :])
+            return lambda *args, **kwargs: self.pushed.append(name[len("push_") :])
         raise AttributeError(name)
+
+
+class _HistoryClient:
+    """Answers ``history/history_during_period`` per batch of entity ids."""
+
+    def __init__(self, fail=False):
+        self.asked = []
+        self.fail = fail
+
+    async def history_during_period(self, start, entity_ids=(), **options):
+        self.asked.append((start, list(entity_ids), options))
+        if self.fail:
+            raise OSError("connection lost")
+        return {key: [{"s": "1", "lu": 1.0}] for key in entity_ids}
+
+
+class TestLeaderCatchUp(TransactionCase):
+    def _leader(self, client):
+        feed = _Feed()
+        feed.push_history = feed.pushed.append
+        leader = InstanceLeader(feed, "ws://127.0.0.1:9/api/websocket", "t", None)
+        leader.client = client
+        return leader, feed
+
+    def test_changes_after_the_start_in_batches(self):
+        client = _HistoryClient()
+        leader, feed = self._leader(client)
+        keys = [f"sensor.s{i:03d}" for i in range(250)]
+        asyncio.run(leader._catch_up("2026-01-01T00:00:00", keys))
+        self.assertEqual([len(ids) for _s, ids, _o in client.asked], [100, 100, 50])
+        self.assertTrue(
+            all(not o["include_start_time_state"] for _s, _i, o in client.asked),
+            "the state at the start is the mirror's already",
+        )
+        self.assertEqual(len(feed.pushed), 1, "one history item for the gap")
+        self.assertEqual(sorted(feed.pushed[0]), keys)
+
+    def test_a_failed_query_pushes_nothing(self):
+        leader, feed = self._leader(_HistoryClient(fail=True))
+        with self.assertLogs(
+            "odoo.addons.odoo_ha_addon.models.bridge.instance_leader", "WARNING"
+        ):
+            asyncio.run(leader._catch_up("2026-01-01T00:00:00", ["sensor.a"]))
+        self.assertEqual(feed.pushed, [])
 
 
 class TestLeaderReconnect(TransactionCase):

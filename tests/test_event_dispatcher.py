@@ -24,8 +24,9 @@ from odoo.addons.odoo_ha_addon.models.bridge.registry_digests import digest
 class _SnapshotTaker:
     """``ha.instance`` stand-in: keeps what the dispatcher asks it to apply."""
 
-    def __init__(self, applied):
+    def __init__(self, applied, gap=None):
         self.applied = applied
+        self.gap = gap
 
     def exists(self):
         return self
@@ -35,6 +36,9 @@ class _SnapshotTaker:
 
     def _ha_apply_registries(self, lists):
         self.applied.append(lists)
+
+    def _ha_history_gap(self):
+        return self.gap
 
 
 def _env_of(instance):
@@ -90,6 +94,49 @@ class TestFullSyncDigests(BaseCase):
             self.assertEqual(applied[1]["areas"], self._snapshot()["areas"])
             dispatcher._process([(1, "registries", {"areas": []})])
         self.assertEqual(dispatcher._states[1].applied_digests, {})
+
+
+class TestHistoryCatchUp(BaseCase):
+    """The gap is read when a connection starts, caught up after its sync."""
+
+    def setUp(self):
+        super().setUp()
+        self.gap = ("2026-01-01 00:00:00", ["sensor.a", "sensor.b"])
+        self.applied, self.statuses, self.asked = [], [], []
+        instance = _SnapshotTaker(self.applied, self.gap)
+        instance._ha_set_ws_status = lambda *status: self.statuses.append(status[0])
+        patcher = patch.object(
+            DatabaseDispatcher,
+            "_apply",
+            side_effect=lambda label, work, **kw: work(_env_of(instance)) or True,
+        )
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.dispatcher = DatabaseDispatcher("db")
+
+    def _connect(self, status="connecting"):
+        self.dispatcher._status(1, (status, "", None, None))
+        self.dispatcher._full_sync(
+            1, {"states": []}, lambda *gap: self.asked.append(gap)
+        )
+
+    def test_the_gap_read_when_connecting_is_caught_up_after_the_sync(self):
+        self._connect()
+        self.assertEqual(self.statuses, ["connecting"])
+        self.assertEqual(len(self.applied), 1, "the snapshot is applied as well")
+        self.assertEqual(self.asked, [self.gap])
+        # Asked once: a full sync without a new connection asks nothing.
+        self.dispatcher._full_sync(1, {"states": []}, self.asked.append)
+        self.assertEqual(self.asked, [self.gap])
+
+    def test_other_statuses_read_no_gap(self):
+        self._connect(status="connected")
+        self.assertEqual(self.asked, [])
+
+    def test_a_full_sync_started_from_odoo_asks_nothing(self):
+        self.dispatcher._status(1, ("connecting", "", None, None))
+        self.dispatcher._full_sync(1, {"states": []}, None)
+        self.assertEqual(len(self.applied), 1)
 
 
 class TestRegistryDigest(BaseCase):
@@ -264,14 +311,14 @@ class TestBusPushes(BaseCase):
     def test_an_instance_keeps_its_order_around_a_full_sync(self):
         self.sync = _Sync(_result(1), _result(2), _result(3))
         order = []
-        self.dispatcher._full_sync = lambda instance_id, snap: order.append(
+        self.dispatcher._full_sync = lambda instance_id, snap, catch_up: order.append(
             ("full sync", instance_id)
         )
         self.dispatcher._process(
             [
                 (7, "event", {}),
                 (8, "event", {}),
-                (7, "full_sync", {}),
+                (7, "full_sync", ({}, None)),
                 (7, "event", {}),
             ]
         )

@@ -77,6 +77,30 @@ class TestMirrorHistory(HACommon):
         payload = {"sensor.s0": [point("9", 50, other)]}
         self.assertEqual(self.Sync._ha_store_history(self.instance, payload), 1)
 
+    def test_a_reconnect_asks_for_the_recorded_history_since_the_mirror(self):
+        self.assertIsNone(self.instance._ha_history_gap(), "nothing recorded")
+        (self.sensor | self.door).with_context(ha_no_backfill=True).write(
+            {"enable_record": True}
+        )
+        params = self.env["ir.config_parameter"]
+        params.set_param("odoo_ha_addon.history_backfill_days", "100000")
+        self.Sync._ha_apply_state_events(
+            self.instance, [state_changed("sensor.s1", "7", 42)]
+        )
+        # From the newest change the mirror holds, whichever entity it was.
+        self.assertEqual(
+            self.instance._ha_history_gap(),
+            (naive(42), ["binary_sensor.door", "sensor.s0"]),
+        )
+        # Never further back than the history backfill goes.
+        params.set_param("odoo_ha_addon.history_backfill_days", "2")
+        start, _ids = self.instance._ha_history_gap()
+        self.assertAlmostEqual(
+            start, datetime.utcnow() - timedelta(days=2), delta=timedelta(minutes=1)
+        )
+        params.set_param("odoo_ha_addon.history_backfill_days", "0")
+        self.assertIsNone(self.instance._ha_history_gap())
+
     def test_retention_cron(self):
         now = datetime.utcnow()
         epoch = datetime(1970, 1, 1)

@@ -39,6 +39,7 @@ from odoo.service.model import (
     PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
 )
 
+from ..common.hass_ws_types import STATUS_CONNECTING
 from .bus_wakeups import BusWakeups
 from .command_holds import command_holds
 from .connections import database_away
@@ -112,6 +113,7 @@ class _InstanceState:
         self.applied_digests = {}  # registry list -> digest of the last applied
         self.pending = _OwedPush()
         self.last_push = float("-inf")  # monotonic time of the last bus push
+        self.history_gap = None  # (start, entity ids) read when connecting
 
     def push_due(self, now=None):
         return (now or time.monotonic()) - self.last_push >= NOTIFY_DELAY
@@ -127,8 +129,16 @@ class InstanceFeed:
     def push_event(self, event):
         self.dispatcher.put(self.instance_id, "event", event)
 
-    def push_full_sync(self, snapshot):
-        self.dispatcher.put(self.instance_id, "full_sync", snapshot)
+    def push_full_sync(self, snapshot, catch_up=None):
+        """A (re)connect's full picture. ``catch_up(start, entity_ids)``, if
+        given, is called (from the dispatcher) when the mirror's recorded
+        history may miss changes made while no process was connected (see
+        ``DatabaseDispatcher._status``)."""
+        self.dispatcher.put(self.instance_id, "full_sync", (snapshot, catch_up))
+
+    def push_history(self, rows):
+        """``history/history_during_period`` rows that fill such a gap."""
+        self.dispatcher.put(self.instance_id, "history", rows)
 
     def push_registries(self, lists):
         self.dispatcher.put(self.instance_id, "registries", lists)
@@ -254,7 +264,18 @@ class DatabaseDispatcher(threading.Thread):
                 group = []
             self._flush(instance_id)
             if kind == "full_sync":
-                self._full_sync(instance_id, value)
+                self._full_sync(instance_id, *value)
+            elif kind == "history":
+                self._apply(
+                    "history catch-up",
+                    self._on_instance(
+                        instance_id,
+                        lambda instance, rows=value: instance.env[
+                            "ha.sync"
+                        ]._ha_store_history(instance, rows),
+                    ),
+                    instance_id=instance_id,
+                )
             elif kind == "registries":
                 # The lists moved on: compare no more.
                 self._state(instance_id).applied_digests = {}
@@ -269,16 +290,7 @@ class DatabaseDispatcher(threading.Thread):
                     instance_id=instance_id,
                 )
             elif kind == "status":
-                self._apply(
-                    "status",
-                    self._on_instance(
-                        instance_id,
-                        lambda instance, status=value: instance._ha_set_ws_status(
-                            *status
-                        ),
-                    ),
-                    instance_id=instance_id,
-                )
+                self._status(instance_id, value)
             elif kind == _STOP:
                 self._states.pop(instance_id, None)
                 value.set()
@@ -373,13 +385,14 @@ class DatabaseDispatcher(threading.Thread):
 
         self._apply("notify", send, live=True)
 
-    def _full_sync(self, instance_id, snapshot):
+    def _full_sync(self, instance_id, snapshot, catch_up=None):
         state = self._state(instance_id)
         digests = snapshot_digests(snapshot)
         trimmed = dict(snapshot)
         for key, digest in digests.items():
             if digest is not None and state.applied_digests.get(key) == digest:
                 trimmed[key] = None  # None: _ha_sync_registries leaves it alone
+
         done = self._apply(
             "full sync",
             self._on_instance(
@@ -388,6 +401,31 @@ class DatabaseDispatcher(threading.Thread):
             instance_id=instance_id,
         )
         state.applied_digests = digests if done else {}
+        gap, state.history_gap = state.history_gap, None
+        if done and gap and catch_up is not None:
+            catch_up(*gap)
+
+    def _status(self, instance_id, status):
+        """A connection status; "connecting" also reads the history gap.
+
+        The client says "connecting" before it opens a connection, so this
+        comes before any event of that connection: the mirror's newest change
+        then is where the changes it missed begin (the catch-up is asked
+        once the connection's full sync is applied).
+        """
+        connecting = status[0] == STATUS_CONNECTING
+
+        def work(instance):
+            instance._ha_set_ws_status(*status)
+            return instance._ha_history_gap() if connecting else True
+
+        gap = self._apply(
+            "status", self._on_instance(instance_id, work), instance_id=instance_id
+        )
+        if connecting:
+            self._state(instance_id).history_gap = (
+                gap if isinstance(gap, tuple) else None
+            )
 
     def _apply(self, label, work, live=False, instance_id=None, quiet=False):
         """Run ``work(env)`` in one transaction (superuser); return its

@@ -16,6 +16,8 @@ from ..common.hass_websocket_service import HassWebSocketClient
 _logger = logging.getLogger(__name__)
 
 REGISTRY_REFETCH_DELAY = 0.3  # seconds: coalesces a burst of registry events
+CATCH_UP_BATCH = 100  # entity ids per history/history_during_period
+CATCH_UP_TIMEOUT = 60.0  # seconds: a long gap's history may be large
 
 
 class InstanceLeader:
@@ -68,7 +70,37 @@ class InstanceLeader:
             await client.subscribe_events("state_changed", self.feed.push_event)
             for event_type in BY_EVENT_TYPE:
                 await client.subscribe_events(event_type, self._on_registry_event)
-        self.feed.push_full_sync(await self._fetch_snapshot(client))
+        self.feed.push_full_sync(
+            await self._fetch_snapshot(client), catch_up=self.request_catch_up
+        )
+
+    def request_catch_up(self, start, entity_ids):
+        """Fetch the history of ``entity_ids`` since ``start`` (any thread)."""
+        self.loop_thread.submit(self._catch_up(start, entity_ids))
+
+    async def _catch_up(self, start, entity_ids):
+        # The changes made while no process was connected: the snapshot has
+        # each entity's last state, the recorded history wants every one.
+        rows = {}
+        try:
+            for offset in range(0, len(entity_ids), CATCH_UP_BATCH):
+                part = await self.client.history_during_period(
+                    start,
+                    entity_ids=entity_ids[offset : offset + CATCH_UP_BATCH],
+                    include_start_time_state=False,
+                    timeout=CATCH_UP_TIMEOUT,
+                )
+                rows.update(part or {})
+        except Exception as err:  # noqa: BLE001 - logged; live events go on
+            _logger.warning(
+                "HA instance %s: history since %s not caught up: %s",
+                self.instance_id,
+                start,
+                err,
+            )
+            return
+        if rows:
+            self.feed.push_history(rows)
 
     def _on_registry_event(self, event):
         # Re-read the whole registry, once per burst (HA sends many events
