@@ -139,6 +139,23 @@ class TestHistoryCatchUp(BaseCase):
         self.assertEqual(len(self.applied), 1)
 
 
+class TestDiscard(BaseCase):
+    def test_a_handed_over_instance_s_queue_is_dropped_but_its_stop_answered(self):
+        dispatcher = DatabaseDispatcher("db")
+        processed = []
+        done = threading.Event()
+        for item in [(1, "event", {}), (2, "event", {}), (1, "full_sync", ({}, None))]:
+            dispatcher.put(*item)
+        dispatcher.put(1, event_dispatcher._STOP, done)
+        dispatcher.discard([1])
+        dispatcher.stop()  # queues the end of the thread
+        with patch.object(DatabaseDispatcher, "_process", side_effect=processed.extend):
+            dispatcher.run()  # here: drains the queue and returns
+        self.assertEqual(
+            processed, [(2, "event", {}), (1, event_dispatcher._STOP, done)]
+        )
+
+
 class TestRegistryDigest(BaseCase):
     def test_stamps_identify_a_registry_list(self):
         devices = [{"id": f"d{i}", "modified_at": 1.5 + i} for i in range(3)]

@@ -147,6 +147,7 @@ class DatabaseWorker(threading.Thread):
                 self._notify_released(handed)
             except psycopg2.Error:
                 _logger.debug("handing over on a broken connection", exc_info=True)
+            self.dispatcher.discard(handed)
         for instance_id in list(self.leaders):
             self._drop_leader(instance_id, unlock=False)
         if self.control is not None:
@@ -157,7 +158,8 @@ class DatabaseWorker(threading.Thread):
         self.locks.forget()
         if handed:
             _logger.info(
-                "HA: %s stops and hands %s instance(s) over",
+                "HA: %s stops and hands %s instance(s) over (what it had not "
+                "applied yet comes with their next leader's catch-up)",
                 leader_identity(),
                 len(handed),
             )

@@ -172,6 +172,7 @@ class DatabaseDispatcher(threading.Thread):
         self._company_id = None  # the superuser's, read once
         self._database_away = False  # the last _apply found PostgreSQL gone
         self._wakeups = BusWakeups()
+        self._discarded = set()  # instance ids whose queued items are dropped
 
     # -- producers (any thread)
 
@@ -185,6 +186,15 @@ class DatabaseDispatcher(threading.Thread):
     def bus_fileno(self):
         """The descriptor of the bus wake-up connection, if open (for forks)."""
         return self._wakeups.fileno()
+
+    def discard(self, instance_ids):
+        """Leave what is still queued for ``instance_ids`` unapplied.
+
+        For a process that hands them over as it stops: their next leader's
+        full sync and history catch-up bring what this queue holds, and
+        applied here it would race that leader's writes.
+        """
+        self._discarded.update(instance_ids)
 
     def stop(self, timeout=STOP_TIMEOUT):
         self._queue.put(_QUIT)
@@ -218,6 +228,14 @@ class DatabaseDispatcher(threading.Thread):
                     batch.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
+            if self._discarded:
+                batch = [
+                    item
+                    for item in batch
+                    if item is _QUIT
+                    or item[0] not in self._discarded
+                    or item[1] == _STOP
+                ]
             quit_ = any(item is _QUIT for item in batch)
             try:
                 self._process([item for item in batch if item is not _QUIT])
