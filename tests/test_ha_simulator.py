@@ -655,6 +655,21 @@ class TestManyHomes(PureCase):
             self.admin["admin_token"],
         ).json()
         self.assertEqual(set(both), {"0", "1"})
+        # A load on the first sensors of one home only.
+        self.assertEqual(
+            self.farm.load(20, duration=0.5, wait=True, homes=[1], sensors=2), 10
+        )
+        events = clients[1].events(subs[1], 10)
+        self.assertEqual(len({e["data"]["entity_id"] for e in events}), 2)
+        with self.assertRaises(TimeoutError):
+            clients[0].events(subs[0], 1, timeout=0.3)
+        bad = requests.post(
+            self.admin["admin_url"] + "/_simulator/farm/load",
+            json={"sensors": 0},
+            headers={"Authorization": f"Bearer {self.admin['admin_token']}"},
+            timeout=5,
+        )
+        self.assertEqual(bad.status_code, 400)
 
 
 class TestManyHomesOnePort(TestManyHomes):

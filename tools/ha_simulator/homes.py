@@ -18,9 +18,10 @@ home's:
 ``GET  /_simulator/farm/states``         {home index: {entity_id: state}};
                                          ``?home=i`` for one home
 ``POST /_simulator/farm/load``           {events_per_second, duration,
-                                         homes?}: every (listed) home's own
-                                         sensors change at that rate each,
-                                         all driven by one task
+                                         homes?, sensors?}: every (listed)
+                                         home's own sensors (its first
+                                         ``sensors``) change at that rate
+                                         each, all driven by one task
 ``POST /_simulator/farm/drop_connections``  abrupt close, every home
 =======================================  =====================================
 
@@ -199,8 +200,10 @@ class HomeFarm:
         for sim in self.homes:
             sim.drop_connections()
 
-    def load(self, events_per_second=10.0, duration=10.0, homes=None):
+    def load(self, events_per_second=10.0, duration=10.0, homes=None, sensors=None):
         """Every home's own sensors change ``events_per_second`` times a second.
+
+        ``sensors``: only the first that many sensors of each home change.
 
         One task drives every home (a task per home would cost hundreds of
         wake-ups per tick); a load still running is cancelled first.
@@ -210,12 +213,12 @@ class HomeFarm:
             self._load_task.cancel()
         picked = self.homes if homes is None else [self.homes[i] for i in homes]
         self._load_task = asyncio.get_running_loop().create_task(
-            self._drive(picked, float(events_per_second), float(duration))
+            self._drive(picked, float(events_per_second), float(duration), sensors)
         )
         return self._load_task
 
-    async def _drive(self, homes, rate, duration):
-        sensors = [sim.existing_sensors() for sim in homes]
+    async def _drive(self, homes, rate, duration, limit=None):
+        sensors = [sim.existing_sensors()[:limit] for sim in homes]
         total = int(rate * duration)
         begin = time.monotonic()
         sent = 0

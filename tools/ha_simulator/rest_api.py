@@ -318,7 +318,12 @@ def _farm_control(farm, method, name, query, body):
             and all(type(i) is int and 0 <= i < len(farm.homes) for i in homes)
         ):
             return _message(400, "homes must be a list of home indexes.")
-        farm.load(args.get("events_per_second", 10), args.get("duration", 10), homes)
+        sensors = args.get("sensors")
+        if sensors is not None and not (type(sensors) is int and sensors > 0):
+            return _message(400, "sensors must be a positive number.")
+        farm.load(
+            args.get("events_per_second", 10), args.get("duration", 10), homes, sensors
+        )
         count = len(farm.homes if homes is None else homes)
         return _json(200, {"started": True, "homes": count})
     if name == "drop_connections":

@@ -227,9 +227,13 @@ class FarmThread(SimulatorThread):
         sim = self.simulator.homes[index]
         return self.call(lambda: sim.set_state(entity_id, state, attributes).as_dict())
 
-    def load(self, events_per_second=10, duration=1.0, wait=False, homes=None):
+    def load(
+        self, events_per_second=10, duration=1.0, wait=False, homes=None, sensors=None
+    ):
         """Every home's own sensors change; with ``wait`` returns events/home."""
-        task = self.call(self.simulator.load, events_per_second, duration, homes)
+        task = self.call(
+            self.simulator.load, events_per_second, duration, homes, sensors
+        )
         if wait:
 
             async def waiter():
