@@ -273,6 +273,22 @@ class TestWebSocketClient(PureAsyncCase):
             self.assertEqual(fake.close_codes, [1000])
             self.assertEqual(client.status.state, hws.STATUS_DISCONNECTED)
 
+    async def test_a_stop_asked_by_its_owner_closes_quietly(self):
+        # A leader stopping (a handover, a recycled worker) is no connection
+        # lost: one "closed" status, no warning, a clean close frame.
+        async with FakeHA() as fake:
+            statuses, stop = [], asyncio.Event()
+            client = self.client(fake.url, on_status=statuses.append)
+            client.on_connect = lambda _client: stop.set()
+            with self.assertNoLogs(hws._logger.name, "WARNING"):
+                await asyncio.wait_for(client.run_forever(stop), 5)
+            await wait_until(lambda: fake.close_codes)
+            self.assertEqual(fake.close_codes, [1000])
+            self.assertEqual(
+                (statuses[-1].state, statuses[-1].message),
+                (hws.STATUS_DISCONNECTED, "closed"),
+            )
+
     async def test_reconnect_backoff_with_fake_sleep(self):
         sock_port = await _closed_port()
         url = f"ws://127.0.0.1:{sock_port}/api/websocket"

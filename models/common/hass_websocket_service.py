@@ -199,6 +199,7 @@ class HassWebSocketClient(HassWsCommands, HassWsSubscriptions):
                 sleeper.cancel()
         finally:
             stop_waiter.cancel()
+            self._stop.set()  # asked for: no "disconnected" warning
             await self._shutdown("client stopped")
 
     run = run_forever
