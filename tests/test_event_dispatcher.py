@@ -325,6 +325,15 @@ class TestBusPushes(BaseCase):
         self.assertEqual(self.sync.applied_for, [7, 8, 9])
         self.assertEqual(len(self.sync.notifier.sent), 3, "each one pushed")
 
+    def test_a_retry_after_a_handover_leaves_the_handed_instance_alone(self):
+        # The batch in progress when a leaving process hands its instances
+        # over loses its race with the next leaders; retried, it writes
+        # none of theirs.
+        self.sync = _Sync(_result(1), _result(2))
+        self.dispatcher.discard([8])
+        self._events(7, 8)
+        self.assertEqual(self.sync.applied_for, [7])
+
     def test_an_instance_keeps_its_order_around_a_full_sync(self):
         self.sync = _Sync(_result(1), _result(2), _result(3))
         order = []

@@ -338,6 +338,8 @@ class DatabaseDispatcher(threading.Thread):
             sync = env["ha.sync"]
             outcomes = {}
             for instance_id, events in events_by_instance.items():
+                if instance_id in self._discarded:
+                    continue  # handed over meanwhile (a retry): leave it be
                 instance = env["ha.instance"].browse(instance_id)
                 data = [e.get("data") or {} for e in events if isinstance(e, dict)]
                 result = sync._ha_apply_state_events(instance, data, notify=False)
