@@ -102,12 +102,15 @@ def addons_path(stage):
     return ",".join(paths)
 
 
-def start_odoo(db, stage, http_port, workers, logfile, extra_args=()):
-    """Odoo in its own session; ``extra_args`` come last (and so win)."""
+def start_odoo(db, stage, http_port, workers, logfile, extra_args=(), launcher=()):
+    """Odoo in its own session; ``extra_args`` come last (and so win).
+
+    ``launcher``: a script (and its own arguments) that runs odoo-bin.
+    """
     Path(logfile).unlink(missing_ok=True)
     args = [
         sys.executable,
-        "odoo-bin",
+        *(launcher or ["odoo-bin"]),
         "-d",
         db,
         f"--addons-path={addons_path(stage)}",

@@ -15,7 +15,14 @@ and prints:
   then the time until every home's mirror equals its HA, with the number
   of mismatching entities;
 * ``kill -9`` of the worker leading the most instances, then the time until
-  all its homes are led again, each with exactly one HA connection.
+  all its homes are led again, each with exactly one HA connection;
+* a worker recycled by Odoo's ``--limit-memory-soft`` while every home is
+  busy: the time until its homes are led again, the longest any of them
+  went without an HA connection, the mirror against HA after the load, and
+  the state changes HA recorded meanwhile that the mirror's history lacks
+  (the homes' entities are recorded for this phase). The leak is simulated
+  by ``_odoo_leaky.py``, which runs odoo-bin: the chosen worker maps memory
+  it never touches, and Odoo's own limit check recycles it.
 
 Run from the repo root with the dev virtualenv, on a database where the
 addon is installed (e.g. after ``./dev tier install``)::
@@ -38,7 +45,10 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.parse
+from datetime import datetime, timezone
 from pathlib import Path
 
 import psycopg2
@@ -71,10 +81,14 @@ GOALS = {
     "mirrored": 30.0,  # s from server start until every home is mirrored
     "pg_connections": 60,
     "equal_after_load": 2.0,  # s after the load ends, with 0 mismatches
-    "takeover": 10.0,  # s after kill -9 until its homes are led again
+    "takeover": 10.0,  # s after kill -9 or a recycle until its homes are led again
     "rss_mb": 512,  # resident memory of the busiest process
 }
 LOAD_SECONDS = 10.0
+# The recycle phase's load outlasts Odoo's limit check (every 4 s) and the
+# handovers that follow.
+RECYCLE_LOAD = 20.0
+RECYCLE_SENSORS = 2  # per home: each changes every 0.1 s at 20 events/s
 POLL = 0.25  # seconds between two looks at the database (at least)
 
 
@@ -282,11 +296,76 @@ def odoo_processes(master):
     return out
 
 
-def rss_mb(pid):
+def _status_mb(pid, key):
     for line in _proc_file(pid, "status").decode(errors="replace").splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(key):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def rss_mb(pid):
+    return _status_mb(pid, "VmRSS:")
+
+
+def vms_mb(pid):
+    """Virtual memory: what Odoo compares with ``--limit-memory-soft``."""
+    return _status_mb(pid, "VmSize:")
+
+
+def _epoch_ms(moment):
+    """Milliseconds since the epoch of an ISO string or a naive UTC datetime."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return round(moment.timestamp() * 1000)
+
+
+def ha_changes(home, entity_ids, start, end):
+    """{(entity_id, last_updated ms)} HA recorded for ``home`` in ]start, end].
+
+    HA's answer opens with each entity's state at ``start``, stamped ``start``:
+    no change of the window, left out.
+    """
+    query = urllib.parse.urlencode(
+        {
+            "filter_entity_id": ",".join(sorted(entity_ids)),
+            "end_time": datetime.fromtimestamp(end, timezone.utc).isoformat(),
+        }
+    )
+    begin = urllib.parse.quote(datetime.fromtimestamp(start, timezone.utc).isoformat())
+    rows = sim_request(
+        f"{home['url']}/api/history/period/{begin}?{query}", home["token"]
+    )
+    low, high = round(start * 1000), round(end * 1000)
+    return {
+        (point["entity_id"], _epoch_ms(point["last_updated"]))
+        for series in rows
+        for point in series
+        if "last_updated" in point and low < _epoch_ms(point["last_updated"]) <= high
+    }
+
+
+def odoo_changes(db, ids, start, end):
+    """{instance id: {(entity_id, last_updated ms)}} of the mirror's history."""
+    out = {i: set() for i in ids}
+    rows = query(
+        db,
+        """
+        SELECT e.ha_instance_id, e.entity_id, h.last_updated
+          FROM ha_entity_history h JOIN ha_entity e ON e.id = h.entity_id
+         WHERE e.ha_instance_id = ANY(%s)
+           AND h.last_updated BETWEEN %s AND %s
+        """,
+        (
+            ids,
+            datetime.fromtimestamp(start, timezone.utc).replace(tzinfo=None),
+            datetime.fromtimestamp(end, timezone.utc).replace(tzinfo=None),
+        ),
+    )
+    for instance_id, entity_id, updated in rows:
+        out[instance_id].add((entity_id, _epoch_ms(updated)))
+    return out
 
 
 def wait_until(predicate, timeout, step=POLL):
@@ -319,6 +398,8 @@ class Bench:
         self.failures = []
         self.host = socket.gethostname()
         self.busiest = None  # pid of the worker leading the most instances
+        self.leak_dir = None
+        self.odoo_log = f"{args.logdir}/bench_many_homes_odoo.log"
 
     def warn_headroom(self):
         """Say when the server may take more PostgreSQL connections than free."""
@@ -440,25 +521,30 @@ class Bench:
                 extra.append(f"--limit-memory-soft={args.memory_soft * 1024 * 1024}")
             if args.db_maxconn:
                 extra.append(f"--db_maxconn={args.db_maxconn}")
-            t0 = time.monotonic()
+            self.leak_dir = Path(tempfile.mkdtemp(prefix="bench_leak_"))
+            started = time.monotonic()
             servers.append(
                 start_odoo(
                     args.db,
                     args.stage,
                     free_port(),
                     args.workers,
-                    f"{args.logdir}/bench_many_homes_odoo.log",
+                    self.odoo_log,
                     extra,
+                    launcher=[str(ROOT / "bench" / "_odoo_leaky.py"), self.leak_dir],
                 )
             )
+            servers[0].started = started
             master = servers[0].pid
             for label, step in (
-                ("start", lambda: self.phase_mirror(farm, ids, ha_states, t0)),
+                ("start", lambda: self.phase_mirror(farm, ids, ha_states, servers[0])),
                 ("start", lambda: self.print_processes(master, ids, "after the start")),
                 ("start", lambda: self.check_connections(farm, "after the start")),
                 ("load", lambda: self.phase_load(farm, ids)),
                 ("load", lambda: self.print_processes(master, ids, "after the load")),
                 ("kill", lambda: self.phase_kill(farm, ids, master)),
+                ("kill", lambda: self.print_processes(master, ids, "after the kill")),
+                ("recycle", lambda: self.phase_recycle(farm, ids, master)),
             ):
                 try:
                     step()
@@ -467,17 +553,24 @@ class Bench:
         finally:
             stop_servers(servers)
             farm.stop()
+            if self.leak_dir is not None:
+                for leftover in self.leak_dir.iterdir():
+                    leftover.unlink()
+                self.leak_dir.rmdir()
             close_connections()
             if ids:
                 deactivate(args.db, ids)
         return report(self.failures, "many homes bench: all goals met")
 
-    def phase_mirror(self, farm, ids, ha_states, t0):
+    def phase_mirror(self, farm, ids, ha_states, server):
         args = self.args
+        t0 = server.started
         print("\n1. server start -> every home mirrored")
         connected = [None]
 
         def mirrored():
+            if server.poll() is not None:
+                raise SystemExit(f"Odoo exited ({server.returncode}): {self.odoo_log}")
             if connected[0] is None and farm.stats()["connections"] >= len(ids):
                 connected[0] = time.monotonic() - t0
             return mismatches(ha_states, mirror(args.db, ids), ids)[0] == 0
@@ -627,6 +720,221 @@ class Bench:
             f"  per HTTP worker now: {sorted(counts.values())} ({len(workers)} workers)"
         )
 
+    def phase_recycle(self, farm, ids, master):
+        args = self.args
+        limit = args.memory_soft
+        print(
+            f"\n4. a worker recycled by --limit-memory-soft ({limit} MB) "
+            f"while every home is busy"
+        )
+        procs, workers = self.workers(master)
+        counts, _others = self.leader_counts(workers, ids)
+        if not counts or not max(counts.values()):
+            self.goal(False, "no worker leads any instance: nothing to recycle")
+            return
+        pid = max(counts, key=counts.get)
+        old = f"{self.host}:{pid}"
+        mine = [i for i, leader in leaders(args.db, ids).items() if leader == old]
+        homes = [ids.index(i) for i in mine]
+        query(
+            args.db,
+            "UPDATE ha_entity SET enable_record = true WHERE ha_instance_id = ANY(%s)"
+            " RETURNING 1",
+            (mine,),
+        )
+        vms = vms_mb(pid)
+        ballast = max(0, limit - vms) + 256  # over the soft limit, under the hard
+        print(
+            f"  pid {pid} leads {len(mine)} homes (their entities now recorded), "
+            f"virtual memory {vms:.0f} MB; it will map {ballast:.0f} MB more"
+        )
+        # Its homes only, on a few sensors each, with the events/s of phase 2
+        # in all: a sensor changes several times while its home moves, which
+        # the snapshot (each entity's last state) alone would not bring back.
+        rate = args.rate * len(ids) / len(mine)
+        load_start = time.time()
+        farm.request(
+            "load",
+            {
+                "events_per_second": rate,
+                "duration": RECYCLE_LOAD,
+                "homes": homes,
+                "sensors": RECYCLE_SENSORS,
+            },
+        )
+        print(
+            f"  its homes busy: {rate:.0f} events/s each on {RECYCLE_SENSORS} "
+            f"sensors, for {RECYCLE_LOAD:.0f} s"
+        )
+        time.sleep(2.0)
+        (self.leak_dir / f"leak-{pid}").write_text(str(int(ballast * 1024 * 1024)))
+        print(f"  2 s into the load: pid {pid} leaks")
+
+        # Sampled from now on: how long each home goes without a connection
+        # (its homes move once, those the new worker takes move again).
+        unled_since, longest, most = {}, dict.fromkeys(range(len(ids)), 0.0), [0]
+
+        def sample():
+            counts_now = farm.stats()["connections_per_home"]
+            now = time.monotonic()
+            most[0] = max(most[0], *counts_now)
+            for home, count in enumerate(counts_now):
+                if count == 0:
+                    unled_since.setdefault(home, now)
+                elif home in unled_since:
+                    longest[home] = max(longest[home], now - unled_since.pop(home))
+            return counts_now
+
+        led_at = [None]  # when every one of its homes was led elsewhere
+
+        def led_again():
+            counts_now = sample()
+            now = leaders(args.db, mine)
+            done = (
+                len(now) == len(mine)
+                and old not in now.values()
+                and all(counts_now[h] == 1 for h in homes)
+            )
+            if done and led_at[0] is None:
+                led_at[0] = time.time()
+            return done
+
+        exited = wait_until(
+            lambda: (led_again(), not Path(f"/proc/{pid}").exists())[1], 60, 0.1
+        )
+        if exited is None:
+            self.goal(False, f"pid {pid} was not recycled within 60 s")
+            return
+        exit_at = time.monotonic()
+        print(f"  pid {pid} exited {exited:.2f} s after the leak")
+        limit_line, exiting = self.recycle_lines(pid)
+        self.goal(
+            bool(limit_line),
+            f"Odoo recycled pid {pid} for its memory limit (log: "
+            f"{limit_line or 'no such line'})",
+        )
+        if led_at[0] is None and wait_until(led_again, args.timeout, 0.1) is None:
+            self.goal(False, f"its homes not led again within {args.timeout:.0f} s")
+            return
+        took = led_at[0] - exiting if exiting else None
+        print(
+            "  all its homes led again, one HA connection each, "
+            + (f"{took:.2f} s after Odoo's 'exiting'" if took is not None else "")
+        )
+        self.goal(
+            took is not None and took <= GOALS["takeover"],
+            f"recycled worker's homes led again <= {GOALS['takeover']:.0f} s",
+        )
+
+        def rebalanced():
+            sample()
+            _procs, now_workers = self.workers(master)
+            leading = set(leaders(args.db, ids).values())
+            return len(now_workers) == args.workers and len(leading) >= min(
+                args.workers, len(ids)
+            )
+
+        settled = wait_until(rebalanced, args.timeout, 0.1)
+        if settled is None:
+            self.goal(False, "the new worker took no share")
+        else:
+            print(
+                f"  the new worker leads its share "
+                f"{time.monotonic() - exit_at:.2f} s after the exit"
+            )
+        for home, since in unled_since.items():
+            longest[home] = max(longest[home], time.monotonic() - since)
+        moved = sum(1 for gap in longest.values() if gap)
+        print(
+            f"  homes seen without an HA connection: {moved}; the longest gap: "
+            f"{max(longest.values()):.2f} s (sampled every 0.1 s or so)"
+        )
+        self.goal(most[0] <= 1, f"never two HA connections for a home: most {most[0]}")
+
+        # The load goes on: the mirror must equal HA after it, and the history
+        # hold every change HA recorded, the handover's included.
+        ended = wait_until(lambda: not farm.stats()["load_running"], 60, 0.1)
+        if ended is None:
+            self.goal(False, "the simulator's load did not end")
+            return
+        load_end = farm.stats()["load_ended"]
+        ha_states = farm.states()
+        left = [None]
+
+        def equal():
+            left[0] = mismatches(ha_states, mirror(args.db, ids), ids)[0]
+            return left[0] == 0
+
+        wait_until(equal, max(0.0, load_end + GOALS["equal_after_load"] - time.time()))
+        at_goal = left[0]
+        if at_goal and wait_until(equal, args.timeout) is not None:
+            print(f"  every mirror equals its HA {time.time() - load_end:.2f} s after")
+        self.goal(
+            at_goal == 0,
+            f"mirror equal <= {GOALS['equal_after_load']:.0f} s after the load "
+            f"(mismatches then: {at_goal})",
+        )
+        self.check_history(farm, homes, mine, ha_states, (load_start, load_end))
+        self.check_connections(farm, "after the recycle")
+        self.print_processes(master, ids, "after the recycle")
+
+    def recycle_lines(self, pid):
+        """(Odoo's "memory limit reached" text, epoch time of its "exiting")."""
+        limit, exiting = None, None
+        for line in Path(self.odoo_log).read_text(errors="replace").splitlines():
+            if f"Worker ({pid}) virtual memory limit" in line:
+                limit = line.split("odoo.service.server: ")[-1].strip()
+            elif f"Worker ({pid}) exiting" in line:
+                stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+                exiting = stamp.timestamp()  # the log's local time, as time.time()
+        return limit, exiting
+
+    def check_history(self, farm, homes, mine, ha_states, window):
+        """Every change HA recorded in ``window`` for ``homes`` is mirrored."""
+        args = self.args
+        load_start, load_end = window
+        expected = {}
+        for home, instance_id in zip(homes, mine, strict=True):
+            entity_ids = list(ha_states[home])
+            expected[instance_id] = ha_changes(
+                farm.homes[home], entity_ids, load_start, load_end
+            )
+        total = sum(len(v) for v in expected.values())
+        missing, lacking = [None], {}
+
+        def complete():
+            have = odoo_changes(args.db, mine, load_start, load_end)
+            lacking.update({i: sorted(expected[i] - have[i]) for i in mine})
+            missing[0] = sum(len(v) for v in lacking.values())
+            return missing[0] == 0
+
+        filled = wait_until(complete, 30)
+        print(
+            f"  history: {total} changes recorded by HA in its homes during the "
+            f"load; missing from the mirror: {missing[0]}"
+            + (
+                f" (complete {filled:.2f} s after the check began)"
+                if filled is not None
+                else ""
+            )
+        )
+        if missing[0]:
+            out = Path(args.logdir) / "bench_many_homes_missing.json"
+            out.write_text(
+                json.dumps(
+                    {
+                        "load_start_ms": round(load_start * 1000),
+                        "missing": {str(i): v for i, v in lacking.items() if v},
+                    },
+                    indent=1,
+                )
+            )
+            print(f"  the missing changes: {out}")
+        self.goal(
+            missing[0] == 0,
+            f"no gap in the mirror's history: {missing[0]} of {total} changes missing",
+        )
+
 
 def main():
     parser = bench_parser(__doc__)
@@ -637,9 +945,10 @@ def main():
     parser.add_argument(
         "--memory-soft",
         type=int,
+        default=1024,
         metavar="MB",
         help="Odoo's --limit-memory-soft in MB (Odoo compares it with virtual "
-        "memory): low, to see workers recycled",
+        "memory; its default is 2048): the recycled worker is made to exceed it",
     )
     parser.add_argument(
         "--db-maxconn",
