@@ -10,6 +10,7 @@ from pathlib import Path
 import polib
 
 from odoo.tests import TransactionCase
+from odoo.tools.misc import file_path
 
 from odoo.addons.odoo_ha_addon.models.bridge import request_queue
 from odoo.addons.odoo_ha_addon.models.common import ha_errors
@@ -133,3 +134,34 @@ class TestErrorsInTheUsersLanguage(TransactionCase):
         self.assertEqual(
             ha_error_text(self.env(context={"lang": "zh_TW"}), err), "plain"
         )
+
+
+class TestWebClientTerms(TransactionCase):
+    def test_js_terms_agree_with_the_other_installed_modules(self):
+        # The web client keeps one translation per English term for all
+        # modules: a term of ours translated otherwise by another module would
+        # change that module's screens, or ours, depending on load order.
+        ours = polib.pofile(str(I18N / "zh_TW.po"))
+        js = {e.msgid: e.msgstr for e in ours if "odoo-javascript" in (e.comment or "")}
+        self.assertGreater(len(js), 100)
+        modules = self.env["ir.module.module"].search(
+            [("state", "=", "installed"), ("name", "!=", "odoo_ha_addon")]
+        )
+        clashes = []
+        for module in modules:
+            try:
+                path = file_path(f"{module.name}/i18n/zh_TW.po")
+            except FileNotFoundError:
+                continue
+            for entry in polib.pofile(path):
+                if (
+                    entry.msgid in js
+                    and entry.msgstr
+                    and entry.msgstr != js[entry.msgid]
+                    and "odoo-javascript" in (entry.comment or "")
+                ):
+                    clashes.append(
+                        f"{entry.msgid!r}: ours {js[entry.msgid]!r}, "
+                        f"{module.name} {entry.msgstr!r}"
+                    )
+        self.assertEqual(clashes, [])

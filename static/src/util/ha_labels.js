@@ -28,7 +28,7 @@ function stateLabels() {
         standby: _t("Standby"),
         buffering: _t("Buffering"),
         home: _t("Home"),
-        not_home: _t("Away"),
+        not_home: _t("Away from home"),
         heat: _t("Heat"),
         cool: _t("Cool"),
         heat_cool: _t("Heat/Cool"),
@@ -61,6 +61,11 @@ export function stateLabel(state) {
     return Object.hasOwn(labels, state) ? labels[state] : state;
 }
 
+/** The states that have a label. */
+export function labelledStates() {
+    return Object.keys(stateLabels());
+}
+
 /** Connection status → [badge class, label]. */
 export function statusStyles() {
     return {
@@ -76,4 +81,9 @@ export function statusStyles() {
 export function statusLabel(status) {
     const styles = statusStyles();
     return Object.hasOwn(styles, status) ? styles[status][1] : status;
+}
+
+/** The connection statuses that have a label. */
+export function labelledStatuses() {
+    return Object.keys(statusStyles());
 }
