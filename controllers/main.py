@@ -14,6 +14,7 @@ from odoo.http import request
 
 from ..models.common import ha_errors
 from ..models.ha_api import HaApiError
+from ..models.ha_remote_call import ha_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ class HaController(http.Controller):
             )
             return {
                 "success": False,
-                "error": str(err),
+                "error": ha_error_text(request.env, err),
                 "error_type": "ha_error",
                 "details": {"kind": kind, "code": err.code},
             }

@@ -13,6 +13,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .common import ha_errors
+from .ha_remote_call import ha_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -255,7 +256,13 @@ class HaEntity(models.Model):
                     entry["mode"] = instance._ha_fetch_full_sync()
                 entry["success"] = True
             except (UserError, ha_errors.HaError, ValueError) as err:
-                message = err.args[0] if isinstance(err, UserError) else str(err)
+                message = (
+                    err.args[0]
+                    if isinstance(err, UserError)
+                    else ha_error_text(self.env, err)
+                    if isinstance(err, ha_errors.HaError)
+                    else str(err)
+                )
                 _logger.warning(
                     "HA instance %s (%s): full sync failed: %s",
                     instance.id,

@@ -21,6 +21,7 @@ from .common import websocket_thread_manager as wtm
 from .common.ha_registry_kinds import REGISTRY_KINDS, SNAPSHOT_COMMANDS
 from .common.hass_rest_api import HassRestApi
 from .common.hass_websocket_service import HassWebSocketClient, websocket_url
+from .ha_remote_call import ha_error_text
 
 _logger = logging.getLogger(__name__)
 
@@ -216,9 +217,11 @@ class HaInstance(models.Model):
         self.check_access("write")
         instance = self.sudo()
         if not instance.api_token:
-            raise ha_errors.HaAuthError("no access token is set for this instance")
+            raise ha_errors.HaAuthError(
+                ha_errors._lt("No access token is set for this instance.")
+            )
         if not instance.ws_url:
-            raise ha_errors.HaBadRequestError("the URL is not valid")
+            raise ha_errors.HaBadRequestError(ha_errors._lt("The URL is not valid."))
         return asyncio.run(_probe(instance.ws_url, instance.api_token, timeout))
 
     def _test_connection_or_raise(self):
@@ -228,7 +231,11 @@ class HaInstance(models.Model):
             return self.test_connection()
         except ha_errors.HaError as err:
             raise UserError(
-                _("Connection to %(name)s failed: %(error)s", name=self.name, error=err)
+                _(
+                    "Connection to %(name)s failed: %(error)s",
+                    name=self.name,
+                    error=ha_error_text(self.env, err),
+                )
             ) from err
 
     def action_test_connection(self):
@@ -381,7 +388,9 @@ async def _probe(ws_url, token, timeout):
         return {"ha_version": client.ha_version}
     except asyncio.TimeoutError as err:
         raise ha_errors.HaTimeoutError(
-            f"no answer from {ws_url} within {timeout:.0f} s", code="timeout"
+            ha_errors._lt("No answer from %(url)s within %(timeout)s s."),
+            code="timeout",
+            params={"url": ws_url, "timeout": round(timeout)},
         ) from err
     finally:
         await client.close()

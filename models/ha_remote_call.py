@@ -17,6 +17,24 @@ from .common import ha_errors
 DEFAULT_TIMEOUT = 15.0
 
 
+def ha_error_text(env, err):
+    """A Home Assistant client error as text in ``env``'s language.
+
+    The pure clients build their messages from English templates marked for
+    translation (``ha_errors._lt``) and keep the values apart, so the template
+    is translated here and filled; Home Assistant's own words inside the values
+    stay as HA wrote them.
+    """
+    template = getattr(err, "template", None)
+    if not isinstance(template, str) or not template:
+        return str(err)
+    params = getattr(err, "params", None) or {}
+    try:
+        return env._(template, **params) if params else env._(template)
+    except (KeyError, TypeError, ValueError):
+        return str(err)
+
+
 class HaRemoteCall(models.AbstractModel):
     _name = "ha.remote.call"
     _description = "Home Assistant Remote Calls"
@@ -51,6 +69,6 @@ class HaRemoteCall(models.AbstractModel):
                 _(
                     "Home Assistant (%(instance)s): %(error)s",
                     instance=instance.sudo().name,
-                    error=err,
+                    error=ha_error_text(self.env, err),
                 )
             ) from err

@@ -9,6 +9,7 @@ from . import (
     test_hass_rest_api,
     test_hass_websocket_service,
     test_hooks,
+    test_i18n,
     test_http_api,
     test_http_browser,
     test_http_fuzz,

@@ -3,8 +3,13 @@
 They run under odoo-bin (./dev test) in headless Chromium.
 """
 
+import json
+import re
 from datetime import timedelta
+from pathlib import Path
 from unittest.mock import patch
+
+import polib
 
 from odoo import fields
 from odoo.tests import HttpCase, tagged
@@ -12,6 +17,24 @@ from odoo.tests import HttpCase, tagged
 from odoo.addons.odoo_ha_addon.tools.ha_simulator import SimulatorThread
 
 from .common_http import execute_on_simulator
+
+I18N = Path(__file__).resolve().parent.parent / "i18n"
+# A term with a placeholder never shows as is: it is left out of the check.
+PLACEHOLDER = re.compile(r"%|\{")
+
+
+def translated_terms(lang="zh_TW"):
+    """``{english: translation}`` of the addon's entries whose translation in
+    ``lang`` differs from the English source (what a page in ``lang`` must
+    never show in English)."""
+    po = polib.pofile(str(I18N / f"{lang}.po"))
+    return {
+        entry.msgid.strip(): entry.msgstr.strip()
+        for entry in po
+        if entry.msgstr.strip()
+        and entry.msgstr.strip() != entry.msgid.strip()
+        and not PLACEHOLDER.search(entry.msgid)
+    }
 
 
 def hoot_hash(name):
@@ -122,3 +145,66 @@ class TestTours(HttpCase):
         self.env.cr.precommit.run()  # the bus rows, for the browser to read
         self.env.flush_all()
         self.start_tour("/odoo", "odoo_ha_addon_status_tour", login="admin")
+
+    def test_tour_zh_tw_shows_no_english_term_of_ours(self):
+        # The demo home synced as the leader would (its commands answered by
+        # the simulator), the admin working in Traditional Chinese.
+        sim = SimulatorThread(token="zh", demo=True, port=0).start()
+        self.addCleanup(sim.stop)
+        queue_class = type(self.env["ha.ws.request.queue"])
+        self.startPatcher(patch.object(queue_class, "_execute", execute_on_simulator))
+        remote_class = type(self.env["ha.remote.call"])
+        self.startPatcher(
+            patch.object(remote_class, "_ha_reachable", lambda self, instance: True)
+        )
+        instance = self.env["ha.instance"].create(
+            {"name": "我的家", "api_url": sim.url, "api_token": "zh", "sequence": 0}
+        )
+        self.assertEqual(instance._ha_fetch_full_sync(), "websocket")
+        entities = self.env["ha.entity"].search([("ha_instance_id", "=", instance.id)])
+        self.assertGreater(len(entities), 10)
+        now = fields.Datetime.now()
+        sensor = entities.filtered(lambda e: e.domain == "sensor")[:1]
+        light = entities.filtered(lambda e: e.domain == "light")[:1]
+        self.env["ha.entity.history"].create(
+            [
+                {
+                    "entity_id": entity.id,
+                    "ha_instance_id": instance.id,
+                    "domain": entity.domain,
+                    "entity_state": state,
+                    "last_changed": now - timedelta(minutes=minutes),
+                    "last_updated": now - timedelta(minutes=minutes),
+                }
+                for entity, states in (
+                    (sensor, ("20.5", "21", "21.5")),
+                    (light, ("on", "off", "on")),
+                )
+                for minutes, state in zip((90, 50, 10), states, strict=True)
+            ]
+        )
+        self.env["res.lang"]._activate_lang("zh_TW")
+        installed = self.env["ir.module.module"].search([("state", "=", "installed")])
+        installed._update_translations("zh_TW")
+        self.env.ref("base.user_admin").lang = "zh_TW"
+        terms = translated_terms()
+        self.assertGreater(len(terms), 300)
+        # HA's own strings may read like one of our terms (zone.home is "Home").
+        devices = self.env["ha.device"].search([("ha_instance_id", "=", instance.id)])
+        areas = self.env["ha.area"].search([("ha_instance_id", "=", instance.id)])
+        ha_texts = {
+            *entities.mapped("name"),
+            *entities.mapped("entity_state"),
+            *devices.mapped("name"),
+            *devices.mapped("manufacturer"),
+            *devices.mapped("model"),
+            *areas.mapped("name"),
+        }
+        self.env["ir.config_parameter"].sudo().set_param(
+            "odoo_ha_addon.tour_terms",
+            json.dumps(
+                {"terms": terms, "ha": sorted(filter(None, ha_texts))},
+                ensure_ascii=False,
+            ),
+        )
+        self.start_tour("/odoo", "odoo_ha_addon_zh_tw_tour", login="admin")

@@ -12,6 +12,10 @@ the DevTools protocol (``websocket-client``), saves
 with ``--sim``, checks that a toggle on a kanban card reaches the simulator and
 that the card follows a state pushed by the simulator without a reload.
 Everything stays on 127.0.0.1.
+
+``--lang zh_TW --out static/description/screenshots/zh_TW`` takes them in
+another language: the user's language is set to it first (the language must be
+installed, e.g. by starting Odoo once with ``--load-language=zh_TW``).
 """
 
 import argparse
@@ -234,6 +238,18 @@ def call_kw(odoo, session, model, method, args, kwargs=None):
     return body["result"]
 
 
+def use_language(odoo, session, login_name, lang):
+    """Make ``lang`` (an installed language) the language of ``login_name``."""
+    if not call_kw(odoo, session, "res.lang", "search", [[("code", "=", lang)]]):
+        sys.exit(
+            f"{lang} is not installed: start Odoo once with --load-language={lang}"
+        )
+    users = call_kw(
+        odoo, session, "res.users", "search", [[("login", "=", login_name)]]
+    )
+    call_kw(odoo, session, "res.users", "write", [users, {"lang": lang}])
+
+
 def seed_history(odoo, session, sim, token):
     """Record a few entities and push some states so the history has rows."""
     records = call_kw(
@@ -366,12 +382,15 @@ def main():
     parser.add_argument("--sim-token", help="simulator token, for the live check")
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--only", nargs="*", choices=sorted(PAGES))
+    parser.add_argument("--lang", help="the user's language for the pages, e.g. zh_TW")
     args = parser.parse_args()
     for url in filter(None, (args.odoo, args.sim)):
         if not url.startswith(("http://127.0.0.1", "http://localhost")):
             sys.exit(f"{url}: only 127.0.0.1 is allowed")
 
     session = login(args.odoo, args.db, args.login, args.password)
+    if args.lang:
+        use_language(args.odoo, session, args.login, args.lang)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     browser = Browser()
@@ -417,10 +436,14 @@ def main():
             # Odoo's bus "page is out of date" warning (outdated_page_watcher) can
             # show after a full navigation in a fresh profile; it is not part of
             # the page: close it before the screenshot (it is reported above).
+            # Its title is looked up in the page's language.
             browser.evaluate(
-                "document.querySelectorAll('.o_notification').forEach((n) => {"
-                " if (n.textContent.includes('out of date'))"
-                " n.querySelector('.o_notification_close')?.click(); })"
+                "(() => { const {_t} = odoo.loader.modules.get("
+                "'@web/core/l10n/translation');"
+                " const title = String(_t('The page is out of date'));"
+                " document.querySelectorAll('.o_notification').forEach((n) => {"
+                " if (n.textContent.includes(title))"
+                " n.querySelector('.o_notification_close')?.click(); }); })()"
             )
             time.sleep(0.5)
             target = out / f"{name}.png"

@@ -51,21 +51,24 @@ CLAIM_BATCH = 100
 def error_to_dict(err):
     """A result row's error: enough to raise the same typed error elsewhere."""
     if isinstance(err, ha_errors.HaError):
+        # The template and params let the caller show it in its user's language.
         return {
             "error_type": type(err).__name__,
             "message": err.message,
             "code": err.code,
+            "template": err.template,
+            "params": err.params,
         }
     if isinstance(err, TimeoutError | asyncio.TimeoutError):
         return {
             "error_type": "HaTimeoutError",
-            "message": "Home Assistant did not answer in time",
+            "message": ha_errors._lt("Home Assistant did not answer in time."),
             "code": "timeout",
         }
     _logger.error("HA command failed unexpectedly", exc_info=err)
     return {
         "error_type": "HaError",
-        "message": "unexpected error, see the server log",
+        "message": ha_errors._lt("Unexpected error, see the server log."),
         "code": None,
     }
 
@@ -75,6 +78,9 @@ def error_from_dict(data):
     cls = getattr(ha_errors, data.get("error_type") or "HaError", ha_errors.HaError)
     if not (isinstance(cls, type) and issubclass(cls, ha_errors.HaError)):
         cls = ha_errors.HaError
+    params = data.get("params")
+    if data.get("template") and isinstance(params, dict) and params:
+        return cls(data["template"], code=data.get("code"), params=params)
     return cls(data.get("message") or "Home Assistant error", code=data.get("code"))
 
 
@@ -166,7 +172,7 @@ def _run_locally(cr, leader, payload, timeout):
     except TimeoutError as err:
         future.cancel()
         raise ha_errors.HaTimeoutError(
-            "Home Assistant did not answer in time", code="timeout"
+            ha_errors._lt("Home Assistant did not answer in time."), code="timeout"
         ) from err
 
 
@@ -256,8 +262,10 @@ def _wait_result(conn, row_id, timeout):
             # Never run it later: nobody waits for it any more.
             cr.execute("DELETE FROM ha_ws_request_queue WHERE id = %s", (row_id,))
         raise ha_errors.HaTimeoutError(
-            "Home Assistant did not answer in time: no Odoo process holds "
-            "a connection to this instance, or it is busy",
+            ha_errors._lt(
+                "Home Assistant did not answer in time: no Odoo process holds "
+                "a connection to this instance, or it is busy."
+            ),
             code="timeout",
         )
 

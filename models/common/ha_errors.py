@@ -12,7 +12,10 @@ classes, so callers (the Odoo models, the thread manager) can react by kind:
   Home Assistant answered, but refused the request.
 * :class:`HaProtocolError`: the peer does not speak the Home Assistant protocol.
 
-Messages are written for users and never contain the access token.
+Messages are written for users and never contain the access token. They are
+built from a template marked with :func:`_lt` and its ``params``, so that the
+Odoo side can show them in the user's language (the pure clients know no
+language); ``message`` is the English text.
 """
 
 __all__ = [
@@ -28,14 +31,29 @@ __all__ = [
 ]
 
 
+def _lt(template):
+    """Mark ``template`` for the addon's translation export.
+
+    Odoo's exporter collects the literal first argument of every ``_lt`` call;
+    the template stays English here and is translated where it is shown.
+    """
+    return template
+
+
 class HaError(Exception):
     """Base class of every error raised by the Home Assistant clients.
 
     ``code`` is Home Assistant's error code (WebSocket) or ``http_<status>``
-    (REST) when known, else ``None``.
+    (REST) when known, else ``None``. ``message`` is a template (marked with
+    :func:`_lt`) filled with ``params`` (``%(name)s`` placeholders), or plain
+    text when there are no params.
     """
 
-    def __init__(self, message, *, code=None, status=None):
+    def __init__(self, message, *, code=None, status=None, params=None):
+        self.template = message
+        self.params = dict(params or {})
+        if self.params:
+            message = message % self.params
         super().__init__(message)
         self.message = message
         self.code = code
@@ -97,11 +115,17 @@ def error_from_ws_result(error, command_type=None):
     if not isinstance(code, str):
         code = "unknown_error"
     if not isinstance(text, str) or not text:
-        text = "no message"
-    prefix = (
-        f"Home Assistant refused '{command_type}'"
-        if command_type
-        else ("Home Assistant refused the command")
-    )
+        text = "-"
     cls = _WS_CODE_CLASSES.get(code, HaCommandError)
-    return cls(f"{prefix} ({code}): {text}", code=code)
+    # ``text`` is Home Assistant's own message: it stays as HA wrote it.
+    if command_type:
+        return cls(
+            _lt("Home Assistant refused '%(command)s' (%(code)s): %(text)s"),
+            code=code,
+            params={"command": command_type, "code": code, "text": text},
+        )
+    return cls(
+        _lt("Home Assistant refused the command (%(code)s): %(text)s"),
+        code=code,
+        params={"code": code, "text": text},
+    )

@@ -27,6 +27,7 @@ from .ha_errors import (
     HaProtocolError,
     HaTimeoutError,
     HaUnreachableError,
+    _lt,
 )
 from .hass_ws_commands import iso_time
 
@@ -115,9 +116,12 @@ class HassRestApi:
             return response.json()
         except ValueError as err:
             raise HaProtocolError(
-                f"{self.base_url} answered {method} {path} with a non-JSON body; "
-                "is this really Home Assistant?",
+                _lt(
+                    "%(url)s answered %(request)s with a non-JSON body; is this "
+                    "really Home Assistant?"
+                ),
                 status=response.status_code,
+                params={"url": self.base_url, "request": f"{method} {path}"},
             ) from err
 
     def _send(
@@ -150,14 +154,24 @@ class HassRestApi:
             )
         except requests.exceptions.Timeout as err:
             raise HaTimeoutError(
-                f"Home Assistant at {self.base_url} did not answer {method} "
-                f"{path} within {timeout} s.",
+                _lt(
+                    "Home Assistant at %(url)s did not answer %(request)s within "
+                    "%(timeout)s s."
+                ),
                 code="timeout",
+                params={
+                    "url": self.base_url,
+                    "request": f"{method} {path}",
+                    "timeout": timeout,
+                },
             ) from err
         except requests.exceptions.RequestException as err:
             raise HaUnreachableError(
-                f"Cannot reach Home Assistant at {self.base_url} "
-                f"({type(err).__name__}). Check the URL and that it is running.",
+                _lt(
+                    "Cannot reach Home Assistant at %(url)s (%(reason)s). Check the "
+                    "URL and that it is running."
+                ),
+                params={"url": self.base_url, "reason": type(err).__name__},
             ) from err
         _logger.debug(
             "%s %s -> %s in %.3f s",
@@ -173,53 +187,83 @@ class HassRestApi:
         status = response.status_code
         if 200 <= status < 300:
             return
-        where = f"Home Assistant at {self.base_url}"
+        # HA's own message (``detail``) is appended as HA wrote it.
+        message = _ha_message(response)
+        params = {
+            "url": self.base_url,
+            "request": f"{method} {path}",
+            "status": status,
+            "detail": f": {message}" if message else "",
+        }
         if status == 401:
             raise HaAuthError(
-                f"{where} rejected the access token (HTTP 401). Create a new "
-                "long-lived token in your HA profile.",
+                _lt(
+                    "Home Assistant at %(url)s rejected the access token (HTTP "
+                    "401). Create a new long-lived token in your HA profile."
+                ),
                 code="http_401",
                 status=status,
+                params=params,
             )
         if status == 403:
             raise HaAuthError(
-                f"{where} refused access (HTTP 403). This address may be banned "
-                "after failed logins; an HA administrator must lift the ban.",
+                _lt(
+                    "Home Assistant at %(url)s refused access (HTTP 403). This "
+                    "address may be banned after failed logins; an HA "
+                    "administrator must lift the ban."
+                ),
                 code="http_403",
                 status=status,
+                params=params,
             )
-        message = _ha_message(response)
-        detail = f": {message}" if message else ""
         if status == 404:
             raise HaNotFoundError(
-                f"{where} found nothing at {method} {path} (HTTP 404){detail}",
+                _lt(
+                    "Home Assistant at %(url)s found nothing at %(request)s (HTTP "
+                    "404)%(detail)s"
+                ),
                 code="http_404",
                 status=status,
+                params=params,
             )
         if status == 400:
             raise HaBadRequestError(
-                f"{where} rejected {method} {path} (HTTP 400){detail}",
+                _lt(
+                    "Home Assistant at %(url)s rejected %(request)s (HTTP "
+                    "400)%(detail)s"
+                ),
                 code="http_400",
                 status=status,
+                params=params,
             )
         if status in (502, 503, 504):
             raise HaUnreachableError(
-                f"{where} is not available (HTTP {status}); it may be starting "
-                "or shutting down.",
+                _lt(
+                    "Home Assistant at %(url)s is not available (HTTP %(status)s); "
+                    "it may be starting or shutting down."
+                ),
                 code=f"http_{status}",
                 status=status,
+                params=params,
             )
         if 300 <= status < 400:
             raise HaProtocolError(
-                f"{where} redirected {method} {path} (HTTP {status}); check the "
-                "URL (no trailing /api, right scheme).",
+                _lt(
+                    "Home Assistant at %(url)s redirected %(request)s (HTTP "
+                    "%(status)s); check the URL (no trailing /api, right scheme)."
+                ),
                 code=f"http_{status}",
                 status=status,
+                params=params,
             )
         raise HaCommandError(
-            f"{where} failed on {method} {path} (HTTP {status}){detail}",
+            _lt(
+                "Home Assistant at %(url)s failed on %(request)s (HTTP "
+                "%(status)s)%(detail)s"
+            ),
             code=f"http_{status}",
             status=status,
+            params=params,
         )
 
     # -------------------------------------------------------------- endpoints
@@ -233,7 +277,8 @@ class HassRestApi:
         body = self.request("GET", "/api/", timeout=timeout)
         if not isinstance(body, dict) or not isinstance(body.get("message"), str):
             raise HaProtocolError(
-                f"{self.base_url}/api/ did not answer like Home Assistant."
+                _lt("%(url)s/api/ did not answer like Home Assistant."),
+                params={"url": self.base_url},
             )
         return body["message"]
 
@@ -250,7 +295,9 @@ class HassRestApi:
     def get_state(self, entity_id, *, timeout=None):
         """``GET /api/states/<entity_id>``; :class:`HaNotFoundError` if unknown."""
         if not isinstance(entity_id, str) or not _ENTITY_ID_RE.match(entity_id):
-            raise HaBadRequestError(f"Invalid entity id {entity_id!r}.")
+            raise HaBadRequestError(
+                _lt("Invalid entity id %(entity_id)r."), params={"entity_id": entity_id}
+            )
         path = f"/api/states/{entity_id}"
         return self._expect(dict, self.request("GET", path, timeout=timeout))
 
@@ -275,7 +322,10 @@ class HassRestApi:
         """
         for name, value in (("domain", domain), ("service", service)):
             if not isinstance(value, str) or not _SLUG_RE.match(value):
-                raise HaBadRequestError(f"Invalid service {name} {value!r}.")
+                raise HaBadRequestError(
+                    _lt("Invalid service %(name)s %(value)r."),
+                    params={"name": name, "value": value},
+                )
         params = {"return_response": ""} if return_response else None
         return self.request(
             "POST",
@@ -306,7 +356,7 @@ class HassRestApi:
             entity_ids = [entity_ids]
         entity_ids = list(entity_ids or ())
         if not entity_ids:
-            raise HaBadRequestError("History needs at least one entity id.")
+            raise HaBadRequestError(_lt("History needs at least one entity id."))
         params = {"filter_entity_id": ",".join(entity_ids)}
         if end_time is not None:
             params["end_time"] = iso_time(end_time)
@@ -332,9 +382,13 @@ class HassRestApi:
         ``max_bytes`` bytes, else :class:`HaProtocolError`.
         """
         if not isinstance(entity_id, str) or not _ENTITY_ID_RE.match(entity_id):
-            raise HaBadRequestError(f"Invalid entity id {entity_id!r}.")
+            raise HaBadRequestError(
+                _lt("Invalid entity id %(entity_id)r."), params={"entity_id": entity_id}
+            )
         if not entity_id.startswith("camera."):
-            raise HaBadRequestError(f"{entity_id} is not a camera.")
+            raise HaBadRequestError(
+                _lt("%(entity_id)s is not a camera."), params={"entity_id": entity_id}
+            )
         path = f"/api/camera_proxy/{entity_id}"
         response = self._send("GET", path, timeout=timeout, accept="image/*")
         content_type = (
@@ -342,23 +396,36 @@ class HassRestApi:
         )
         if not content_type.startswith("image/"):
             raise HaProtocolError(
-                f"Home Assistant at {self.base_url} sent {content_type or 'no type'} "
-                f"where a camera image was expected.",
+                _lt(
+                    "Home Assistant at %(url)s sent %(type)s where a camera image "
+                    "was expected."
+                ),
                 status=response.status_code,
+                params={"url": self.base_url, "type": content_type or "-"},
             )
         data = response.content
         if not data or len(data) > max_bytes:
             raise HaProtocolError(
-                f"Home Assistant at {self.base_url} sent an image of {len(data)} "
-                f"bytes (limit {max_bytes}).",
+                _lt(
+                    "Home Assistant at %(url)s sent an image of %(size)s bytes "
+                    "(limit %(limit)s)."
+                ),
                 status=response.status_code,
+                params={"url": self.base_url, "size": len(data), "limit": max_bytes},
             )
         return content_type, data
 
     def _expect(self, kind, body):
         if not isinstance(body, kind):
             raise HaProtocolError(
-                f"Home Assistant at {self.base_url} sent a {type(body).__name__} "
-                f"where a {kind.__name__} was expected."
+                _lt(
+                    "Home Assistant at %(url)s sent a %(got)s where a %(want)s "
+                    "was expected."
+                ),
+                params={
+                    "url": self.base_url,
+                    "got": type(body).__name__,
+                    "want": kind.__name__,
+                },
             )
         return body

@@ -38,6 +38,7 @@ from .ha_errors import (
     HaProtocolError,
     HaTimeoutError,
     HaUnreachableError,
+    _lt,
     error_from_ws_result,
 )
 from .hass_ws_commands import HassWsCommands
@@ -274,7 +275,7 @@ class HassWebSocketClient(HassWsCommands, HassWsSubscriptions):
             _logger.warning("session setup with %s failed: %s", self.ws_url, err)
             ws.transport.abort()
             await asyncio.wait({self._session_task})
-            raise HaUnreachableError(str(err)) from err
+            raise HaUnreachableError(err.template, params=err.params) from err
         self._set_status(STATUS_CONNECTED)
         _logger.info(
             "connected to Home Assistant %s at %s", self.ha_version, self.ws_url
@@ -341,8 +342,11 @@ class HassWebSocketClient(HassWsCommands, HassWsSubscriptions):
             if not future.done():
                 future.set_exception(
                     HaUnreachableError(
-                        f"Connection to Home Assistant at {self.ws_url} lost "
-                        f"before the answer came ({reason})."
+                        _lt(
+                            "Connection to Home Assistant at %(url)s lost before "
+                            "the answer came (%(reason)s)."
+                        ),
+                        params={"url": self.ws_url, "reason": reason},
                     )
                 )
 
@@ -360,7 +364,7 @@ class HassWebSocketClient(HassWsCommands, HassWsSubscriptions):
                     self.ws_url,
                     self.pong_timeout,
                 )
-                raise HaUnreachableError("no pong in time") from err
+                raise HaUnreachableError(_lt("No pong in time.")) from err
 
     async def _reader(self, ws):
         """Read frames until the connection ends; the hot path."""
@@ -424,7 +428,8 @@ class HassWebSocketClient(HassWsCommands, HassWsSubscriptions):
         ws = self._ws
         if ws is None:
             raise HaUnreachableError(
-                f"Not connected to Home Assistant at {self.ws_url}."
+                _lt("Not connected to Home Assistant at %(url)s."),
+                params={"url": self.ws_url},
             )
         future = asyncio.get_running_loop().create_future()
         async with self._send_lock:
@@ -441,7 +446,8 @@ class HassWebSocketClient(HassWsCommands, HassWsSubscriptions):
                 self._pending.pop(msg_id, None)
                 self._pending_types.pop(msg_id, None)
                 raise HaUnreachableError(
-                    f"Connection to Home Assistant at {self.ws_url} lost."
+                    _lt("Connection to Home Assistant at %(url)s lost."),
+                    params={"url": self.ws_url},
                 ) from err
         return msg_id, future
 
@@ -467,9 +473,12 @@ class HassWebSocketClient(HassWsCommands, HassWsSubscriptions):
             self._pending.pop(msg_id, None)
             self._pending_types.pop(msg_id, None)
             raise HaTimeoutError(
-                f"Home Assistant at {self.ws_url} did not answer '{command}' "
-                f"within {timeout} s.",
+                _lt(
+                    "Home Assistant at %(url)s did not answer '%(command)s' within "
+                    "%(timeout)s s."
+                ),
                 code="timeout",
+                params={"url": self.ws_url, "command": command, "timeout": timeout},
             ) from None
 
     async def ping(self, timeout=None):

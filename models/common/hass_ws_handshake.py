@@ -17,7 +17,13 @@ from websockets.exceptions import (
     InvalidURI,
 )
 
-from .ha_errors import HaAuthError, HaProtocolError, HaTimeoutError, HaUnreachableError
+from .ha_errors import (
+    HaAuthError,
+    HaProtocolError,
+    HaTimeoutError,
+    HaUnreachableError,
+    _lt,
+)
 
 
 class _QuietLogger(logging.LoggerAdapter):
@@ -49,22 +55,30 @@ async def open_websocket(ws_url, open_timeout, max_size):
         status = err.response.status_code
         if status in (401, 403):
             raise HaAuthError(
-                f"Home Assistant at {ws_url} refused the connection "
-                f"(HTTP {status}); this address may be banned.",
+                _lt(
+                    "Home Assistant at %(url)s refused the connection (HTTP "
+                    "%(status)s); this address may be banned."
+                ),
                 status=status,
+                params={"url": ws_url, "status": status},
             ) from err
         raise HaProtocolError(
-            f"{ws_url} is not a Home Assistant WebSocket endpoint " f"(HTTP {status}).",
+            _lt(
+                "%(url)s is not a Home Assistant WebSocket endpoint (HTTP "
+                "%(status)s)."
+            ),
             status=status,
+            params={"url": ws_url, "status": status},
         ) from err
     except (InvalidURI, InvalidHandshake) as err:
         raise HaProtocolError(
-            f"{ws_url} did not accept a WebSocket connection "
-            f"({type(err).__name__})."
+            _lt("%(url)s did not accept a WebSocket connection (%(reason)s)."),
+            params={"url": ws_url, "reason": type(err).__name__},
         ) from err
     except (OSError, asyncio.TimeoutError) as err:
         raise HaUnreachableError(
-            f"Cannot reach Home Assistant at {ws_url} ({type(err).__name__})."
+            _lt("Cannot reach Home Assistant at %(url)s (%(reason)s)."),
+            params={"url": ws_url, "reason": type(err).__name__},
         ) from err
     return ws
 
@@ -74,13 +88,19 @@ async def _recv_auth_phase(ws, ws_url, open_timeout):
         raw = await asyncio.wait_for(ws.recv(), timeout=open_timeout)
     except asyncio.TimeoutError as err:
         raise HaTimeoutError(
-            f"{ws_url} did not complete the Home Assistant handshake in "
-            f"{open_timeout} s."
+            _lt(
+                "%(url)s did not complete the Home Assistant handshake in "
+                "%(timeout)s s."
+            ),
+            params={"url": ws_url, "timeout": open_timeout},
         ) from err
     except ConnectionClosed as err:
         raise HaUnreachableError(
-            f"Home Assistant at {ws_url} closed the connection during "
-            "authentication."
+            _lt(
+                "Home Assistant at %(url)s closed the connection during "
+                "authentication."
+            ),
+            params={"url": ws_url},
         ) from err
     try:
         message = json.loads(raw)
@@ -88,8 +108,11 @@ async def _recv_auth_phase(ws, ws_url, open_timeout):
         message = None
     if not isinstance(message, dict):
         raise HaProtocolError(
-            f"{ws_url} sent a malformed handshake frame; is this really "
-            "Home Assistant?"
+            _lt(
+                "%(url)s sent a malformed handshake frame; is this really "
+                "Home Assistant?"
+            ),
+            params={"url": ws_url},
         )
     return message
 
@@ -99,16 +122,22 @@ async def authenticate(ws, ws_url, token, open_timeout):
     first = await _recv_auth_phase(ws, ws_url, open_timeout)
     if first.get("type") != "auth_required":
         raise HaProtocolError(
-            f"{ws_url} did not ask for authentication; is this really "
-            "Home Assistant?"
+            _lt(
+                "%(url)s did not ask for authentication; is this really Home "
+                "Assistant?"
+            ),
+            params={"url": ws_url},
         )
     ha_version = first.get("ha_version")
     try:
         await ws.send(json.dumps({"type": "auth", "access_token": token}))
     except ConnectionClosed as err:
         raise HaUnreachableError(
-            f"Home Assistant at {ws_url} closed the connection during "
-            "authentication."
+            _lt(
+                "Home Assistant at %(url)s closed the connection during "
+                "authentication."
+            ),
+            params={"url": ws_url},
         ) from err
     reply = await _recv_auth_phase(ws, ws_url, open_timeout)
     kind = reply.get("type")
@@ -116,11 +145,14 @@ async def authenticate(ws, ws_url, token, open_timeout):
         return reply.get("ha_version") or ha_version
     if kind == "auth_invalid":
         raise HaAuthError(
-            f"Home Assistant at {ws_url} rejected the access token "
-            "(auth_invalid). Create a new long-lived token in your HA "
-            "profile.",
+            _lt(
+                "Home Assistant at %(url)s rejected the access token (auth_invalid). "
+                "Create a new long-lived token in your HA profile."
+            ),
+            params={"url": ws_url},
             code="auth_invalid",
         )
     raise HaProtocolError(
-        f"{ws_url} answered the authentication with an unexpected message."
+        _lt("%(url)s answered the authentication with an unexpected message."),
+        params={"url": ws_url},
     )

@@ -12,15 +12,8 @@ import {standardActionServiceProps} from "@web/webclient/actions/action_service"
 import {AreaDashboard} from "@odoo_ha_addon/actions/dashboard/area_dashboard";
 import {HaInfoPanel} from "@odoo_ha_addon/actions/dashboard/ha_info_panel";
 import {DashboardItem} from "@odoo_ha_addon/components/dashboard_item/dashboard_item";
+import {statusStyles} from "@odoo_ha_addon/util/ha_labels";
 import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
-
-export const STATUS_STYLES = {
-    connected: ["text-bg-success", _t("Connected")],
-    connecting: ["text-bg-info", _t("Connecting")],
-    reconnecting: ["text-bg-warning", _t("Reconnecting")],
-    disconnected: ["text-bg-secondary", _t("Disconnected")],
-    error: ["text-bg-danger", _t("Error")],
-};
 
 /**
  * Client action: one card per instance, then the chosen instance's areas or info.
@@ -84,7 +77,7 @@ export class HaDashboard extends Component {
         const live = this.haState.websocketStatus[instance.id];
         const status =
             (live && live.status) || instance.websocket_status || "disconnected";
-        const [cls, label] = STATUS_STYLES[status] || [
+        const [cls, label] = statusStyles()[status] || [
             "text-bg-light",
             typeof status === "string" ? status : _t("Unknown"),
         ];

@@ -3,6 +3,7 @@ import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
 import {browser} from "@web/core/browser/browser";
 import {useService} from "@web/core/utils/hooks";
 import {user} from "@web/core/user";
+import {statusLabel} from "@odoo_ha_addon/util/ha_labels";
 import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
 export const STATUS_REFRESH_MS = 10000;
@@ -36,6 +37,10 @@ export class HaInfoPanel extends Component {
                 this.loadStatus();
             }
         });
+    }
+
+    statusLabel(status) {
+        return statusLabel(status);
     }
 
     get live() {

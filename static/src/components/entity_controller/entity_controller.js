@@ -10,22 +10,7 @@ import {
     isOn,
 } from "@odoo_ha_addon/components/entity_controller/domain_config";
 import {useEntityControl} from "@odoo_ha_addon/components/entity_controller/use_entity_control";
-
-const STATE_LABELS = {
-    on: _t("On"),
-    off: _t("Off"),
-    unavailable: _t("Unavailable"),
-    unknown: _t("Unknown"),
-    open: _t("Open"),
-    closed: _t("Closed"),
-    locked: _t("Locked"),
-    unlocked: _t("Unlocked"),
-    playing: _t("Playing"),
-    paused: _t("Paused"),
-    idle: _t("Idle"),
-    home: _t("Home"),
-    not_home: _t("Away"),
-};
+import {stateLabel} from "@odoo_ha_addon/util/ha_labels";
 
 export class EntityController extends Component {
     static template = "odoo_ha_addon.EntityController";
@@ -67,7 +52,12 @@ export class EntityController extends Component {
     }
 
     get stateLabel() {
-        return STATE_LABELS[this.entity.state] || this.entity.state;
+        return stateLabel(this.entity.state);
+    }
+
+    /** A mode HA lists (hvac, operation...) as shown in a select. */
+    modeLabel(mode) {
+        return stateLabel(mode);
     }
 
     get unit() {

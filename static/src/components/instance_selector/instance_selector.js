@@ -11,6 +11,7 @@ import {registry} from "@web/core/registry";
 import {user} from "@web/core/user";
 import {useService} from "@web/core/utils/hooks";
 import {createLogger} from "@odoo_ha_addon/util/debug";
+import {statusLabel} from "@odoo_ha_addon/util/ha_labels";
 import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
 const logger = createLogger("instance_selector");
@@ -66,6 +67,10 @@ export class HaInstanceSelector extends Component {
                 (instance) => instance.id === this.haState.currentInstanceId
             ) || false
         );
+    }
+
+    statusLabel(status) {
+        return statusLabel(status);
     }
 
     get title() {

@@ -42,6 +42,13 @@ export class HaHistoryController extends Component {
         useBus(this.model.bus, "update", () => this.render(true));
         this.searchBarToggler = useSearchBarToggler();
         this.ranges = Object.keys(RANGES);
+        this.rangeLabels = {
+            "1h": _t("1h"),
+            "6h": _t("6h"),
+            "24h": _t("24h"),
+            "7d": _t("7d"),
+            "30d": _t("30d"),
+        };
         this.modes = [
             ["separate", _t("Separate")],
             ["combined", _t("Combined")],

@@ -3,6 +3,7 @@
  * configurations: numeric entities as time-scale lines, the others as timelines of
  * state segments (floating horizontal bars).
  */
+import {stateLabel} from "@odoo_ha_addon/util/ha_labels";
 
 export const PALETTE = [
     "#1f77b4",
@@ -183,7 +184,8 @@ export function buildTimelineConfig(seriesList, {start, end} = {}) {
                 legend: {display: false},
                 tooltip: {
                     callbacks: {
-                        label: (item) => `${item.dataset.label}: ${item.raw.state}`,
+                        label: (item) =>
+                            `${item.dataset.label}: ${stateLabel(item.raw.state)}`,
                     },
                 },
             },
