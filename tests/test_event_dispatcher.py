@@ -140,20 +140,30 @@ class TestHistoryCatchUp(BaseCase):
 
 
 class TestDiscard(BaseCase):
-    def test_a_handed_over_instance_s_queue_is_dropped_but_its_stop_answered(self):
+    def test_a_stopped_leader_s_queue_is_dropped_up_to_its_stop(self):
+        # Its next leader's full sync and catch-up bring the same changes;
+        # after the stop item, the items are a new leader's (this process).
         dispatcher = DatabaseDispatcher("db")
         processed = []
-        done = threading.Event()
-        for item in [(1, "event", {}), (2, "event", {}), (1, "full_sync", ({}, None))]:
-            dispatcher.put(*item)
-        dispatcher.put(1, event_dispatcher._STOP, done)
-        dispatcher.discard([1])
+        dispatcher.put(1, "event", {"n": 1})
+        dispatcher.put(2, "event", {})
+        dispatcher.put(1, "full_sync", ({}, None))
+        dispatcher.put(1, "status", ("disconnected", "closed", None, None))
+        dispatcher.feed(1).stop()  # returns at once
+        dispatcher.put(1, "event", {"n": 2})
         dispatcher.stop()  # queues the end of the thread
         with patch.object(DatabaseDispatcher, "_process", side_effect=processed.extend):
             dispatcher.run()  # here: drains the queue and returns
         self.assertEqual(
-            processed, [(2, "event", {}), (1, event_dispatcher._STOP, done)]
+            processed,
+            [
+                (2, "event", {}),
+                (1, "status", ("disconnected", "closed", None, None)),
+                (1, event_dispatcher._STOP, None),
+                (1, "event", {"n": 2}),
+            ],
         )
+        self.assertEqual(dispatcher._discarded, set())
 
 
 class TestRegistryDigest(BaseCase):

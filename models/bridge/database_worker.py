@@ -132,24 +132,19 @@ class DatabaseWorker(threading.Thread):
         is fine. Once its HA connections are closed it drops its presence and
         its instances together, so the others count it out (and may take more
         than their share), and says so: the instances are led again at once
-        rather than at the next reconciliation.
+        rather than at the next reconciliation. What it had not applied yet
+        comes with their next leaders' full sync and history catch-up.
         """
         handed = []
         if leaving and self.control is not None and not self.control.closed:
-            leaders = list(self.leaders.values())
-            for leader in leaders:
-                leader.request_stop()  # the clients close concurrently
-            for leader in leaders:
-                leader.wait_closed()
+            handed = sorted(self.locks.held)
+            self._drop_leaders(list(self.leaders), unlock=False)
             try:
-                handed = sorted(self.locks.held)
                 self.locks.withdraw()
                 self._notify_released(handed)
             except psycopg2.Error:
                 _logger.debug("handing over on a broken connection", exc_info=True)
-            self.dispatcher.discard(handed)
-        for instance_id in list(self.leaders):
-            self._drop_leader(instance_id, unlock=False)
+        self._drop_leaders(list(self.leaders), unlock=False)
         if self.control is not None:
             try:
                 self.control.close()  # ends the session: every lock is released
@@ -158,8 +153,7 @@ class DatabaseWorker(threading.Thread):
         self.locks.forget()
         if handed:
             _logger.info(
-                "HA: %s stops and hands %s instance(s) over (what it had not "
-                "applied yet comes with their next leader's catch-up)",
+                "HA: %s stops and hands %s instance(s) over",
                 leader_identity(),
                 len(handed),
             )
@@ -238,8 +232,7 @@ class DatabaseWorker(threading.Thread):
         if surplus <= 0:
             return
         released = sorted(self.locks.held, reverse=True)[:surplus]
-        for instance_id in released:
-            self._drop_leader(instance_id)
+        self._drop_leaders(released)
         _logger.info(
             "HA: %s hands %s instance(s) over to other processes",
             leader_identity(),
@@ -279,11 +272,21 @@ class DatabaseWorker(threading.Thread):
         leader.start()
 
     def _drop_leader(self, instance_id, unlock=True):
-        leader = self.leaders.pop(instance_id, None)
-        if leader is not None:
+        self._drop_leaders([instance_id], unlock)
+
+    def _drop_leaders(self, instance_ids, unlock=True):
+        """Stop these leaders, their HA clients closing concurrently, then
+        let go of their locks. Their unapplied queue is left to whoever
+        leads them next (see ``InstanceFeed.stop``): nothing here waits for
+        this process's mirror backlog."""
+        leaders = [self.leaders.pop(i) for i in instance_ids if i in self.leaders]
+        for leader in leaders:
+            leader.request_stop()
+        for leader in leaders:
             leader.stop()
         if unlock:
-            self.locks.unlock(instance_id)
+            for instance_id in instance_ids:
+                self.locks.unlock(instance_id)
 
     def _handle_control(self, notifies):
         for notify in notifies:

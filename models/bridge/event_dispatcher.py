@@ -55,7 +55,7 @@ PUSH_GRACE = 0.02
 # Seconds between two checks of Odoo's registry/cache signaling by the mirror
 # (a query on every transaction otherwise; Odoo's own crons check once a job).
 SIGNALING_EVERY = 1.0
-STOP_TIMEOUT = 10.0  # seconds a leader waits for its instance's last pushes
+STOP_TIMEOUT = 10.0  # seconds a stopping dispatcher is given to finish
 _STOP = "stop"  # queue kind: forget an instance (its leader stopped)
 _QUIT = object()  # queue item: end the thread
 
@@ -152,12 +152,19 @@ class InstanceFeed:
             self.instance_id, "status", ("error", message, None, "crashed")
         )
 
-    def stop(self, timeout=STOP_TIMEOUT):
-        """Apply what was pushed, send what is owed, forget the instance."""
-        done = threading.Event()
-        self.dispatcher.put(self.instance_id, _STOP, done)
-        if self.dispatcher.is_alive():
-            done.wait(timeout)
+    def stop(self):
+        """Forget the instance; returns at once (its leader stopped).
+
+        What is still queued for it is left unapplied: whoever leads it next
+        (another process, or this one again) starts with a full sync and a
+        history catch-up that bring the same changes. Waiting for the queue
+        would keep the instance's lock, and so its next leader, waiting for
+        every other instance's backlog; applied after the handover it would
+        race the next leader's writes. Statuses and owed bus messages still
+        go out.
+        """
+        self.dispatcher.discard([self.instance_id])
+        self.dispatcher.put(self.instance_id, _STOP, None)
 
 
 class DatabaseDispatcher(threading.Thread):
@@ -188,13 +195,23 @@ class DatabaseDispatcher(threading.Thread):
         return self._wakeups.fileno()
 
     def discard(self, instance_ids):
-        """Leave what is still queued for ``instance_ids`` unapplied.
-
-        For a process that hands them over as it stops: their next leader's
-        full sync and history catch-up bring what this queue holds, and
-        applied here it would race that leader's writes.
-        """
+        """Leave what is queued for ``instance_ids`` unapplied, up to their
+        stop item (see :meth:`InstanceFeed.stop`)."""
         self._discarded.update(instance_ids)
+
+    def _without_discarded(self, batch):
+        kept = []
+        for item in batch:
+            if item is _QUIT or item[0] not in self._discarded or item[1] == "status":
+                # A status is the connection's last word (say, "disconnected"
+                # after a deactivation); a stale one never overwrites the next
+                # leader's (see ha.instance._ha_set_ws_status).
+                kept.append(item)
+            elif item[1] == _STOP:
+                # What comes after is a new leader's (this process again).
+                self._discarded.discard(item[0])
+                kept.append(item)
+        return kept
 
     def stop(self, timeout=STOP_TIMEOUT):
         self._queue.put(_QUIT)
@@ -229,13 +246,7 @@ class DatabaseDispatcher(threading.Thread):
                 except queue.Empty:
                     break
             if self._discarded:
-                batch = [
-                    item
-                    for item in batch
-                    if item is _QUIT
-                    or item[0] not in self._discarded
-                    or item[1] == _STOP
-                ]
+                batch = self._without_discarded(batch)
             quit_ = any(item is _QUIT for item in batch)
             try:
                 self._process([item for item in batch if item is not _QUIT])
@@ -311,7 +322,6 @@ class DatabaseDispatcher(threading.Thread):
                 self._status(instance_id, value)
             elif kind == _STOP:
                 self._states.pop(instance_id, None)
-                value.set()
         if group:
             self._apply_events({instance_id: group})
 
