@@ -89,6 +89,12 @@ class HaInstance(models.Model):
     ws_error = fields.Char(string="Last Error", readonly=True)
     ws_error_code = fields.Char(readonly=True)
     ws_since = fields.Datetime(string="Status Since", readonly=True)
+    history_gap_start = fields.Datetime(
+        readonly=True,
+        copy=False,
+        help="The recorded history may lack Home Assistant's changes after "
+        "this time; the next connection fetches them.",
+    )
     ws_leader = fields.Char(
         string="Connected From",
         readonly=True,
@@ -321,16 +327,19 @@ class HaInstance(models.Model):
             )
         return True
 
-    def _ha_history_gap(self):
-        """``(start, entity ids)`` of the recorded history a reconnect may miss.
+    def _ha_open_history_gap(self):
+        """``(start, entity ids)`` of the recorded history a connection may miss.
 
-        Changes HA made while no process was connected reach the mirror as
-        their last state only (the snapshot). Read before a connection's first
-        event, every change after the newest ``last_updated`` the mirror
-        holds is such a change, so the recorded entities' history from then
-        on is fetched again (duplicates are skipped), at most as far back as
-        the history backfill goes. None when nothing is recorded or nothing
-        was mirrored yet.
+        Called as a connection starts, before its first event. Changes HA
+        made while no process was connected reach the mirror as their last
+        state only (the snapshot); every change after the newest
+        ``last_updated`` the mirror holds then is such a change. That time
+        is kept in ``history_gap_start`` until a catch-up stored the recorded
+        entities' history since then (``_ha_close_history_gap``): a
+        connection that ends first (a leader handed over at once) leaves the
+        gap to the next one, which starts from the same point. At most as
+        far back as the history backfill goes; None when nothing is recorded
+        or nothing was mirrored yet.
         """
         self.ensure_one()
         self.env.cr.execute(
@@ -344,10 +353,21 @@ class HaInstance(models.Model):
             [self.id],
         )
         newest, recorded = self.env.cr.fetchone()
+        start = self.history_gap_start or newest
         days = self.env["ha.entity"]._ha_backfill_days()
-        if not newest or not recorded or days <= 0:
+        if not start or not recorded or days <= 0:
             return None
-        return max(newest, fields.Datetime.now() - timedelta(days=days)), recorded
+        if not self.history_gap_start:
+            self.history_gap_start = start
+        return max(start, fields.Datetime.now() - timedelta(days=days)), recorded
+
+    def _ha_close_history_gap(self, rows, start):
+        """Store a catch-up's ``rows``; the gap opened at ``start`` is closed
+        (unless a later connection opened another meanwhile)."""
+        self.ensure_one()
+        self.env["ha.sync"]._ha_store_history(self, rows)
+        if self.history_gap_start and self.history_gap_start <= start:
+            self.history_gap_start = False
 
     def _ha_apply_registries(self, lists):
         """Fresh full lists of the registries an HA registry event touched."""

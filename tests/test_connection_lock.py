@@ -277,7 +277,7 @@ class _HistoryClient:
 class TestLeaderCatchUp(TransactionCase):
     def _leader(self, client):
         feed = _Feed()
-        feed.push_history = feed.pushed.append
+        feed.push_history = lambda rows, start: feed.pushed.append((rows, start))
         leader = InstanceLeader(feed, "ws://127.0.0.1:9/api/websocket", "t", None)
         leader.client = client
         return leader, feed
@@ -293,7 +293,8 @@ class TestLeaderCatchUp(TransactionCase):
             "the state at the start is the mirror's already",
         )
         self.assertEqual(len(feed.pushed), 1, "one history item for the gap")
-        self.assertEqual(sorted(feed.pushed[0]), keys)
+        rows, start = feed.pushed[0]
+        self.assertEqual((sorted(rows), start), (keys, "2026-01-01T00:00:00"))
 
     def test_a_failed_query_pushes_nothing(self):
         leader, feed = self._leader(_HistoryClient(fail=True))

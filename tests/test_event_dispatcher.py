@@ -37,7 +37,7 @@ class _SnapshotTaker:
     def _ha_apply_registries(self, lists):
         self.applied.append(lists)
 
-    def _ha_history_gap(self):
+    def _ha_open_history_gap(self):
         return self.gap
 
 

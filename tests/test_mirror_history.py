@@ -77,8 +77,9 @@ class TestMirrorHistory(HACommon):
         payload = {"sensor.s0": [point("9", 50, other)]}
         self.assertEqual(self.Sync._ha_store_history(self.instance, payload), 1)
 
-    def test_a_reconnect_asks_for_the_recorded_history_since_the_mirror(self):
-        self.assertIsNone(self.instance._ha_history_gap(), "nothing recorded")
+    def test_a_connection_opens_the_history_gap_from_the_mirror_s_newest(self):
+        self.assertIsNone(self.instance._ha_open_history_gap(), "nothing recorded")
+        self.assertFalse(self.instance.history_gap_start)
         (self.sensor | self.door).with_context(ha_no_backfill=True).write(
             {"enable_record": True}
         )
@@ -88,18 +89,39 @@ class TestMirrorHistory(HACommon):
             self.instance, [state_changed("sensor.s1", "7", 42)]
         )
         # From the newest change the mirror holds, whichever entity it was.
-        self.assertEqual(
-            self.instance._ha_history_gap(),
-            (naive(42), ["binary_sensor.door", "sensor.s0"]),
+        gap = (naive(42), ["binary_sensor.door", "sensor.s0"])
+        self.assertEqual(self.instance._ha_open_history_gap(), gap)
+        self.assertEqual(self.instance.history_gap_start, naive(42))
+        # A connection that ended before its catch-up leaves the gap open: the
+        # next one starts from the same point, whatever it mirrored meanwhile.
+        self.Sync._ha_apply_state_events(
+            self.instance, [state_changed("sensor.s0", "8", 50)]
         )
+        self.assertEqual(self.instance._ha_open_history_gap(), gap)
         # Never further back than the history backfill goes.
         params.set_param("odoo_ha_addon.history_backfill_days", "2")
-        start, _ids = self.instance._ha_history_gap()
+        start, _ids = self.instance._ha_open_history_gap()
         self.assertAlmostEqual(
             start, datetime.utcnow() - timedelta(days=2), delta=timedelta(minutes=1)
         )
         params.set_param("odoo_ha_addon.history_backfill_days", "0")
-        self.assertIsNone(self.instance._ha_history_gap())
+        self.assertIsNone(self.instance._ha_open_history_gap())
+
+    def test_a_catch_up_stores_the_missed_changes_and_closes_the_gap(self):
+        self.sensor.with_context(ha_no_backfill=True).enable_record = True
+        self.instance.history_gap_start = naive(0)
+        missed = {"sensor.s0": [{"s": "5", "lu": T0_EPOCH + 20}]}
+        # A later gap (another connection's) stays open ...
+        self.instance.history_gap_start = naive(30)
+        self.instance._ha_close_history_gap(missed, naive(0))
+        self.assertEqual(self.instance.history_gap_start, naive(30))
+        # ... its own is closed, the rows stored once.
+        self.instance._ha_close_history_gap(missed, naive(30))
+        self.assertFalse(self.instance.history_gap_start)
+        states = self.History.search(
+            [("entity_id", "=", self.sensor.id)], order="last_updated"
+        ).mapped("entity_state")
+        self.assertEqual(states.count("5"), 1)
 
     def test_retention_cron(self):
         now = datetime.utcnow()

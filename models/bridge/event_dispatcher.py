@@ -136,9 +136,10 @@ class InstanceFeed:
         ``DatabaseDispatcher._status``)."""
         self.dispatcher.put(self.instance_id, "full_sync", (snapshot, catch_up))
 
-    def push_history(self, rows):
-        """``history/history_during_period`` rows that fill such a gap."""
-        self.dispatcher.put(self.instance_id, "history", rows)
+    def push_history(self, rows, start):
+        """``history/history_during_period`` rows since ``start``: the gap
+        opened then is filled."""
+        self.dispatcher.put(self.instance_id, "history", (rows, start))
 
     def push_registries(self, lists):
         self.dispatcher.put(self.instance_id, "registries", lists)
@@ -299,9 +300,9 @@ class DatabaseDispatcher(threading.Thread):
                     "history catch-up",
                     self._on_instance(
                         instance_id,
-                        lambda instance, rows=value: instance.env[
-                            "ha.sync"
-                        ]._ha_store_history(instance, rows),
+                        lambda instance, caught=value: instance._ha_close_history_gap(
+                            *caught
+                        ),
                     ),
                     instance_id=instance_id,
                 )
@@ -436,18 +437,18 @@ class DatabaseDispatcher(threading.Thread):
             catch_up(*gap)
 
     def _status(self, instance_id, status):
-        """A connection status; "connecting" also reads the history gap.
+        """A connection status; "connecting" also opens the history gap.
 
         The client says "connecting" before it opens a connection, so this
-        comes before any event of that connection: the mirror's newest change
-        then is where the changes it missed begin (the catch-up is asked
-        once the connection's full sync is applied).
+        comes before any event of that connection (see
+        ``ha.instance._ha_open_history_gap``); the catch-up is asked once the
+        connection's full sync is applied.
         """
         connecting = status[0] == STATUS_CONNECTING
 
         def work(instance):
             instance._ha_set_ws_status(*status)
-            return instance._ha_history_gap() if connecting else True
+            return instance._ha_open_history_gap() if connecting else True
 
         gap = self._apply(
             "status", self._on_instance(instance_id, work), instance_id=instance_id

@@ -99,8 +99,7 @@ class InstanceLeader:
                 err,
             )
             return
-        if rows:
-            self.feed.push_history(rows)
+        self.feed.push_history(rows, start)  # even empty: the gap is closed
 
     def _on_registry_event(self, event):
         # Re-read the whole registry, once per burst (HA sends many events
