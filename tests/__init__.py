@@ -2,6 +2,7 @@
 # so that `odoo-bin --test-tags /odoo_ha_addon` runs what pytest-odoo runs
 # (./dev test compares the two). test_http_* are run by odoo-bin only.
 from . import (
+    test_bus_channels,
     test_connection_lock,
     test_event_dispatcher,
     test_ha_contract,
