@@ -1,7 +1,10 @@
 import json
+import threading
+from collections import OrderedDict
 from datetime import timedelta
 
 from odoo import api, models
+from odoo.tools import SQL
 
 from odoo.addons.bus.models.bus import channel_with_db, json_dump
 
@@ -12,6 +15,13 @@ from .ha_realtime_update import channel_key
 # with its next view, so it is not flooded with every batch it missed (at ten
 # pushes a second per instance, the bus keeps thousands until its vacuum).
 REPLAY_SECONDS = 10
+# HA messages kept decoded per process: every online viewer of a class polls
+# the same message (up to hundreds of kB under an event storm), which is then
+# read and decoded once per process instead of once per websocket. Shared
+# read-only: Odoo's websocket only serializes what a poll returns.
+MESSAGE_CACHE_SIZE = 32
+_messages = OrderedDict()  # (dbname, bus.bus id) -> decoded message
+_messages_lock = threading.Lock()
 
 
 class BusBus(models.Model):
@@ -47,14 +57,34 @@ class BusBus(models.Model):
     @api.model
     def _ha_poll(self, channels, last, ignore_ids):
         """Odoo's poll of ``channels`` (JSON), without what is older than
-        REPLAY_SECONDS."""
+        REPLAY_SECONDS, the messages decoded once per process."""
         since = self.env.cr.now() - timedelta(seconds=REPLAY_SECONDS)
-        domain = [("channel", "in", channels), ("create_date", ">", since)]
+        conditions = [SQL("channel = ANY(%s) AND create_date > %s", channels, since)]
         if last:
-            domain.append(("id", ">", last))
+            conditions.append(SQL("id > %s", last))
         if ignore_ids:
-            domain.append(("id", "not in", ignore_ids))
-        return [
-            {"id": row["id"], "message": json.loads(row["message"])}
-            for row in self.sudo().search_read(domain, ["message"])
-        ]
+            conditions.append(SQL("id != ALL(%s)", list(ignore_ids)))
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                "SELECT id FROM bus_bus WHERE %s ORDER BY id",
+                SQL(" AND ").join(conditions),
+            )
+        )
+        ids = [row[0] for row in cr.fetchall()]
+        dbname = cr.dbname
+        with _messages_lock:
+            found = {i: _messages.get((dbname, i)) for i in ids}
+        missing = [i for i, message in found.items() if message is None]
+        if missing:
+            cr.execute(
+                SQL("SELECT id, message FROM bus_bus WHERE id = ANY(%s)", missing)
+            )
+            decoded = {i: json.loads(message) for i, message in cr.fetchall()}
+            found.update(decoded)
+            with _messages_lock:
+                for i, message in decoded.items():
+                    _messages[(dbname, i)] = message
+                while len(_messages) > MESSAGE_CACHE_SIZE:
+                    _messages.popitem(last=False)
+        return [{"id": i, "message": found[i]} for i in ids if found[i] is not None]

@@ -12,6 +12,7 @@ from . import (
     test_hooks,
     test_http_api,
     test_http_browser,
+    test_http_bus,
     test_http_fuzz,
     test_http_settings,
     test_install,
