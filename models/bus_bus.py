@@ -14,7 +14,10 @@ from .ha_realtime_update import channel_key
 # push is a delta of live states: a client away longer loads current states
 # with its next view, so it is not flooded with every batch it missed (at ten
 # pushes a second per instance, the bus keeps thousands until its vacuum).
-REPLAY_SECONDS = 10
+# Counted from the start of the transaction that wrote the push (its
+# create_date), in the database's clock: no push of a transaction shorter than
+# this (every mirror transaction, and any full sync but a giant one) is lost.
+REPLAY_SECONDS = 30
 # HA messages kept decoded per process: every online viewer of a class polls
 # the same message (up to hundreds of kB under an event storm), which is then
 # read and decoded once per process instead of once per websocket. Shared
@@ -58,8 +61,13 @@ class BusBus(models.Model):
     def _ha_poll(self, channels, last, ignore_ids):
         """Odoo's poll of ``channels`` (JSON), without what is older than
         REPLAY_SECONDS, the messages decoded once per process."""
-        since = self.env.cr.now() - timedelta(seconds=REPLAY_SECONDS)
-        conditions = [SQL("channel = ANY(%s) AND create_date > %s", channels, since)]
+        conditions = [
+            SQL(
+                "channel = ANY(%s) AND create_date > (now() AT TIME ZONE 'UTC') - %s",
+                channels,
+                timedelta(seconds=REPLAY_SECONDS),
+            )
+        ]
         if last:
             conditions.append(SQL("id > %s", last))
         if ignore_ids:

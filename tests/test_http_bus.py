@@ -51,6 +51,9 @@ class TestHttpBusChannels(WebsocketCase):
     def _connect(self, user, channels=()):
         """A websocket of ``user`` that subscribed asking for ``channels``."""
         self.env.cr.precommit.run()
+        # HttpCase.authenticate deletes the previous session, which would
+        # close the websocket opened with it: keep it.
+        self.session = None
         session = self.authenticate(user.login, user.login)
         ws = self.websocket_connect(cookie=f"session_id={session.sid}")
         last = self.env["bus.bus"].sudo()._bus_last_id()
@@ -67,19 +70,33 @@ class TestHttpBusChannels(WebsocketCase):
         }
 
     def _push(self, entity_id):
+        """A state change of ``entity_id``, its bus rows written (no dispatch)."""
         type(self).pushes += 1
         event = state_changed(entity_id, str(self.pushes), 100 + self.pushes)
         self.Sync._ha_apply_state_events(self.instance, [event])
-        self.trigger_notification_dispatching([self.view])
+        self.env.cr.precommit.run()
 
-    def _until_probe(self, ws, user):
-        """Send a probe to ``user``'s partner; the types received before it."""
-        user.partner_id._bus_send(PROBE, {})
-        self.trigger_notification_dispatching([user.partner_id])
-        types = []
-        while PROBE not in types:
-            types += [n["message"]["type"] for n in json.loads(ws.recv())]
-        return types[: types.index(PROBE)]
+    def _dispatch(self, *users):
+        """Send a probe to each user's partner, then wake every websocket of
+        the HA channel and of those partners (once: the websockets share the
+        test cursor with this thread, which must not write meanwhile)."""
+        for user in users:
+            user.partner_id._bus_send(PROBE, {})
+        self.trigger_notification_dispatching(
+            [self.view, *(user.partner_id for user in users)]
+        )
+
+    @staticmethod
+    def _until_probe(ws):
+        """The messages ``ws`` received before its probe."""
+        messages = []
+        while PROBE not in [m["type"] for m in messages]:
+            messages += [n["message"] for n in json.loads(ws.recv())]
+        return messages[: [m["type"] for m in messages].index(PROBE)]
+
+    @staticmethod
+    def _types(messages):
+        return [m["type"] for m in messages]
 
     # -- tests -------------------------------------------------------------------
 
@@ -95,16 +112,14 @@ class TestHttpBusChannels(WebsocketCase):
         member = self._connect(self.member)
         outsider = self._connect(self.outsider)
         self._push("sensor.w0")
-        (notification,) = json.loads(member.recv())
-        message = notification["message"]
+        self._push("sensor.w1")  # outside the member's group
+        self._dispatch(self.member, self.outsider)
+        (message,) = self._until_probe(member)
         self.assertEqual(message["type"], "ha_entity_state_changed")
         self.assertEqual(
             [c["entity_id"] for c in message["payload"]["changes"]], ["sensor.w0"]
         )
-        self.assertEqual(self._until_probe(outsider, self.outsider), [])
-        # an entity outside the member's group: nothing for them
-        self._push("sensor.w1")
-        self.assertEqual(self._until_probe(member, self.member), [])
+        self.assertEqual(self._until_probe(outsider), [])
 
     def test_a_removed_member_gets_nothing_even_without_resubscribing(self):
         ws = self._connect(self.member)
@@ -115,22 +130,26 @@ class TestHttpBusChannels(WebsocketCase):
             (self.instance._name, self.instance.id, self.view[1]),
             self._server_channels(self.member),
         )
+        self._dispatch(self.member)
         self.assertEqual(
-            self._until_probe(ws, self.member), [realtime.CHANNELS_CHANGED]
+            self._types(self._until_probe(ws)), [realtime.CHANNELS_CHANGED]
         )
 
     def test_an_added_user_receives_after_the_refresh(self):
         ws = self._connect(self.outsider)
         self.group.user_ids = [(4, self.outsider.id)]
+        self.env.cr.precommit.run()
+        self._dispatch(self.outsider)
         self.assertEqual(
-            self._until_probe(ws, self.outsider), [realtime.CHANNELS_CHANGED]
+            self._types(self._until_probe(ws)), [realtime.CHANNELS_CHANGED]
         )
         # what the web client does on CHANNELS_CHANGED: subscribe again
         self.subscribe(ws, [], last=self.env["bus.bus"].sudo()._bus_last_id())
-        self._push("sensor.w0")
-        (notification,) = json.loads(ws.recv())
-        self.assertEqual(notification["message"]["type"], "ha_entity_state_changed")
         self.assertIn(
             hashable(channel_with_db(self.env.cr.dbname, self.view)),
             dispatch._channels_to_ws,
         )
+        self._push("sensor.w0")
+        self._dispatch(self.outsider)
+        (message,) = self._until_probe(ws)
+        self.assertEqual(message["type"], "ha_entity_state_changed")

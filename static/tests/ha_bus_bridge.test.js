@@ -2,11 +2,9 @@ import {describe, expect, test} from "@odoo/hoot";
 import {
     getService,
     makeMockEnv,
-    MockServer,
     mountWithCleanup,
-    serverState,
+    patchWithCleanup,
 } from "@web/../tests/web_test_helpers";
-import {waitUntilSubscribe} from "@bus/../tests/bus_test_helpers";
 import {
     CHANNELS_CHANGED,
     connectHaBus,
@@ -98,15 +96,20 @@ describe("services/ha_bus_bridge", () => {
         expect(forwarded).toEqual([]);
     });
 
-    test("a channel change push makes the web client subscribe again", async () => {
+    test("the web client's bus service refreshes its channels on the push", async () => {
         await makeMockEnv();
-        const first = waitUntilSubscribe();
+        const bus = getService("bus_service");
+        const handlers = {};
+        const original = bus.subscribe;
+        bus.subscribe = (type, callback) => {
+            handlers[type] = callback;
+            return original.call(bus, type, callback);
+        };
+        const refreshed = [];
+        patchWithCleanup(bus, {forceUpdateChannels: () => refreshed.push(true)});
         await mountWithCleanup(HaBusBridge, {noMainContainer: true});
-        await first;
-        const again = waitUntilSubscribe();
-        const [partner] = MockServer.env["res.partner"].read(serverState.partnerId);
-        MockServer.env["bus.bus"]._sendone(partner, CHANNELS_CHANGED, {});
-        await again;
+        handlers[CHANNELS_CHANGED]({timestamp: "2025-03-01T10:00:00Z"});
+        expect(refreshed).toEqual([true]);
     });
 
     test("the bridge is a main component of the web client", async () => {
