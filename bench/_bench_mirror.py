@@ -25,13 +25,15 @@ CHANNEL = "bench_ha_commit"
 
 def start_synced_server(args, servers, instance_id, name):
     """Start one Odoo server (``--workers 0``, log ``<logdir>/<name>.log``) on
-    ``args.db``, added to ``servers``; return once its first full sync is
-    committed (exit after 60 s without)."""
+    ``args.db``, added to ``servers``; return its HTTP port once its first
+    full sync is committed (exit after 60 s without)."""
+    port = free_port()
     servers.append(
-        start_odoo(args.db, args.stage, free_port(), 0, f"{args.logdir}/{name}.log")
+        start_odoo(args.db, args.stage, port, 0, f"{args.logdir}/{name}.log")
     )
     if not wait_for_sync(args.db, instance_id):
         raise SystemExit("FAILED: no full sync within 60 s")
+    return port
 
 
 def odoo_states(db, instance_id, prefix=None):

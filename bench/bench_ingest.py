@@ -11,9 +11,24 @@ lets it mirror 1,000 ``sensor.load_*`` entities, then:
 (b) ``load`` at 100 events/s (each event hits another entity, so each one is
     a row): event → committed row latency p50/p95. Goal: p95 <= 50 ms.
 
+With ``--users N`` both are run twice in the same run, on the same server:
+first as the database is, then with N more internal users in the HA Manager
+group (allowed to see everything; created once, archived between runs),
+``--online M`` of them online through a websocket subscribed as the web
+client's is. The websockets are served by a second Odoo server on the same
+database, as Odoo's gevent process serves them apart from the worker that
+leads the instance in production; ``--same-process`` serves them from the
+leading server itself (``--workers 0``: their threads share its interpreter
+lock). Both runs' figures are printed side by side, with the bus rows
+each wrote and what the online clients received. Goals, on top of the ones
+above: the many-user run's achieved rate and lag within 10 % of the first
+run's (or within 5 ms for the lags, below which the difference is noise),
+and every online client received pushes.
+
 Run from the repo root (see bench_failover.py for the stage / database):
 
-    python bench/bench_ingest.py --db odoo_ha_bench --stage /tmp/benchstage
+    python bench/bench_ingest.py --db odoo_ha_bench --stage /tmp/benchstage \
+        --users 300 --online 20
 
 Exits non-zero when a goal is missed. Everything listens on 127.0.0.1.
 """
@@ -32,12 +47,18 @@ from _bench_mirror import (  # noqa: E402
     percentile,
     start_synced_server,
 )
+from _bench_users import BenchUsers, BusClient  # noqa: E402
 from bench_failover import (  # noqa: E402
     Sim,
     bench_parser,
+    free_port,
     new_instance,
+    odoo_up,
+    query,
     report,
+    start_odoo,
     stop_servers,
+    wait_for,
 )
 
 PREFIX = "sensor.load_"
@@ -76,20 +97,168 @@ def run_load(sim, listener, rate, seconds):
     return t_post, generated, notes
 
 
+def bus_last_id(db):
+    return query(db, "SELECT coalesce(max(id), 0) FROM bus_bus")[0][0]
+
+
+def measure(sim, listener, args, instance_id):
+    """(a) and (b) once: ``{figure: value}`` (rates in ev/s, times in s)."""
+    bus_before = bus_last_id(args.db)
+    # (a) sustained load
+    t_post, generated, notes = run_load(sim, listener, args.rate, args.seconds)
+    t_done, bad = converge(sim, args.db, instance_id, 30)
+    notes += listener.drain(0.2)
+    _final, newest = sim_final(sim)
+    lags = [arrival - stamp for arrival, _k, _s, stamp in notes]
+    figures = {
+        "generated": generated,
+        # Sustained rate: the events of the load window over the time Odoo
+        # took to hold them all (load start -> every entity equals HA).
+        "achieved": generated / max(t_done - t_post, 1e-9),
+        "offered": generated / args.seconds,
+        "rows": len(lags),
+        "lag_p50": percentile(lags, 50),
+        "lag_p95": percentile(lags, 95),
+        "lag_max": max(lags, default=float("nan")),
+        "catch_up": t_done - newest,
+        "mismatches": len(bad),
+    }
+    figures["bus_rows_a"] = bus_last_id(args.db) - bus_before
+    # (b) latency at 100 events/s
+    time.sleep(1)
+    listener.drain(0.2)
+    _t, generated, notes = run_load(sim, listener, 100, 10)
+    latencies = [arrival - stamp for arrival, _k, _s, stamp in notes]
+    figures.update(
+        b_generated=generated,
+        b_rows=len(latencies),
+        b_p50=percentile(latencies, 50),
+        b_p95=percentile(latencies, 95),
+        b_max=max(latencies, default=float("nan")),
+    )
+    figures["bus_rows"] = bus_last_id(args.db) - bus_before
+    return figures
+
+
+def goals(name, fig):
+    """The failures of one run's figures."""
+    failures = []
+    if fig["mismatches"]:
+        failures.append(f"{name} (a) {fig['mismatches']} entities never converged")
+    # Sustained = the offered 5,000 events/s were absorbed with the lag
+    # bounded; the end-to-end figure includes the catch-up.
+    if fig["offered"] < 5000 * 0.99 or fig["achieved"] < 5000 * 0.9:
+        failures.append(f"{name} (a) ingest {fig['achieved']:.0f} ev/s < 5000")
+    if fig["catch_up"] > 1 or fig["lag_p95"] > 1:
+        failures.append(f"{name} (a) lag > 1 s")
+    if fig["b_rows"] < 0.95 * fig["b_generated"]:
+        failures.append(
+            f"{name} (b) only {fig['b_rows']} of {fig['b_generated']} rows seen"
+        )
+    if not fig["b_p95"] <= 0.05:
+        failures.append(f"{name} (b) p95 {fig['b_p95'] * 1000:.1f} ms > 50 ms")
+    return failures
+
+
+def ms(value):
+    return f"{value * 1000:.1f} ms"
+
+
+ROWS = [
+    ("(a) events generated", lambda f: f"{f['generated']}"),
+    ("(a) offered", lambda f: f"{f['offered']:.0f} ev/s"),
+    ("(a) achieved, end to end", lambda f: f"{f['achieved']:.0f} ev/s"),
+    ("(a) committed rows", lambda f: f"{f['rows']}"),
+    ("(a) committed-row lag p50", lambda f: ms(f["lag_p50"])),
+    ("(a) committed-row lag p95", lambda f: ms(f["lag_p95"])),
+    ("(a) committed-row lag max", lambda f: ms(f["lag_max"])),
+    ("(a) last HA event -> Odoo equals HA", lambda f: f"{f['catch_up']:.3f} s"),
+    ("(a) mismatches left", lambda f: f"{f['mismatches']}"),
+    ("(a) bus rows written", lambda f: f"{f['bus_rows_a']}"),
+    ("(b) events / committed rows", lambda f: f"{f['b_generated']} / {f['b_rows']}"),
+    ("(b) event -> committed row p50", lambda f: ms(f["b_p50"])),
+    ("(b) event -> committed row p95", lambda f: ms(f["b_p95"])),
+    ("(b) event -> committed row max", lambda f: ms(f["b_max"])),
+    ("(a)+(b) bus rows written", lambda f: f"{f['bus_rows']}"),
+]
+
+
+def print_runs(runs):
+    """The figures of each run, one column per run."""
+    width = max(len(label) for label, _f in ROWS) + 2
+    columns = [name for name, _fig in runs]
+    print("".ljust(width) + "".join(name.rjust(20) for name in columns))
+    for label, show in ROWS:
+        values = "".join(show(fig).rjust(20) for _name, fig in runs)
+        print(label.ljust(width) + values)
+
+
+def online_figures(clients):
+    delays = [d for client in clients for d in client.delays]
+    return {
+        "clients": len(clients),
+        "silent": sum(1 for client in clients if not client.messages),
+        "messages": sum(client.messages for client in clients),
+        "changes": sum(client.changes for client in clients),
+        "megabytes": sum(client.bytes for client in clients) / 1e6,
+        "delay_p50": percentile(delays, 50),
+        "delay_p95": percentile(delays, 95),
+    }
+
+
+def compare(base, many):
+    """Failures of the many-user run against the first one (see the docstring)."""
+    failures = []
+    if many["achieved"] < base["achieved"] * 0.9:
+        failures.append(
+            f"many users: achieved {many['achieved']:.0f} ev/s is more than 10 %"
+            f" below {base['achieved']:.0f}"
+        )
+    for key, label in (
+        ("lag_p95", "(a) lag p95"),
+        ("catch_up", "(a) last event -> Odoo equals HA"),
+        ("b_p95", "(b) p95"),
+    ):
+        if many[key] > max(base[key] * 1.1, base[key] + 0.005):
+            failures.append(
+                f"many users: {label} {ms(many[key])} vs {ms(base[key])}"
+                " (more than 10 % and 5 ms worse)"
+            )
+    return failures
+
+
 def main():
     parser = bench_parser(__doc__)
     parser.add_argument("--rate", type=int, default=5000)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--users", type=int, default=0, help="a second run with N more HA Managers"
+    )
+    parser.add_argument(
+        "--online", type=int, default=0, help="of which M with an open websocket"
+    )
+    parser.add_argument(
+        "--same-process",
+        action="store_true",
+        help="websockets served by the leading server, not by a second one",
+    )
     args = parser.parse_args()
+    if args.online > args.users:
+        parser.error("--online cannot exceed --users")
 
     sim = Sim()
     servers = []
     failures = []
     listener = None
+    users = None
+    clients = []
     try:
         instance_id = new_instance(args.db, sim.url)
         listener = CommitListener(args.db, PREFIX + "%")
-        start_synced_server(args, servers, instance_id, "bench_ingest")
+        port = start_synced_server(args, servers, instance_id, "bench_ingest")
+        if args.users:
+            users = BenchUsers(args.db, port, args.users)
+            users.activate(False)  # a run stopped midway may have left them
         # Warm-up: creates the 1,000 load entities in HA and in Odoo.
         sim.control("load", events_per_second=2000, entities=ENTITIES, duration=1)
         time.sleep(1.2)
@@ -98,62 +267,56 @@ def main():
             raise SystemExit(f"FAILED: warm-up did not converge ({len(bad)} differ)")
         listener.drain(0.5)
 
-        # (a) sustained load
-        t_post, generated, notes = run_load(sim, listener, args.rate, args.seconds)
-        t_done, bad = converge(sim, args.db, instance_id, 30)
-        notes += listener.drain(0.2)
-        _final, newest = sim_final(sim)
-        catch_up = t_done - newest
-        lags = [arrival - stamp for arrival, _k, _s, stamp in notes]
-        # Sustained rate: the events of the load window over the time Odoo
-        # took to hold them all (load start -> every entity equals HA).
-        achieved = generated / max(t_done - t_post, 1e-9)
-        offered = generated / args.seconds
+        users_now = query(
+            args.db, "SELECT count(*) FROM res_users WHERE active AND NOT share"
+        )[0][0]
+        runs = [(f"{users_now} user(s)", measure(sim, listener, args, instance_id))]
+        failures += goals(runs[0][0], runs[0][1])
+        if args.users:
+            users.activate()
+            ws_port = port
+            if args.online and not args.same_process:
+                ws_port = free_port()
+                log = f"{args.logdir}/bench_ingest_websockets.log"
+                servers.append(start_odoo(args.db, args.stage, ws_port, 0, log))
+                if not wait_for(lambda: odoo_up(f"http://127.0.0.1:{ws_port}"), 60):
+                    raise SystemExit("FAILED: the websocket server did not start")
+            cookies = [users.login(i, ws_port) for i in range(args.online)]
+            clients = [BusClient(ws_port, cookie) for cookie in cookies]
+            for client in clients:
+                client.start()
+            time.sleep(2)  # subscriptions done, the activation's messages gone
+            for client in clients:
+                client.reset()
+            name = f"+{args.users} ({args.online} online)"
+            if args.online and args.same_process:
+                name = f"+{args.users} ({args.online} on 1 srv)"
+            runs.append((name, measure(sim, listener, args, instance_id)))
+            failures += goals(name, runs[1][1])
+            failures += compare(runs[0][1], runs[1][1])
         print(
-            f"(a) load {args.rate} ev/s x {args.seconds:.0f} s over {ENTITIES}"
-            f" entities: {generated} events generated ({offered:.0f} ev/s offered)"
+            f"load {args.rate} ev/s x {args.seconds:.0f} s (a), then 100 ev/s x 10 s"
+            f" (b), over {ENTITIES} entities; goals: (a) >= 5000 ev/s, lag <= 1 s;"
+            " (b) p95 <= 50 ms"
         )
-        print(
-            f"(a) achieved ingest rate: {achieved:.0f} events/s end to end"
-            f" (events / (load start -> Odoo equals HA), catch-up included);"
-            f" goal >= 5000 sustained with lag <= 1 s"
-        )
-        print(
-            f"(a) committed-row lag (HA last_updated -> commit, {len(lags)} rows):"
-            f" p50 {percentile(lags, 50) * 1000:.0f} ms,"
-            f" p95 {percentile(lags, 95) * 1000:.0f} ms,"
-            f" max {max(lags, default=float('nan')) * 1000:.0f} ms; goal <= 1 s"
-        )
-        print(
-            f"(a) last HA event -> every entity in Odoo equals HA: {catch_up:.3f} s"
-            f" (mismatches left: {len(bad)}); goal <= 1 s"
-        )
-        if bad:
-            failures.append(f"(a) {len(bad)} entities never converged")
-        # Sustained = the offered 5,000 events/s were absorbed with the lag
-        # bounded (checked below); the end-to-end figure includes the catch-up.
-        if offered < 5000 * 0.99 or achieved < 5000 * 0.9:
-            failures.append(f"(a) ingest {achieved:.0f} ev/s < 5000")
-        if catch_up > 1 or percentile(lags, 95) > 1:
-            failures.append("(a) lag > 1 s")
-
-        # (b) latency at 100 events/s
-        time.sleep(1)
-        listener.drain(0.2)
-        _t, generated, notes = run_load(sim, listener, 100, 10)
-        latencies = [arrival - stamp for arrival, _k, _s, stamp in notes]
-        p50, p95 = percentile(latencies, 50), percentile(latencies, 95)
-        print(
-            f"(b) 100 ev/s x 10 s: {generated} events, {len(latencies)} committed"
-            f" rows; event -> committed row p50 {p50 * 1000:.1f} ms,"
-            f" p95 {p95 * 1000:.1f} ms, max"
-            f" {max(latencies, default=float('nan')) * 1000:.1f} ms; goal p95 <= 50 ms"
-        )
-        if len(latencies) < 0.95 * generated:
-            failures.append(f"(b) only {len(latencies)} of {generated} rows seen")
-        if not p95 <= 0.05:
-            failures.append(f"(b) p95 {p95 * 1000:.1f} ms > 50 ms")
+        print_runs(runs)
+        if clients:
+            time.sleep(0.5)
+            online = online_figures(clients)
+            print(
+                f"online clients: {online['clients']}, together"
+                f" {online['messages']} ha_entity_state_changed messages,"
+                f" {online['changes']} changes, {online['megabytes']:.1f} MB;"
+                f" push timestamp -> received p50 {ms(online['delay_p50'])},"
+                f" p95 {ms(online['delay_p95'])}"
+            )
+            if online["silent"]:
+                failures.append(f"{online['silent']} online clients got no push")
     finally:
+        for client in clients:
+            client.stop()
+        if users:
+            users.activate(False)
         stop_servers(servers)
         sim.stop()
         if listener:

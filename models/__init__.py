@@ -23,3 +23,5 @@ from . import ha_api_service
 from . import res_config_settings
 from . import ir_ui_view
 from . import ir_actions
+from . import bus_bus
+from . import ir_websocket

@@ -74,3 +74,44 @@ class HaEntityGroup(models.Model):
                         name=group.name,
                     )
                 )
+
+    # -- membership: the members' bus channels follow ---------------------------
+
+    # Fields whose change may change which HA bus channels a member has.
+    CHANNEL_FIELDS = frozenset({"user_ids", "active", "ha_instance_id"})
+
+    def _ha_members_channels(self):
+        """``{user id: HA channel keys}`` of this group's members, now."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT DISTINCT user_id FROM ha_entity_group_user_rel"
+            " WHERE group_id = ANY(%s)",
+            [self.ids],
+        )
+        user_ids = [row[0] for row in self.env.cr.fetchall()]
+        return self.env["ha.realtime.update"]._ha_channel_keys(user_ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        groups = super().create(vals_list)
+        # None: whatever they have now is new (a redundant refresh is harmless)
+        self.env["ha.realtime.update"]._ha_channels_changed(
+            dict.fromkeys(groups._ha_members_channels())
+        )
+        return groups
+
+    def write(self, vals):
+        if not self.CHANNEL_FIELDS & set(vals):
+            return super().write(vals)
+        before = self._ha_members_channels()
+        result = super().write(vals)
+        for uid in self._ha_members_channels():
+            before.setdefault(uid, None)  # a new member: tell them anyway
+        self.env["ha.realtime.update"]._ha_channels_changed(before)
+        return result
+
+    def unlink(self):
+        before = self._ha_members_channels()
+        result = super().unlink()
+        self.env["ha.realtime.update"]._ha_channels_changed(before)
+        return result

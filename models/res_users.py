@@ -1,5 +1,8 @@
 from odoo import fields, models
 
+# Fields whose change may change a user's Home Assistant bus channels.
+USER_CHANNEL_FIELDS = frozenset({"groups_id", "active"})
+
 
 class ResUsers(models.Model):
     _inherit = "res.users"
@@ -27,3 +30,43 @@ class ResUsers(models.Model):
     def SELF_WRITEABLE_FIELDS(self):
         # The preference only; access itself is always re-checked by the caller.
         return super().SELF_WRITEABLE_FIELDS + ["current_ha_instance_id"]
+
+    def write(self, vals):
+        if not USER_CHANNEL_FIELDS & set(vals):
+            return super().write(vals)
+        notifier = self.env["ha.realtime.update"]
+        self.env.flush_all()
+        before = notifier._ha_channel_keys(self.ids)
+        result = super().write(vals)
+        notifier._ha_channels_changed(before)
+        return result
+
+
+class ResGroups(models.Model):
+    _inherit = "res.groups"
+
+    def write(self, vals):
+        if not {"users", "implied_ids"} & set(vals):
+            return super().write(vals)
+        notifier = self.env["ha.realtime.update"]
+        self.env.flush_all()
+        added = set()
+        for command in vals.get("users") or ():
+            if command[0] == 6:
+                added.update(command[2])
+            elif command[0] in (1, 2, 3, 4):
+                added.add(command[1])
+        before = notifier._ha_channel_keys(sorted(added | set(self._ha_user_ids())))
+        result = super().write(vals)
+        self.env.flush_all()
+        for uid in self._ha_user_ids():
+            before.setdefault(uid, None)  # missed above: tell them anyway
+        notifier._ha_channels_changed(before)
+        return result
+
+    def _ha_user_ids(self):
+        self.env.cr.execute(
+            "SELECT DISTINCT uid FROM res_groups_users_rel WHERE gid = ANY(%s)",
+            [self.ids],
+        )
+        return [row[0] for row in self.env.cr.fetchall()]

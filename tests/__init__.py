@@ -2,6 +2,7 @@
 # so that `odoo-bin --test-tags /odoo_ha_addon` runs what pytest-odoo runs
 # (./dev test compares the two). test_http_* are run by odoo-bin only.
 from . import (
+    test_bus_channels,
     test_connection_lock,
     test_event_dispatcher,
     test_ha_contract,
@@ -12,6 +13,7 @@ from . import (
     test_i18n,
     test_http_api,
     test_http_browser,
+    test_http_bus,
     test_http_fuzz,
     test_http_settings,
     test_install,

@@ -1,11 +1,11 @@
 """Shared fixtures for the mirror tests: builders and HA payload factories."""
 
-import json
 from datetime import datetime, timedelta, timezone
 
 from odoo.tests import TransactionCase, new_test_user
 
-from odoo.addons.bus.models.bus import channel_with_db, json_dump
+from odoo.addons.bus.models.bus import channel_with_db
+from odoo.addons.odoo_ha_addon.models import ha_realtime_update as realtime
 
 T0 = datetime(2025, 3, 1, 10, 0, 0, tzinfo=timezone.utc)
 
@@ -46,18 +46,41 @@ def state_changed(entity_id, state, seconds, attributes=None):
     }
 
 
-def bus_messages(env, user, notification_type=None):
-    """Bus rows queued for ``user``'s partner (after precommit)."""
+def bus_channels(env, user):
+    """The channels a websocket of ``user`` listens to for this addon: their
+    partner's and the HA channels the server subscribes them to."""
+    notifier = env["ha.realtime.update"].with_user(user)
+    channels = [user.partner_id, *notifier._ha_bus_channels()]
+    return [channel_with_db(env.cr.dbname, channel) for channel in channels]
+
+
+def bus_messages(env, user, notification_type=None, channels=None):
+    """What a websocket of ``user`` would be sent (after precommit), through
+    ``bus.bus._poll`` as the websocket polls; ``channels`` (default
+    ``bus_channels``): the channels it subscribed to."""
     env.cr.precommit.run()
-    channel = json_dump(channel_with_db(env.cr.dbname, user.partner_id))
-    rows = env["bus.bus"].sudo().search([("channel", "=", channel)])
-    messages = [json.loads(row.message) for row in rows]
+    if channels is None:
+        channels = bus_channels(env, user)
+    # last=-1: every row (ids start at 1), not only the last 50 s.
+    polled = env["bus.bus"].with_user(user)._poll(channels, last=-1)
+    messages = [notification["message"] for notification in polled]
     if notification_type:
         messages = [m for m in messages if m["type"] == notification_type]
     return messages
 
 
+def forget_authorizations():
+    """Drop the per-process cache of HA channel authorizations: a rolled back
+    test must not leave its rights to the next one."""
+    with realtime._authorized_lock:
+        realtime._authorized.clear()
+
+
 class HACommon(TransactionCase):
+    def setUp(self):
+        super().setUp()
+        forget_authorizations()
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

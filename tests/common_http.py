@@ -17,7 +17,7 @@ from odoo.addons.odoo_ha_addon.models.common.hass_websocket_service import (
 )
 from odoo.addons.odoo_ha_addon.tools.ha_simulator import SimulatorThread
 
-from .common import bus_messages
+from .common import bus_messages, forget_authorizations
 
 PASSWORD = "Ha-Test-Pass-1"
 
@@ -165,6 +165,7 @@ class HaHttpCommon(HttpCase):
 
     def setUp(self):
         super().setUp()
+        forget_authorizations()
         self._calls_before = len(self.sim.stats()["service_calls"])
 
     # -- helpers -----------------------------------------------------------------

@@ -3,8 +3,13 @@ import {
     getService,
     makeMockEnv,
     mountWithCleanup,
+    patchWithCleanup,
 } from "@web/../tests/web_test_helpers";
-import {connectHaBus, HaBusBridge} from "@odoo_ha_addon/services/ha_bus_bridge";
+import {
+    CHANNELS_CHANGED,
+    connectHaBus,
+    HaBusBridge,
+} from "@odoo_ha_addon/services/ha_bus_bridge";
 import {HA_BUS_TYPES} from "@odoo_ha_addon/services/ha_data_service";
 import {defineMailModels} from "@mail/../tests/mail_test_helpers";
 
@@ -15,6 +20,7 @@ function makeFakeBus() {
     return {
         handlers,
         started: 0,
+        channelUpdates: 0,
         subscribe(type, callback) {
             handlers.set(type, callback);
         },
@@ -25,6 +31,9 @@ function makeFakeBus() {
         },
         start() {
             this.started++;
+        },
+        forceUpdateChannels() {
+            this.channelUpdates++;
         },
     };
 }
@@ -37,7 +46,9 @@ describe("services/ha_bus_bridge", () => {
             handleBusNotification: (type, payload) => forwarded.push([type, payload]),
         };
         const disconnect = connectHaBus(bus, haData);
-        expect([...bus.handlers.keys()].sort()).toEqual([...HA_BUS_TYPES].sort());
+        expect([...bus.handlers.keys()].sort()).toEqual(
+            [...HA_BUS_TYPES, CHANNELS_CHANGED].sort()
+        );
         expect(HA_BUS_TYPES).toInclude("ha_entity_state_changed");
         expect(HA_BUS_TYPES).toInclude("ha_instance_switched");
         expect(bus.started).toBe(1);
@@ -69,7 +80,36 @@ describe("services/ha_bus_bridge", () => {
             changes: [{entity_id: "switch.pump", state: "on"}],
         });
         expect(states).toEqual(["on"]);
-        expect(subscribed.length).toBe(HA_BUS_TYPES.length);
+        expect(subscribed.length).toBe(HA_BUS_TYPES.length + 1);
+    });
+
+    test("a channel change asks the server for the channel list again", async () => {
+        const bus = makeFakeBus();
+        const forwarded = [];
+        connectHaBus(bus, {
+            handleBusNotification: (type) => forwarded.push(type),
+        });
+        expect(HA_BUS_TYPES).not.toInclude(CHANNELS_CHANGED);
+        bus.handlers.get(CHANNELS_CHANGED)({timestamp: "2025-03-01T10:00:00Z"});
+        expect(bus.channelUpdates).toBe(1);
+        // not data: ha_data never sees it
+        expect(forwarded).toEqual([]);
+    });
+
+    test("the web client's bus service refreshes its channels on the push", async () => {
+        await makeMockEnv();
+        const bus = getService("bus_service");
+        const handlers = {};
+        const original = bus.subscribe;
+        bus.subscribe = (type, callback) => {
+            handlers[type] = callback;
+            return original.call(bus, type, callback);
+        };
+        const refreshed = [];
+        patchWithCleanup(bus, {forceUpdateChannels: () => refreshed.push(true)});
+        await mountWithCleanup(HaBusBridge, {noMainContainer: true});
+        handlers[CHANNELS_CHANGED]({timestamp: "2025-03-01T10:00:00Z"});
+        expect(refreshed).toEqual([true]);
     });
 
     test("the bridge is a main component of the web client", async () => {

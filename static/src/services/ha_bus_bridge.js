@@ -3,6 +3,10 @@
  * notifications. Mounted once at the web client's root (`main_components`), it
  * subscribes to every HA notification type and forwards each message to `ha_data`,
  * which updates its cache and calls the components' callbacks.
+ *
+ * The server alone decides which HA bus channels this user listens to; when a
+ * right changes (an entity group gained or lost them), it pushes
+ * `CHANNELS_CHANGED` and the bridge asks for the channel list again.
  */
 import {Component, onWillDestroy} from "@odoo/owl";
 import {registry} from "@web/core/registry";
@@ -12,9 +16,12 @@ import {createLogger} from "@odoo_ha_addon/util/debug";
 
 const logger = createLogger("bus");
 
+/** Pushed when the server's list of this user's HA channels changed. */
+export const CHANNELS_CHANGED = "ha_channels_changed";
+
 /**
- * Subscribe `haData` to every HA type of `busService`; returns the function that
- * unsubscribes them all.
+ * Subscribe `haData` to every HA type of `busService`, and the channel refresh;
+ * returns the function that unsubscribes them all.
  */
 export function connectHaBus(busService, haData) {
     const handlers = HA_BUS_TYPES.map((type) => {
@@ -25,6 +32,12 @@ export function connectHaBus(busService, haData) {
         busService.subscribe(type, handler);
         return [type, handler];
     });
+    const refresh = () => {
+        logger.debug(CHANNELS_CHANGED);
+        busService.forceUpdateChannels();
+    };
+    busService.subscribe(CHANNELS_CHANGED, refresh);
+    handlers.push([CHANNELS_CHANGED, refresh]);
     busService.start();
     return () => {
         for (const [type, handler] of handlers) {
