@@ -39,6 +39,9 @@ class _Leader:
             return {"blob": "x" * 20_000}
         return {"echo": payload.get("value")}
 
+    def request_stop(self):
+        pass
+
     def stop(self):
         pass
 
