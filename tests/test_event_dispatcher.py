@@ -324,6 +324,20 @@ class TestBusPushes(BaseCase):
         self.assertEqual(self.sync.notifier.sent, [("states", [1])])
         self.assertEqual(set(self._state.pending.changes), {2})
 
+    def test_a_storm_push_makes_the_next_one_wait_longer(self):
+        storm = range(1, event_dispatcher.STORM_CHANGES + 1)
+        self.sync = _Sync(_result(*storm), _result(1))
+        self._events()
+        self.assertEqual(self._state.delay, event_dispatcher.STORM_DELAY)
+        self._state.last_push -= event_dispatcher.NOTIFY_DELAY * 2
+        self._events()  # past the calm delay, not the storm's: owed
+        self.assertEqual(len(self.sync.notifier.sent), 1)
+        self.assertEqual(set(self._state.pending.changes), {1})
+        self._state.last_push -= event_dispatcher.STORM_DELAY
+        self.dispatcher._flush_due()
+        self.assertEqual(self.sync.notifier.sent[-1], ("states", [1]))
+        self.assertEqual(self._state.delay, event_dispatcher.NOTIFY_DELAY, "calm")
+
     def test_instances_share_one_transaction(self):
         # One connection per process for the mirror, however many instances:
         # the events of every instance in a batch commit together.

@@ -12,9 +12,10 @@ The work of each instance is ``ha.instance._ha_apply_full_sync``,
 ``ha.sync._ha_apply_state_events``. Bus notifications leave on commit.
 
 Live state changes are committed right away; an instance's bus messages
-leave at most every ``NOTIFY_DELAY`` seconds: a push costs the recipients
-query, the bus rows and an ``imbus`` wake-up (see :mod:`.bus_wakeups`), which
-at one event per transaction tripled the time to commit a row. A batch
+leave at most every ``NOTIFY_DELAY`` seconds (``STORM_DELAY`` in a storm): a
+push costs the recipients query, the bus rows and an ``imbus`` wake-up (see
+:mod:`.bus_wakeups`), which at one event per transaction tripled the time to
+commit a row. A batch
 arriving when an instance's push is due carries its owed messages in the
 same transaction (an isolated change reaches browsers at once); changes
 applied before that wait for the next batch or, at the latest, for one
@@ -49,6 +50,13 @@ _logger = logging.getLogger(__name__)
 
 MAX_BATCH = 5000  # queue items per round
 NOTIFY_DELAY = 0.1  # seconds a live state change may wait for its bus message
+# After a push of STORM_CHANGES changes or more (an event storm), the next push
+# of that instance waits STORM_DELAY instead: every viewer's websocket is sent
+# every change of a push, and the longer wait merges the changes of each entity
+# (the latest state wins), so a storm costs the server less per viewer. The
+# first change after a calm push still leaves at once.
+STORM_CHANGES = 200
+STORM_DELAY = 0.5
 # Seconds owed messages may wait beyond NOTIFY_DELAY for a batch to carry them
 # (under a steady flow, that spares the push a transaction of its own).
 PUSH_GRACE = 0.02
@@ -113,10 +121,17 @@ class _InstanceState:
         self.applied_digests = {}  # registry list -> digest of the last applied
         self.pending = _OwedPush()
         self.last_push = float("-inf")  # monotonic time of the last bus push
+        self.delay = NOTIFY_DELAY  # before the next push (see STORM_DELAY)
         self.history_gap = None  # (start, entity ids) read when connecting
 
     def push_due(self, now=None):
-        return (now or time.monotonic()) - self.last_push >= NOTIFY_DELAY
+        return (now or time.monotonic()) - self.last_push >= self.delay
+
+    def pushed(self, push, at):
+        """``push`` (an :class:`_OwedPush`) left at ``at``."""
+        self.pending = _OwedPush()
+        self.last_push = at
+        self.delay = STORM_DELAY if len(push.changes) >= STORM_CHANGES else NOTIFY_DELAY
 
 
 class InstanceFeed:
@@ -228,10 +243,10 @@ class DatabaseDispatcher(threading.Thread):
         return state
 
     def _next_due(self):
-        dues = [s.last_push for s in self._states.values() if s.pending]
+        dues = [s.last_push + s.delay for s in self._states.values() if s.pending]
         if not dues:
             return None
-        return max(0.0, min(dues) + NOTIFY_DELAY + PUSH_GRACE - time.monotonic())
+        return max(0.0, min(dues) + PUSH_GRACE - time.monotonic())
 
     def run(self):
         threading.current_thread().dbname = self.dbname
@@ -382,8 +397,7 @@ class DatabaseDispatcher(threading.Thread):
             if pushed is None:
                 state.pending.add(result)
             elif pushed:
-                state.pending = _OwedPush()
-                state.last_push = pushed_at
+                state.pushed(pushed, pushed_at)
 
     def _flush(self, instance_id):
         """Send an instance's owed bus messages now, in their own transaction."""
@@ -405,9 +419,8 @@ class DatabaseDispatcher(threading.Thread):
     def _send_owed(self, states):
         owed = {instance_id: state.pending for instance_id, state in states.items()}
         pushed_at = time.monotonic()
-        for state in states.values():
-            state.pending = _OwedPush()
-            state.last_push = pushed_at
+        for instance_id, state in states.items():
+            state.pushed(owed[instance_id], pushed_at)
 
         def send(env):
             for instance_id, push in owed.items():
