@@ -58,10 +58,12 @@ def mismatches(sim_states, odoo, prefix=None):
 class CommitListener:
     """Timestamps committed ``ha_entity`` writes through a trigger + LISTEN.
 
-    The trigger sends ``entity_id state epoch(last_updated)`` for every
-    inserted/updated row whose entity_id matches ``like``; notifications are
-    delivered at commit, so ``arrival - last_updated`` is HA event time →
-    committed row (same clock: everything runs on this machine).
+    The trigger sends ``entity_id state epoch(last_updated) epoch(written)``
+    for every inserted/updated row whose entity_id matches ``like``;
+    notifications are delivered at commit, so ``arrival - last_updated`` is HA
+    event time → committed row as this process sees it (same clock:
+    everything runs on this machine), and ``written - last_updated`` the same
+    in the database's clock, whatever this process's own delay in reading.
     """
 
     def __init__(self, db, like="sensor.load_%"):
@@ -75,7 +77,8 @@ class CommitListener:
                 BEGIN
                     PERFORM pg_notify('{CHANNEL}', NEW.entity_id || ' ' ||
                         coalesce(NEW.entity_state, '') || ' ' ||
-                        extract(epoch FROM NEW.last_updated)::text);
+                        extract(epoch FROM NEW.last_updated)::text || ' ' ||
+                        extract(epoch FROM clock_timestamp())::text);
                     RETURN NULL;
                 END $$ LANGUAGE plpgsql
                 """
@@ -94,7 +97,8 @@ class CommitListener:
             cr.execute(f"LISTEN {CHANNEL}")
 
     def drain(self, timeout=0.0):
-        """[(arrival epoch, entity_id, state, last_updated epoch)] received so far.
+        """[(arrival epoch, entity_id, state, last_updated epoch, written
+        epoch)] received so far.
 
         Listens ``timeout`` seconds, then keeps reading while more is pending.
         """
@@ -110,8 +114,8 @@ class CommitListener:
             now = time.time()
             while self.conn.notifies:
                 note = self.conn.notifies.pop(0)
-                key, state, stamp = note.payload.rsplit(" ", 2)
-                out.append((now, key, state, float(stamp)))
+                key, state, stamp, written = note.payload.rsplit(" ", 3)
+                out.append((now, key, state, float(stamp), float(written)))
 
     def close(self):
         self.conn.close()

@@ -9,12 +9,15 @@ decides) and counts the Home Assistant pushes it receives.
 """
 
 import json
+import multiprocessing
+import os
 import re
 import sys
 import threading
 import time
 from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import websocket
 
@@ -162,3 +165,69 @@ class BusClient(threading.Thread):
         self.stopping = True
         self.join(3)
         self.ws.close()
+
+
+class NicedClients:
+    """``BusClient`` s in a child process at the lowest CPU priority.
+
+    They stand for browsers on other machines: on this one they must not
+    take the CPU from the Odoo processes they measure (in the bench's own
+    process they also held its Python lock against the commit listener).
+    """
+
+    def __init__(self, port, cookies):
+        self.conn, child = multiprocessing.Pipe()
+        context = multiprocessing.get_context("fork")
+        self.proc = context.Process(
+            target=_serve_clients, args=(child, port, cookies), daemon=True
+        )
+        self.proc.start()
+        if not self.conn.poll(60) or self.conn.recv() != "ready":
+            raise SystemExit("FAILED: the online clients did not connect")
+
+    def _ask(self, what):
+        self.conn.send(what)
+        return self.conn.recv()
+
+    def reset(self):
+        self._ask("reset")
+
+    def figures(self):
+        """One namespace per client: messages, changes, bytes, delays."""
+        return [SimpleNamespace(**client) for client in self._ask("figures")]
+
+    def stop(self):
+        if self.proc.is_alive():
+            self._ask("stop")
+        self.proc.join(5)
+
+
+def _serve_clients(conn, port, cookies):
+    os.nice(19)
+    clients = [BusClient(port, cookie) for cookie in cookies]
+    for client in clients:
+        client.start()
+    conn.send("ready")
+    while True:
+        what = conn.recv()
+        if what == "reset":
+            for client in clients:
+                client.reset()
+            conn.send(True)
+        elif what == "figures":
+            conn.send(
+                [
+                    {
+                        "messages": c.messages,
+                        "changes": c.changes,
+                        "bytes": c.bytes,
+                        "delays": list(c.delays),
+                    }
+                    for c in clients
+                ]
+            )
+        elif what == "stop":
+            for client in clients:
+                client.stop()
+            conn.send(True)
+            return

@@ -47,7 +47,7 @@ from _bench_mirror import (  # noqa: E402
     percentile,
     start_synced_server,
 )
-from _bench_users import BenchUsers, BusClient  # noqa: E402
+from _bench_users import BenchUsers, NicedClients  # noqa: E402
 from bench_failover import (  # noqa: E402
     Sim,
     bench_parser,
@@ -109,7 +109,8 @@ def measure(sim, listener, args, instance_id):
     t_done, bad = converge(sim, args.db, instance_id, 30)
     notes += listener.drain(0.2)
     _final, newest = sim_final(sim)
-    lags = [arrival - stamp for arrival, _k, _s, stamp in notes]
+    lags = [arrival - stamp for arrival, _k, _s, stamp, _w in notes]
+    written = [at - stamp for _a, _k, _s, stamp, at in notes]
     figures = {
         "generated": generated,
         # Sustained rate: the events of the load window over the time Odoo
@@ -120,6 +121,7 @@ def measure(sim, listener, args, instance_id):
         "lag_p50": percentile(lags, 50),
         "lag_p95": percentile(lags, 95),
         "lag_max": max(lags, default=float("nan")),
+        "written_p95": percentile(written, 95),
         "catch_up": t_done - newest,
         "mismatches": len(bad),
     }
@@ -128,7 +130,7 @@ def measure(sim, listener, args, instance_id):
     time.sleep(1)
     listener.drain(0.2)
     _t, generated, notes = run_load(sim, listener, 100, 10)
-    latencies = [arrival - stamp for arrival, _k, _s, stamp in notes]
+    latencies = [arrival - stamp for arrival, _k, _s, stamp, _w in notes]
     figures.update(
         b_generated=generated,
         b_rows=len(latencies),
@@ -172,6 +174,7 @@ ROWS = [
     ("(a) committed-row lag p50", lambda f: ms(f["lag_p50"])),
     ("(a) committed-row lag p95", lambda f: ms(f["lag_p95"])),
     ("(a) committed-row lag max", lambda f: ms(f["lag_max"])),
+    ("(a) written-row lag p95, database clock", lambda f: ms(f["written_p95"])),
     ("(a) last HA event -> Odoo equals HA", lambda f: f"{f['catch_up']:.3f} s"),
     ("(a) mismatches left", lambda f: f"{f['mismatches']}"),
     ("(a) bus rows written", lambda f: f"{f['bus_rows_a']}"),
@@ -251,7 +254,7 @@ def main():
     failures = []
     listener = None
     users = None
-    clients = []
+    clients = None
     try:
         instance_id = new_instance(args.db, sim.url)
         listener = CommitListener(args.db, PREFIX + "%")
@@ -282,12 +285,9 @@ def main():
                 if not wait_for(lambda: odoo_up(f"http://127.0.0.1:{ws_port}"), 60):
                     raise SystemExit("FAILED: the websocket server did not start")
             cookies = [users.login(i, ws_port) for i in range(args.online)]
-            clients = [BusClient(ws_port, cookie) for cookie in cookies]
-            for client in clients:
-                client.start()
+            clients = NicedClients(ws_port, cookies)
             time.sleep(2)  # subscriptions done, the activation's messages gone
-            for client in clients:
-                client.reset()
+            clients.reset()
             name = f"+{args.users} ({args.online} online)"
             if args.online and args.same_process:
                 name = f"+{args.users} ({args.online} on 1 srv)"
@@ -302,7 +302,7 @@ def main():
         print_runs(runs)
         if clients:
             time.sleep(0.5)
-            online = online_figures(clients)
+            online = online_figures(clients.figures())
             print(
                 f"online clients: {online['clients']}, together"
                 f" {online['messages']} ha_entity_state_changed messages,"
@@ -313,8 +313,8 @@ def main():
             if online["silent"]:
                 failures.append(f"{online['silent']} online clients got no push")
     finally:
-        for client in clients:
-            client.stop()
+        if clients:
+            clients.stop()
         if users:
             users.activate(False)
         stop_servers(servers)
