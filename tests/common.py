@@ -93,6 +93,13 @@ class HACommon(TransactionCase):
     # -- builders ------------------------------------------------------------------
 
     @classmethod
+    def _two_homes(cls):
+        """A second instance, "Home B": 4 mirrored sensors here, 2 there."""
+        cls.instance_b = cls._create_instance(name="Home B")
+        cls.Sync._ha_sync_states(cls.instance, cls._states(4), notify=False)
+        cls.Sync._ha_sync_states(cls.instance_b, cls._states(2), notify=False)
+
+    @classmethod
     def _create_instance(cls, **vals):
         return cls.env["ha.instance"].create(
             {

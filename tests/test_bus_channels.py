@@ -16,9 +16,7 @@ class TestBusChannels(HACommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.instance_b = cls._create_instance(name="Home B")
-        cls.Sync._ha_sync_states(cls.instance, cls._states(4), notify=False)
-        cls.Sync._ha_sync_states(cls.instance_b, cls._states(2), notify=False)
+        cls._two_homes()
         entities = cls.Entity.search([("ha_instance_id", "=", cls.instance.id)])
         cls.s = {e.entity_id: e for e in entities}
         cls.s0, cls.s1 = cls.s["sensor.s0"], cls.s["sensor.s1"]

@@ -5,9 +5,7 @@ class TestMirrorBus(HACommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.instance_b = cls._create_instance(name="Home B")
-        cls.Sync._ha_sync_states(cls.instance, cls._states(4), notify=False)
-        cls.Sync._ha_sync_states(cls.instance_b, cls._states(2), notify=False)
+        cls._two_homes()
         cls.entities = cls.Entity.search([("ha_instance_id", "=", cls.instance.id)])
         cls.s0 = cls.entities.filtered(lambda e: e.entity_id == "sensor.s0")
         cls.user_a = cls._create_ha_user("bus_user_a")

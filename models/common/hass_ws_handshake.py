@@ -83,6 +83,13 @@ async def open_websocket(ws_url, open_timeout, max_size):
     return ws
 
 
+def _closed_during_auth(ws_url):
+    return HaUnreachableError(
+        _lt("Home Assistant at %(url)s closed the connection during authentication."),
+        params={"url": ws_url},
+    )
+
+
 async def _recv_auth_phase(ws, ws_url, open_timeout):
     try:
         raw = await asyncio.wait_for(ws.recv(), timeout=open_timeout)
@@ -95,13 +102,7 @@ async def _recv_auth_phase(ws, ws_url, open_timeout):
             params={"url": ws_url, "timeout": open_timeout},
         ) from err
     except ConnectionClosed as err:
-        raise HaUnreachableError(
-            _lt(
-                "Home Assistant at %(url)s closed the connection during "
-                "authentication."
-            ),
-            params={"url": ws_url},
-        ) from err
+        raise _closed_during_auth(ws_url) from err
     try:
         message = json.loads(raw)
     except (TypeError, ValueError):
@@ -132,13 +133,7 @@ async def authenticate(ws, ws_url, token, open_timeout):
     try:
         await ws.send(json.dumps({"type": "auth", "access_token": token}))
     except ConnectionClosed as err:
-        raise HaUnreachableError(
-            _lt(
-                "Home Assistant at %(url)s closed the connection during "
-                "authentication."
-            ),
-            params={"url": ws_url},
-        ) from err
+        raise _closed_during_auth(ws_url) from err
     reply = await _recv_auth_phase(ws, ws_url, open_timeout)
     kind = reply.get("type")
     if kind == "auth_ok":

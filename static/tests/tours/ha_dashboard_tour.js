@@ -1,5 +1,8 @@
 import {registry} from "@web/core/registry";
-import {noBrokenTextStep} from "@odoo_ha_addon/../tests/tours/ha_tour_utils";
+import {
+    noBrokenTextStep,
+    openHistorySteps,
+} from "@odoo_ha_addon/../tests/tours/ha_tour_utils";
 
 /**
  * Dashboard → entity kanban → toggle a light → history chart.
@@ -38,16 +41,7 @@ registry.category("web_tour.tours").add("odoo_ha_addon_dashboard_tour", {
             trigger:
                 ".o_kanban_record [data-entity-id='light.tour_lamp'] .o_odoo_ha_addon_state:contains('On')",
         },
-        {
-            content: "Open the History menu",
-            trigger: ".o_main_navbar [data-menu-xmlid='odoo_ha_addon.menu_ha_history']",
-            run: "click",
-        },
-        {
-            content: "A history chart is drawn",
-            trigger:
-                ".o_odoo_ha_addon_hahistory_view .o_odoo_ha_addon_history_chart canvas",
-        },
+        ...openHistorySteps(),
         noBrokenTextStep("the history"),
     ],
 });

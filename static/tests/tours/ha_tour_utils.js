@@ -43,3 +43,19 @@ export function noBrokenTextStep(where = "the page") {
         },
     };
 }
+
+/** The steps that open the History menu and wait for its chart. */
+export function openHistorySteps() {
+    return [
+        {
+            content: "Open the History menu",
+            trigger: ".o_main_navbar [data-menu-xmlid='odoo_ha_addon.menu_ha_history']",
+            run: "click",
+        },
+        {
+            content: "A history chart is drawn",
+            trigger:
+                ".o_odoo_ha_addon_hahistory_view .o_odoo_ha_addon_history_chart canvas",
+        },
+    ];
+}

@@ -1,7 +1,10 @@
 import {registry} from "@web/core/registry";
 import {rpc} from "@web/core/network/rpc";
 import {labelledStates, labelledStatuses} from "@odoo_ha_addon/util/ha_labels";
-import {noBrokenTextStep} from "@odoo_ha_addon/../tests/tours/ha_tour_utils";
+import {
+    noBrokenTextStep,
+    openHistorySteps,
+} from "@odoo_ha_addon/../tests/tours/ha_tour_utils";
 
 /** The config parameter the Python test fills with our terms (see below). */
 const TERMS_PARAM = "odoo_ha_addon.tour_terms";
@@ -155,16 +158,7 @@ registry.category("web_tour.tours").add("odoo_ha_addon_zh_tw_tour", {
         },
         noBrokenTextStep("the entity kanban"),
         noEnglishStep("the entity kanban"),
-        {
-            content: "Open the History menu",
-            trigger: ".o_main_navbar [data-menu-xmlid='odoo_ha_addon.menu_ha_history']",
-            run: "click",
-        },
-        {
-            content: "A history chart is drawn",
-            trigger:
-                ".o_odoo_ha_addon_hahistory_view .o_odoo_ha_addon_history_chart canvas",
-        },
+        ...openHistorySteps(),
         noBrokenTextStep("the history"),
         noEnglishStep("the history"),
         {
