@@ -1,3 +1,4 @@
+from . import ha_current_instance_mixin
 from . import ha_instance
 from . import ha_ws_request_queue
 from . import ha_label
