@@ -9,6 +9,7 @@ MODELS = (
     "ha.entity.group",
     "ha.entity.group.tag",
     "ha.entity.tag",
+    "ha.device.tag",
 )
 
 
@@ -28,6 +29,9 @@ class TestCurrentInstanceFilter(HACommon):
             group = cls._create_group(
                 f"All {instance.name}", entities, [cls.user], instance=instance
             )
+            device = cls.env["ha.device"].create(
+                {"device_id": "d0", "ha_instance_id": instance.id}
+            )
             tag_vals = {"name": f"Tag {instance.name}", "ha_instance_id": instance.id}
             cls.env["ha.entity.group.tag"].create(
                 {**tag_vals, "group_ids": [(6, 0, group.ids)]}
@@ -35,6 +39,10 @@ class TestCurrentInstanceFilter(HACommon):
             cls.env["ha.entity.tag"].create(
                 {**tag_vals, "entity_ids": [(6, 0, entities.ids)]}
             )
+            cls.env["ha.device.tag"].create(
+                {**tag_vals, "device_ids": [(6, 0, device.ids)]}
+            )
+            entities[0].device_id = device
             cls.env["ha.entity.history"].create(
                 [
                     {
