@@ -1,3 +1,4 @@
+from . import ha_current_instance_mixin
 from . import ha_instance
 from . import ha_ws_request_queue
 from . import ha_label
@@ -6,6 +7,7 @@ from . import ha_device
 from . import ha_tag_mixin
 from . import ha_entity_tag
 from . import ha_entity_group_tag
+from . import ha_device_tag
 from . import ha_entity_group
 from . import ha_entity
 from . import ha_entity_history

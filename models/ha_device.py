@@ -61,6 +61,14 @@ class HaDevice(models.Model):
         string="Labels",
         domain="[('ha_instance_id', '=', ha_instance_id)]",
     )
+    tag_ids = fields.Many2many(
+        "ha.device.tag",
+        "ha_device_tag_rel",
+        "device_id",
+        "tag_id",
+        string="Tags",
+        domain="[('ha_instance_id', '=', ha_instance_id)]",
+    )
     entity_ids = fields.One2many("ha.entity", "device_id", string="Entities")
     entity_count = fields.Integer(compute="_compute_entity_count")
     active = fields.Boolean(default=True)
@@ -83,16 +91,18 @@ class HaDevice(models.Model):
         for device in self:
             device.entity_count = len(device.entity_ids)
 
-    @api.constrains("ha_instance_id", "area_id", "via_device_id", "label_ids")
+    @api.constrains(
+        "ha_instance_id", "area_id", "via_device_id", "label_ids", "tag_ids"
+    )
     def _check_instance_consistency(self):
         for device in self:
             linked = device.area_id.ha_instance_id | device.via_device_id.ha_instance_id
-            linked |= device.label_ids.ha_instance_id
+            linked |= device.label_ids.ha_instance_id | device.tag_ids.ha_instance_id
             if linked - device.ha_instance_id:
                 raise ValidationError(
                     _(
-                        "Device %(name)s may only be linked to areas, devices and "
-                        "labels of its own instance.",
+                        "Device %(name)s may only be linked to areas, devices, "
+                        "labels and tags of its own instance.",
                         name=device.display_name,
                     )
                 )

@@ -51,6 +51,7 @@ class HaEntity(models.Model):
     """
 
     _name = "ha.entity"
+    _inherit = ["ha.current.instance.mixin"]
     _description = "Home Assistant Entity"
     _order = "domain, name, id"
     _rec_names_search = ["name", "entity_id"]

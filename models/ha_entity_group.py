@@ -11,6 +11,7 @@ class HaEntityGroup(models.Model):
     """
 
     _name = "ha.entity.group"
+    _inherit = ["ha.current.instance.mixin"]
     _description = "Home Assistant Entity Group"
     _order = "sequence, name, id"
 

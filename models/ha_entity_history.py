@@ -142,6 +142,7 @@ class HaEntityHistory(models.Model):
     """Past states of recorded entities, stamped with Home Assistant's times."""
 
     _name = "ha.entity.history"
+    _inherit = ["ha.current.instance.mixin"]
     _description = "Home Assistant Entity History"
     _order = "last_updated desc, id desc"
     _rec_name = "entity_id"

@@ -5,6 +5,7 @@ class HaTagMixin(models.AbstractModel):
     """What the Odoo-only tags (not synced with Home Assistant) have in common."""
 
     _name = "ha.tag.mixin"
+    _inherit = ["ha.current.instance.mixin"]
     _description = "Home Assistant Tag Mixin"
     _order = "sequence, name, id"
 

@@ -33,12 +33,21 @@ class ResUsers(models.Model):
 
     def write(self, vals):
         if not USER_CHANNEL_FIELDS & set(vals):
-            return super().write(vals)
-        notifier = self.env["ha.realtime.update"]
-        self.env.flush_all()
-        before = notifier._ha_channel_keys(self.ids)
-        result = super().write(vals)
-        notifier._ha_channels_changed(before)
+            result = super().write(vals)
+        else:
+            notifier = self.env["ha.realtime.update"]
+            self.env.flush_all()
+            before = notifier._ha_channel_keys(self.ids)
+            result = super().write(vals)
+            notifier._ha_channels_changed(before)
+        if "current_ha_instance_id" in vals:
+            # The "current instance" flags computed before the switch are
+            # stale now, in every model that has one.
+            registry = self.env.registry
+            for name in registry.descendants(["ha.current.instance.mixin"], "_inherit"):
+                self.env[name].invalidate_model(
+                    ["is_current_user_instance"], flush=False
+                )
         return result
 
 

@@ -4,6 +4,8 @@
 from . import (
     test_bus_channels,
     test_connection_lock,
+    test_current_instance,
+    test_device_tags,
     test_event_dispatcher,
     test_ha_contract,
     test_ha_simulator,
