@@ -7,6 +7,7 @@ import {Component, onWillStart, useState} from "@odoo/owl";
 import {_t} from "@web/core/l10n/translation";
 import {formatDateTime} from "@web/core/l10n/dates";
 import {registry} from "@web/core/registry";
+import {user} from "@web/core/user";
 import {useService} from "@web/core/utils/hooks";
 import {standardActionServiceProps} from "@web/webclient/actions/action_service";
 import {AreaDashboard} from "@odoo_ha_addon/actions/dashboard/area_dashboard";
@@ -38,7 +39,13 @@ export class HaDashboard extends Component {
             loading: true,
             error: false,
         });
-        onWillStart(() => this.load());
+        this.isManager = false;
+        onWillStart(async () => {
+            [this.isManager] = await Promise.all([
+                user.hasGroup("odoo_ha_addon.group_ha_manager"),
+                this.load(),
+            ]);
+        });
         useHaGlobalState(
             ["entity_update_all", "area_registry_update", "instance_invalidated"],
             () => this.load(true)
@@ -84,6 +91,33 @@ export class HaDashboard extends Component {
         return {cls, label, message: (live && live.message) || ""};
     }
 
+    get selectedInstance() {
+        return this.state.instances.find(
+            (instance) => instance.id === this.state.selectedId
+        );
+    }
+
+    /**
+     * Why the instance shows no live data, or null while it is connected (or
+     * connecting): its status label and the last error HA or the network gave.
+     */
+    connectionProblem(instance) {
+        const live = this.haState.websocketStatus[instance.id];
+        const status =
+            (live && live.status) || instance.websocket_status || "disconnected";
+        if (["connected", "connecting"].includes(status)) {
+            return null;
+        }
+        const error = (live ? live.message : instance.last_error) || "";
+        return {
+            message: _t(
+                "“%(name)s” is not connected to Home Assistant (%(status)s): what is shown is the last data received.",
+                {name: instance.name, status: this.status(instance).label}
+            ),
+            error,
+        };
+    }
+
     lastSync(instance) {
         if (!instance.last_sync) {
             return _t("Never");
@@ -102,6 +136,19 @@ export class HaDashboard extends Component {
     async makeCurrent(instance) {
         await this.haData.switchInstance(instance.id);
         this.haData.showSuccess(_t("Now using “%s”.", instance.name));
+    }
+
+    openInstances() {
+        this.action.doAction("odoo_ha_addon.ha_instance_action");
+    }
+
+    openInstance(instance) {
+        this.action.doAction({
+            type: "ir.actions.act_window",
+            res_model: "ha.instance",
+            res_id: instance.id,
+            views: [[false, "form"]],
+        });
     }
 
     openEntities() {
