@@ -13,7 +13,7 @@ import {standardActionServiceProps} from "@web/webclient/actions/action_service"
 import {AreaDashboard} from "@odoo_ha_addon/actions/dashboard/area_dashboard";
 import {HaInfoPanel} from "@odoo_ha_addon/actions/dashboard/ha_info_panel";
 import {DashboardItem} from "@odoo_ha_addon/components/dashboard_item/dashboard_item";
-import {statusStyles} from "@odoo_ha_addon/util/ha_labels";
+import {statusLabel, statusStyles} from "@odoo_ha_addon/util/ha_labels";
 import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
 /**
@@ -103,8 +103,8 @@ export class HaDashboard extends Component {
      */
     connectionProblem(instance) {
         const live = this.haState.websocketStatus[instance.id];
-        const status =
-            (live && live.status) || instance.websocket_status || "disconnected";
+        const liveStatus = live && typeof live.status === "string" ? live.status : "";
+        const status = liveStatus || instance.websocket_status || "disconnected";
         if (["connected", "connecting"].includes(status)) {
             return null;
         }
@@ -112,7 +112,12 @@ export class HaDashboard extends Component {
         return {
             message: _t(
                 "“%(name)s” is not connected to Home Assistant (%(status)s): what is shown is the last data received.",
-                {name: instance.name, status: this.status(instance).label}
+                {
+                    name: instance.name,
+                    // Not this.status(): the template's `status` variable
+                    // shadows that method in its rendering context.
+                    status: statusLabel(status),
+                }
             ),
             error,
         };
