@@ -317,6 +317,8 @@ class HaApi(models.AbstractModel):
                     "description": instance.description or "",
                     "is_active": instance.active,
                     "websocket_status": instance.websocket_status,
+                    # Why it is not connected, shown on the dashboard.
+                    "last_error": instance.ws_error or "",
                     "entity_count": instance.entity_count,
                     "area_count": instance.area_count,
                     "last_sync": iso(instance.last_sync_date),

@@ -238,6 +238,44 @@ class TestStatesAndServices(SimulatorCase):
         self.assertEqual(get("input_select.house_mode")["state"], "Away")
         self.assertEqual(get("alarm_control_panel.home_alarm")["state"], "armed_away")
 
+    def test_timer_attributes_follow_its_state(self):
+        """As HA's timer: remaining while running or paused, the end while running."""
+        ws = self.ws()
+
+        def timer(service, **data):
+            reply = ws.call(
+                "call_service",
+                domain="timer",
+                service=service,
+                service_data=data,
+                target={"entity_id": "timer.laundry"},
+            )
+            self.assertTrue(reply["success"], reply)
+            return self.sim.get_state("timer.laundry")
+
+        self.assertNotIn("remaining", self.sim.get_state("timer.laundry")["attributes"])
+        st = timer("start", duration="0:10:00")
+        self.assertEqual(st["state"], "active")
+        self.assertEqual(st["attributes"]["duration"], "0:10:00")
+        self.assertEqual(st["attributes"]["remaining"], "0:10:00")
+        self.assertIn("finishes_at", st["attributes"])
+        st = timer("pause")
+        self.assertEqual(st["state"], "paused")
+        self.assertNotIn("finishes_at", st["attributes"])
+        self.assertRegex(st["attributes"]["remaining"], r"^0:(10:00|09:5\d)$")
+        st = timer("start")
+        self.assertEqual(st["state"], "active")
+        self.assertIn("finishes_at", st["attributes"])
+        st = timer("cancel")
+        self.assertEqual(st["state"], "idle")
+        # Back to the configured duration, nothing running.
+        self.assertEqual(st["attributes"]["duration"], "0:45:00")
+        self.assertNotIn("remaining", st["attributes"])
+        self.assertNotIn("finishes_at", st["attributes"])
+        st = timer("start")
+        self.assertEqual(st["attributes"]["remaining"], "0:45:00")
+        self.assertEqual(timer("finish")["state"], "idle")
+
     def test_service_errors(self):
         ws = self.ws()
         err = ws.call("call_service", domain="nope", service="x")["error"]

@@ -142,6 +142,14 @@ class TestHttpPermissionMatrix(HaApiCase):
         self.assertEqual([i["id"] for i in instances["instances"]], [self.inst_a.id])
         self.assertNotIn("api_token", json.dumps(instances))
 
+    def test_instances_carry_their_last_error(self):
+        # The dashboard tells why an instance is not connected.
+        self.inst_a.sudo().write({"ws_state": "error", "ws_error": "401 Unauthorized"})
+        self.login(self.user_a)
+        (instance,) = self.rpc("get_instances")["data"]["instances"]
+        self.assertEqual(instance["websocket_status"], "error")
+        self.assertEqual(instance["last_error"], "401 Unauthorized")
+
     def test_manager_sees_everything(self):
         self.login(self.manager)
         for route in ROUTES:

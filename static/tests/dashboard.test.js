@@ -1,6 +1,12 @@
 import {describe, expect, test} from "@odoo/hoot";
 import {animationFrame} from "@odoo/hoot-mock";
-import {getService, mountWithCleanup, onRpc} from "@web/../tests/web_test_helpers";
+import {click} from "@odoo/hoot-dom";
+import {
+    getService,
+    mockService,
+    mountWithCleanup,
+    onRpc,
+} from "@web/../tests/web_test_helpers";
 import {HaDashboard} from "@odoo_ha_addon/actions/dashboard/dashboard";
 import {defineMailModels} from "@mail/../tests/mail_test_helpers";
 
@@ -134,5 +140,115 @@ describe("actions/dashboard", () => {
             ".o_odoo_ha_addon_device_card:eq(2) .card-header .text-muted"
         ).toHaveText("P1");
         expect(".o_odoo_ha_addon_dashboard").not.toHaveText(/false/);
+    });
+
+    test("no instance: a manager is offered to add one", async () => {
+        mockDashboardRoutes();
+        onRpc("has_group", () => true);
+        onRpc("/odoo_ha_addon/get_instances", () => ({
+            success: true,
+            data: {instances: [], current_instance_id: false},
+        }));
+        const actions = [];
+        mockService("action", {doAction: (action) => actions.push(action)});
+        await mountWithCleanup(HaDashboard, {
+            props: {action: {params: {}, context: {}}},
+        });
+        expect(".o_view_nocontent").toHaveText(/No Home Assistant instance/);
+        await click(".o_odoo_ha_addon_add_instance");
+        expect(actions).toEqual(["odoo_ha_addon.ha_instance_action"]);
+    });
+
+    test("no instance: a user is told whom to ask", async () => {
+        mockDashboardRoutes();
+        onRpc("/odoo_ha_addon/get_instances", () => ({
+            success: true,
+            data: {instances: [], current_instance_id: false},
+        }));
+        await mountWithCleanup(HaDashboard, {
+            props: {action: {params: {}, context: {}}},
+        });
+        expect(".o_view_nocontent").toHaveText(/Ask a manager to add an instance/);
+        expect(".o_odoo_ha_addon_add_instance").toHaveCount(0);
+    });
+
+    test("an instance not connected shows its last error until it connects", async () => {
+        mockDashboardRoutes();
+        onRpc("has_group", () => true);
+        onRpc("/odoo_ha_addon/get_instances", () => ({
+            success: true,
+            data: {
+                instances: [
+                    {
+                        id: 1,
+                        name: "Home",
+                        api_url: "http://ha.local:8123",
+                        websocket_status: "error",
+                        last_error: "Invalid access token",
+                        entity_count: 0,
+                        area_count: 0,
+                        last_sync: false,
+                    },
+                ],
+                current_instance_id: 1,
+            },
+        }));
+        const actions = [];
+        mockService("action", {doAction: (action) => actions.push(action)});
+        await mountWithCleanup(HaDashboard, {
+            props: {action: {params: {}, context: {}}},
+        });
+        expect(".o_odoo_ha_addon_not_connected").toHaveText(
+            /“Home” is not connected to Home Assistant \(Error\)/
+        );
+        expect(".o_odoo_ha_addon_last_error").toHaveText("Invalid access token");
+        await click(".o_odoo_ha_addon_open_instance");
+        expect(actions).toEqual([
+            {
+                type: "ir.actions.act_window",
+                res_model: "ha.instance",
+                res_id: 1,
+                views: [[false, "form"]],
+            },
+        ]);
+        getService("ha_data").handleBusNotification("ha_websocket_status", {
+            ha_instance_id: 1,
+            status: "connected",
+            message: "",
+        });
+        await animationFrame();
+        expect(".o_odoo_ha_addon_not_connected").toHaveCount(0);
+    });
+
+    test("a user sees the disconnection without the settings button", async () => {
+        await mountDashboard();
+        expect(".o_odoo_ha_addon_not_connected").toHaveText(/Disconnected/);
+        expect(".o_odoo_ha_addon_not_connected").toHaveText(/tell a manager/);
+        expect(".o_odoo_ha_addon_last_error").toHaveCount(0);
+        expect(".o_odoo_ha_addon_open_instance").toHaveCount(0);
+        expect(".o_odoo_ha_addon_dashboard").not.toHaveText(/undefined|null/);
+    });
+
+    test("no areas: explains to create them in Home Assistant", async () => {
+        await mountDashboard();
+        await animationFrame();
+        expect(".o_odoo_ha_addon_no_areas").toHaveText(
+            /Create areas in Home Assistant/
+        );
+        expect(".o_odoo_ha_addon_area_dashboard .nav-link").toHaveText("Unassigned");
+    });
+
+    test("with areas there is no such explanation", async () => {
+        mockDashboardRoutes();
+        onRpc("/odoo_ha_addon/areas", () => ({
+            success: true,
+            data: [{id: 4, name: "Kitchen", entity_count: 2}],
+        }));
+        await mountWithCleanup(HaDashboard, {
+            props: {action: {params: {}, context: {}}},
+        });
+        await animationFrame();
+        expect(".o_odoo_ha_addon_area_dashboard .nav-link").toHaveCount(2);
+        expect(".o_odoo_ha_addon_no_areas").toHaveCount(0);
     });
 });

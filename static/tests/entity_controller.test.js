@@ -23,8 +23,8 @@ function call(entity_id, action, value, state = "off", attributes = {}) {
 }
 
 describe("components/entity_controller", () => {
-    test("each of the 42 configured domains names a family with a template", () => {
-        expect(Object.keys(DOMAIN_CONFIGS).length).toBe(42);
+    test("each of the 44 configured domains names a family with a template", () => {
+        expect(Object.keys(DOMAIN_CONFIGS).length).toBe(44);
         const families = new Set(["generic"]);
         for (const config of Object.values(DOMAIN_CONFIGS)) {
             families.add(config.family);
@@ -33,7 +33,7 @@ describe("components/entity_controller", () => {
             (family) => !getTemplate(`odoo_ha_addon.EntityController.${family}`)
         );
         expect(missing).toEqual([]);
-        expect(families.size).toBe(24);
+        expect(families.size).toBe(26);
     });
 
     test("toggle family", () => {
@@ -208,6 +208,32 @@ describe("components/entity_controller", () => {
         );
     });
 
+    test("counter and timer family", () => {
+        for (const service of ["increment", "decrement", "reset"]) {
+            expect(call("counter.visits", service, undefined, "3")).toEqual([
+                "counter",
+                service,
+                {entity_id: "counter.visits"},
+            ]);
+        }
+        expect(call("timer.laundry", "start", undefined, "idle")).toEqual([
+            "timer",
+            "start",
+            {entity_id: "timer.laundry"},
+        ]);
+        expect(call("timer.laundry", "start", "0:10:00", "idle")[2]).toEqual({
+            entity_id: "timer.laundry",
+            duration: "0:10:00",
+        });
+        for (const service of ["pause", "cancel", "finish"]) {
+            expect(call("timer.laundry", service, undefined, "active")).toEqual([
+                "timer",
+                service,
+                {entity_id: "timer.laundry"},
+            ]);
+        }
+    });
+
     test("media, robot and other families", () => {
         expect(call("media_player.tv", "volume", 35)[2]).toEqual({
             entity_id: "media_player.tv",
@@ -364,6 +390,129 @@ describe("components/entity_controller", () => {
         expect("img.o_odoo_ha_addon_snapshot").toHaveAttribute(
             "src",
             /^data:image\/png;base64,/
+        );
+    });
+
+    test("counter buttons call the services, bounds disable them", async () => {
+        const calls = [];
+        onRpc("/odoo_ha_addon/call_service", async (request) => {
+            calls.push((await request.json()).params);
+            return {success: true, data: {}};
+        });
+        await mountWithCleanup(EntityController, {
+            props: {
+                entity: {
+                    entity_id: "counter.door_openings",
+                    entity_state: "4",
+                    attributes: {initial: 0, step: 2, maximum: 5, editable: true},
+                    ha_instance_id: 3,
+                },
+            },
+        });
+        // 4 + 2 would pass the maximum of 5: HA refuses, the button is off.
+        expect("[data-action='increment']").toHaveAttribute("disabled");
+        expect("[data-action='decrement']").not.toHaveAttribute("disabled");
+        await click("[data-action='decrement']");
+        await animationFrame();
+        expect(".o_odoo_ha_addon_state").toHaveText("2");
+        expect("[data-action='increment']").not.toHaveAttribute("disabled");
+        await click("[data-action='reset']");
+        await animationFrame();
+        expect(".o_odoo_ha_addon_state").toHaveText("0");
+        // At its initial value a counter has nothing to reset.
+        expect("[data-action='reset']").toHaveAttribute("disabled");
+        expect(calls).toEqual([
+            {
+                domain: "counter",
+                service: "decrement",
+                service_data: {entity_id: "counter.door_openings"},
+                ha_instance_id: 3,
+            },
+            {
+                domain: "counter",
+                service: "reset",
+                service_data: {entity_id: "counter.door_openings"},
+                ha_instance_id: 3,
+            },
+        ]);
+    });
+
+    test("timer buttons follow its state and show its figures", async () => {
+        const calls = [];
+        onRpc("/odoo_ha_addon/call_service", async (request) => {
+            calls.push((await request.json()).params);
+            return {success: true, data: {}};
+        });
+        await mountWithCleanup(EntityController, {
+            props: {
+                entity: {
+                    entity_id: "timer.laundry",
+                    entity_state: "idle",
+                    attributes: {duration: "0:45:00", editable: true},
+                    ha_instance_id: 5,
+                },
+            },
+        });
+        expect("[data-figure='duration']").toHaveText("0:45:00");
+        expect("[data-figure='remaining']").toHaveCount(0);
+        // Idle: only start means something.
+        expect("[data-action='start']").not.toHaveAttribute("disabled");
+        for (const action of ["pause", "cancel", "finish"]) {
+            expect(`[data-action='${action}']`).toHaveAttribute("disabled");
+        }
+        await click(".o_odoo_ha_addon_timer_duration");
+        await edit("0:10:00");
+        await animationFrame();
+        await click("[data-action='start']");
+        await animationFrame();
+        expect(".o_odoo_ha_addon_state").toHaveText("Running");
+        expect("[data-action='start']").toHaveAttribute("disabled");
+        // HA's push of the running timer: remaining and end appear.
+        getService("ha_data").handleBusNotification("ha_entity_state_changed", {
+            ha_instance_id: 5,
+            changes: [
+                {
+                    entity_id: "timer.laundry",
+                    state: "active",
+                    attributes: {
+                        duration: "0:10:00",
+                        remaining: "0:10:00",
+                        finishes_at: "2026-01-02T08:10:00+00:00",
+                        editable: true,
+                    },
+                },
+            ],
+        });
+        await animationFrame();
+        expect("[data-figure='remaining']").toHaveText("0:10:00");
+        expect("[data-figure='finishes_at']").toHaveCount(1);
+        await click("[data-action='pause']");
+        await animationFrame();
+        expect(".o_odoo_ha_addon_state").toHaveText("Paused");
+        // A paused timer resumes, is cancelled or finished, not paused again.
+        expect("[data-action='pause']").toHaveAttribute("disabled");
+        expect("[data-figure='finishes_at']").toHaveCount(0);
+        await click("[data-action='start']");
+        await animationFrame();
+        await click("[data-action='finish']");
+        await animationFrame();
+        await click("[data-action='start']");
+        await animationFrame();
+        await click("[data-action='cancel']");
+        await animationFrame();
+        expect(calls.map((c) => [c.service, c.service_data])).toEqual([
+            ["start", {entity_id: "timer.laundry", duration: "0:10:00"}],
+            ["pause", {entity_id: "timer.laundry"}],
+            ["start", {entity_id: "timer.laundry"}],
+            ["finish", {entity_id: "timer.laundry"}],
+            ["start", {entity_id: "timer.laundry"}],
+            ["cancel", {entity_id: "timer.laundry"}],
+        ]);
+        expect(calls.every((c) => c.domain === "timer" && c.ha_instance_id === 5)).toBe(
+            true
+        );
+        expect(".o_odoo_ha_addon_entity_controller").not.toHaveText(
+            /undefined|NaN|\[object Object\]/
         );
     });
 });

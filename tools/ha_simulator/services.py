@@ -855,8 +855,69 @@ def _svc_timer(domain, service, st, data, home, s, a):
                 "changed"
             )
         return s, a
-    s = {"start": "active", "pause": "paused"}.get(service, "idle")
-    return s, a
+    # As HA's timer: `duration` is the running duration, `remaining` is set while
+    # active or paused (it does not tick), `finishes_at` only while active.
+    configured = vars(home).setdefault("timer_durations", {}) if home else {}
+    configured.setdefault(st.entity_id, a.get("duration", "0:00:00"))
+    now = int(time.time())
+    if service == "start":
+        if data.get("duration") not in (None, ""):
+            a["duration"] = a["remaining"] = _format_seconds(
+                _timer_seconds(data["duration"])
+            )
+        elif s == "idle" or "remaining" not in a:
+            a["remaining"] = a.get("duration", configured[st.entity_id])
+        a["finishes_at"] = _iso_at(now + _timer_seconds(a["remaining"]))
+        return "active", a
+    if service == "pause":
+        if s != "active":
+            return s, a
+        end = a.pop("finishes_at", None)
+        from .core import parse_iso
+
+        end_ts = parse_iso(end) if end else None
+        left = (
+            _timer_seconds(a.get("remaining", "0:00:00"))
+            if end_ts is None
+            else max(0, int(end_ts - now))
+        )
+        a["remaining"] = _format_seconds(left)
+        return "paused", a
+    # cancel, finish
+    for key in ("remaining", "finishes_at"):
+        a.pop(key, None)
+    a["duration"] = configured[st.entity_id]
+    return "idle", a
+
+
+def _timer_seconds(value):
+    """Seconds of a duration as HA takes it: seconds, "H:MM:SS" or "MM:SS"."""
+    if isinstance(value, int | float):
+        return int(value)
+    try:
+        parts = [float(part) for part in str(value).split(":")]
+    except ValueError:
+        parts = []
+    if len(parts) == 2:
+        parts = [0.0, *parts]
+    if len(parts) != 3 or any(part < 0 for part in parts):
+        raise ServiceValidationError(
+            f"Invalid duration: {value}", "invalid_duration", {"value": str(value)}
+        )
+    hours, minutes, seconds = parts
+    return int(hours * 3600 + minutes * 60 + seconds)
+
+
+def _format_seconds(seconds):
+    """ "0:45:00", as HA formats a timedelta."""
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def _iso_at(epoch):
+    from .core import iso
+
+    return iso(epoch)
 
 
 def _svc_tts(domain, service, st, data, home, s, a):

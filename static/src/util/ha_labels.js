@@ -25,6 +25,8 @@ function stateLabels() {
         playing: _t("Playing"),
         paused: _t("Paused"),
         idle: _t("Idle"),
+        // A running timer.
+        active: _t("Running"),
         standby: _t("Standby"),
         buffering: _t("Buffering"),
         home: _t("Home"),

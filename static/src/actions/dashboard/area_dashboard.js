@@ -152,6 +152,15 @@ export class AreaDashboard extends Component {
         }
     }
 
+    /** HA has no area yet (only the virtual "Unassigned" one is listed). */
+    get noAreas() {
+        return (
+            !this.state.error &&
+            this.state.areas.length > 0 &&
+            this.state.areas.every((area) => area.id === UNASSIGNED_AREA)
+        );
+    }
+
     withInstance(entity) {
         return {ha_instance_id: this.props.instanceId, ...entity};
     }

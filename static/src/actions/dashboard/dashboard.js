@@ -7,12 +7,13 @@ import {Component, onWillStart, useState} from "@odoo/owl";
 import {_t} from "@web/core/l10n/translation";
 import {formatDateTime} from "@web/core/l10n/dates";
 import {registry} from "@web/core/registry";
+import {user} from "@web/core/user";
 import {useService} from "@web/core/utils/hooks";
 import {standardActionServiceProps} from "@web/webclient/actions/action_service";
 import {AreaDashboard} from "@odoo_ha_addon/actions/dashboard/area_dashboard";
 import {HaInfoPanel} from "@odoo_ha_addon/actions/dashboard/ha_info_panel";
 import {DashboardItem} from "@odoo_ha_addon/components/dashboard_item/dashboard_item";
-import {statusStyles} from "@odoo_ha_addon/util/ha_labels";
+import {statusLabel, statusStyles} from "@odoo_ha_addon/util/ha_labels";
 import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
 /**
@@ -38,7 +39,13 @@ export class HaDashboard extends Component {
             loading: true,
             error: false,
         });
-        onWillStart(() => this.load());
+        this.isManager = false;
+        onWillStart(async () => {
+            [this.isManager] = await Promise.all([
+                user.hasGroup("odoo_ha_addon.group_ha_manager"),
+                this.load(),
+            ]);
+        });
         useHaGlobalState(
             ["entity_update_all", "area_registry_update", "instance_invalidated"],
             () => this.load(true)
@@ -84,6 +91,38 @@ export class HaDashboard extends Component {
         return {cls, label, message: (live && live.message) || ""};
     }
 
+    get selectedInstance() {
+        return this.state.instances.find(
+            (instance) => instance.id === this.state.selectedId
+        );
+    }
+
+    /**
+     * Why the instance shows no live data, or null while it is connected (or
+     * connecting): its status label and the last error HA or the network gave.
+     */
+    connectionProblem(instance) {
+        const live = this.haState.websocketStatus[instance.id];
+        const liveStatus = live && typeof live.status === "string" ? live.status : "";
+        const status = liveStatus || instance.websocket_status || "disconnected";
+        if (["connected", "connecting"].includes(status)) {
+            return null;
+        }
+        const error = (live ? live.message : instance.last_error) || "";
+        return {
+            message: _t(
+                "“%(name)s” is not connected to Home Assistant (%(status)s): what is shown is the last data received.",
+                {
+                    name: instance.name,
+                    // Not this.status(): the template's `status` variable
+                    // shadows that method in its rendering context.
+                    status: statusLabel(status),
+                }
+            ),
+            error,
+        };
+    }
+
     lastSync(instance) {
         if (!instance.last_sync) {
             return _t("Never");
@@ -102,6 +141,19 @@ export class HaDashboard extends Component {
     async makeCurrent(instance) {
         await this.haData.switchInstance(instance.id);
         this.haData.showSuccess(_t("Now using “%s”.", instance.name));
+    }
+
+    openInstances() {
+        this.action.doAction("odoo_ha_addon.ha_instance_action");
+    }
+
+    openInstance(instance) {
+        this.action.doAction({
+            type: "ir.actions.act_window",
+            res_model: "ha.instance",
+            res_id: instance.id,
+            views: [[false, "form"]],
+        });
     }
 
     openEntities() {

@@ -15,6 +15,7 @@ import {
     READ_ONLY,
 } from "@odoo_ha_addon/components/entity_controller/domains/common";
 import {CLIMATE_COVER_DOMAINS} from "@odoo_ha_addon/components/entity_controller/domains/climate_covers";
+import {HELPER_DOMAINS} from "@odoo_ha_addon/components/entity_controller/domains/helpers";
 import {
     datetimeKind,
     INPUT_DOMAINS,
@@ -37,6 +38,7 @@ export const DOMAIN_CONFIGS = {
     ...CLIMATE_COVER_DOMAINS,
     ...SECURITY_DOMAINS,
     ...INPUT_DOMAINS,
+    ...HELPER_DOMAINS,
     ...MEDIA_ROBOT_DOMAINS,
     ...TASK_DOMAINS,
     ...DISPLAY_DOMAINS,

@@ -4,11 +4,16 @@
  */
 import {Component, useState} from "@odoo/owl";
 import {_t} from "@web/core/l10n/translation";
+import {formatDateTime} from "@web/core/l10n/dates";
 import {useService} from "@web/core/utils/hooks";
 import {
     getDomainConfig,
     isOn,
 } from "@odoo_ha_addon/components/entity_controller/domain_config";
+import {
+    counterAllows,
+    timerAllows,
+} from "@odoo_ha_addon/components/entity_controller/domains/helpers";
 import {useEntityControl} from "@odoo_ha_addon/components/entity_controller/use_entity_control";
 import {stateLabel} from "@odoo_ha_addon/util/ha_labels";
 
@@ -27,6 +32,7 @@ export class EntityController extends Component {
             text: "",
             code: "",
             command: "",
+            duration: "",
             item: "",
             message: "",
             mediaPlayer: "",
@@ -124,6 +130,40 @@ export class EntityController extends Component {
         return value.slice(0, 10);
     }
 
+    /** Whether a counter or timer button would change anything (else disabled). */
+    allows(action) {
+        if (this.isUnavailable) {
+            return false;
+        }
+        const check = this.entity.domain === "timer" ? timerAllows : counterAllows;
+        return check(this.entity, action);
+    }
+
+    /** A timer's duration, remaining time and end, those HA sent. */
+    get timerFigures() {
+        const figures = [];
+        const duration = this.attr("duration");
+        if (duration) {
+            figures.push({key: "duration", label: _t("Duration"), value: duration});
+        }
+        const remaining = this.attr("remaining");
+        if (remaining && this.entity.state !== "idle") {
+            figures.push({key: "remaining", label: _t("Remaining"), value: remaining});
+        }
+        const finishesAt = this.attr("finishes_at");
+        if (finishesAt && this.entity.state === "active") {
+            const moment = luxon.DateTime.fromISO(String(finishesAt));
+            figures.push({
+                key: "finishes_at",
+                label: _t("Finishes at"),
+                value: moment.isValid
+                    ? formatDateTime(moment.setZone("default"))
+                    : String(finishesAt),
+            });
+        }
+        return figures;
+    }
+
     run(action, value) {
         return this.control.execute(action, value);
     }
@@ -143,6 +183,13 @@ export class EntityController extends Component {
         }
         if (await this.run(action, value)) {
             this.draft[key] = "";
+        }
+    }
+
+    /** Start (or resume) a timer, for the duration typed if any. */
+    async startTimer() {
+        if (await this.run("start", this.draft.duration.trim() || undefined)) {
+            this.draft.duration = "";
         }
     }
 
