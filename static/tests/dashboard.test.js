@@ -12,22 +12,26 @@ import {defineMailModels} from "@mail/../tests/mail_test_helpers";
 
 defineMailModels();
 
+/** The one instance of these tests, as get_instances describes it. */
+function homeInstance(values = {}) {
+    return {
+        id: 1,
+        name: "Home",
+        api_url: "http://ha.local:8123",
+        websocket_status: "disconnected",
+        entity_count: 3,
+        area_count: 0,
+        last_sync: false,
+        ...values,
+    };
+}
+
 function mockDashboardRoutes() {
     onRpc("has_group", () => false);
     onRpc("/odoo_ha_addon/get_instances", () => ({
         success: true,
         data: {
-            instances: [
-                {
-                    id: 1,
-                    name: "Home",
-                    api_url: "http://ha.local:8123",
-                    websocket_status: "disconnected",
-                    entity_count: 3,
-                    area_count: 0,
-                    last_sync: false,
-                },
-            ],
+            instances: [homeInstance()],
             current_instance_id: 1,
         },
     }));
@@ -179,16 +183,11 @@ describe("actions/dashboard", () => {
             success: true,
             data: {
                 instances: [
-                    {
-                        id: 1,
-                        name: "Home",
-                        api_url: "http://ha.local:8123",
+                    homeInstance({
                         websocket_status: "error",
                         last_error: "Invalid access token",
                         entity_count: 0,
-                        area_count: 0,
-                        last_sync: false,
-                    },
+                    }),
                 ],
                 current_instance_id: 1,
             },

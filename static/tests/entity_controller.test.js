@@ -22,6 +22,15 @@ function call(entity_id, action, value, state = "off", attributes = {}) {
     return result && [result.domain, result.service, result.service_data];
 }
 
+/** The params of every `call_service` request, answered with success. */
+function recordServiceCalls() {
+    const calls = [];
+    onRpc("/odoo_ha_addon/call_service", async (request) => {
+        calls.push((await request.json()).params);
+        return {success: true, data: {}};
+    });
+    return calls;
+}
 describe("components/entity_controller", () => {
     test("each of the 44 configured domains names a family with a template", () => {
         expect(Object.keys(DOMAIN_CONFIGS).length).toBe(44);
@@ -335,11 +344,7 @@ describe("components/entity_controller", () => {
     });
 
     test("alarm code entry sends the code", async () => {
-        const calls = [];
-        onRpc("/odoo_ha_addon/call_service", async (request) => {
-            calls.push((await request.json()).params);
-            return {success: true, data: {}};
-        });
+        const calls = recordServiceCalls();
         await mountWithCleanup(EntityController, {
             props: {
                 entity: {
@@ -394,11 +399,7 @@ describe("components/entity_controller", () => {
     });
 
     test("counter buttons call the services, bounds disable them", async () => {
-        const calls = [];
-        onRpc("/odoo_ha_addon/call_service", async (request) => {
-            calls.push((await request.json()).params);
-            return {success: true, data: {}};
-        });
+        const calls = recordServiceCalls();
         await mountWithCleanup(EntityController, {
             props: {
                 entity: {
@@ -438,11 +439,7 @@ describe("components/entity_controller", () => {
     });
 
     test("timer buttons follow its state and show its figures", async () => {
-        const calls = [];
-        onRpc("/odoo_ha_addon/call_service", async (request) => {
-            calls.push((await request.json()).params);
-            return {success: true, data: {}};
-        });
+        const calls = recordServiceCalls();
         await mountWithCleanup(EntityController, {
             props: {
                 entity: {
