@@ -13,7 +13,12 @@ import odoo
 from odoo.tests import BaseCase, TransactionCase
 from odoo.tools import OrderedSet
 
-from odoo.addons.odoo_ha_addon.models.bridge import bus_wakeups, event_dispatcher
+from odoo.addons.odoo_ha_addon.models.bridge import (
+    bus_wakeups,
+    event_dispatcher,
+    instance_feed,
+    owed_pushes,
+)
 from odoo.addons.odoo_ha_addon.models.bridge.command_holds import CommandHolds
 from odoo.addons.odoo_ha_addon.models.bridge.event_dispatcher import (
     DatabaseDispatcher,
@@ -159,7 +164,7 @@ class TestDiscard(BaseCase):
             [
                 (2, "event", {}),
                 (1, "status", ("disconnected", "closed", None, None)),
-                (1, event_dispatcher._STOP, None),
+                (1, instance_feed.STOP, None),
                 (1, "event", {"n": 2}),
             ],
         )
@@ -325,18 +330,18 @@ class TestBusPushes(BaseCase):
         self.assertEqual(set(self._state.pending.changes), {2})
 
     def test_a_storm_push_makes_the_next_one_wait_longer(self):
-        storm = range(1, event_dispatcher.STORM_CHANGES + 1)
+        storm = range(1, owed_pushes.STORM_CHANGES + 1)
         self.sync = _Sync(_result(*storm), _result(1))
         self._events()
-        self.assertEqual(self._state.delay, event_dispatcher.STORM_DELAY)
-        self._state.last_push -= event_dispatcher.NOTIFY_DELAY * 2
+        self.assertEqual(self._state.delay, owed_pushes.STORM_DELAY)
+        self._state.last_push -= owed_pushes.NOTIFY_DELAY * 2
         self._events()  # past the calm delay, not the storm's: owed
         self.assertEqual(len(self.sync.notifier.sent), 1)
         self.assertEqual(set(self._state.pending.changes), {1})
-        self._state.last_push -= event_dispatcher.STORM_DELAY
+        self._state.last_push -= owed_pushes.STORM_DELAY
         self.dispatcher._flush_due()
         self.assertEqual(self.sync.notifier.sent[-1], ("states", [1]))
-        self.assertEqual(self._state.delay, event_dispatcher.NOTIFY_DELAY, "calm")
+        self.assertEqual(self._state.delay, owed_pushes.NOTIFY_DELAY, "calm")
 
     def test_instances_share_one_transaction(self):
         # One connection per process for the mirror, however many instances:

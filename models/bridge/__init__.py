@@ -18,8 +18,11 @@ How it works, one job per module
                          and the fair share that balances leaders
     ``instance_leader``  per led instance: the HA client and what it
                          subscribes to and fetches on every (re)connect
+    ``instance_feed``    what a leader pushes its HA events to
     ``event_dispatcher`` per database: every led instance's HA events ->
                          ORM transactions, on one connection
+    ``owed_pushes``      the bus messages live changes owe, and when they
+                         leave (the push delay, storms)
     ``bus_wakeups``      Odoo bus wake-ups after those commits
     ``command_holds``    lets this process's HA commands answer first
     ``request_queue``    both sides of the request queue, its pool, errors

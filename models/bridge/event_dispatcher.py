@@ -1,27 +1,20 @@
 """HA events → short, coalesced ORM transactions: one thread per database.
 
 Every instance this process leads on a database hands its HA events to one
-:class:`DatabaseDispatcher` through an :class:`InstanceFeed` (``push_*`` are
-cheap and never block). The dispatcher drains its queue in batches: the state
-events of every instance in a batch are applied in **one** transaction, so
-the process uses one database connection for its mirror however many
-instances it leads; a full sync, a registry refresh or a status change is
+:class:`DatabaseDispatcher` through an :class:`.instance_feed.InstanceFeed`
+(``push_*`` are cheap and never block). The dispatcher drains its queue in
+batches: the state events of every instance in a batch are applied in **one**
+transaction, so the process uses one database connection for its mirror
+however many instances it leads; a full sync, a registry refresh or a status change is
 applied in a transaction of its own, in arrival order for its instance.
 The work of each instance is ``ha.instance._ha_apply_full_sync``,
 ``_ha_apply_registries``, ``_ha_set_ws_status`` and, for live events,
 ``ha.sync._ha_apply_state_events``. Bus notifications leave on commit.
 
-Live state changes are committed right away; an instance's bus messages
-leave at most every ``NOTIFY_DELAY`` seconds (``STORM_DELAY`` in a storm): a
-push costs the recipients query, the bus rows and an ``imbus`` wake-up (see
-:mod:`.bus_wakeups`), which at one event per transaction tripled the time to
-commit a row. A batch
-arriving when an instance's push is due carries its owed messages in the
-same transaction (an isolated change reaches browsers at once); changes
-applied before that wait for the next batch or, at the latest, for one
-transaction that sends every instance's due messages ``PUSH_GRACE`` after the
-delay. Owed messages are sent before any full sync or status change of their
-instance, so the web client never sees them out of order.
+Live state changes are committed right away; their bus messages are owed
+and sent by the rules of :mod:`.owed_pushes`. Owed messages are sent before
+any full sync or status change of their instance, so the web client never
+sees them out of order.
 """
 
 import logging
@@ -44,143 +37,18 @@ from ..common.hass_ws_types import STATUS_CONNECTING
 from .bus_wakeups import BusWakeups
 from .command_holds import command_holds
 from .connections import database_away
+from .instance_feed import STOP, InstanceFeed
+from .owed_pushes import PUSH_GRACE, InstanceState
 from .registry_digests import snapshot_digests
 
 _logger = logging.getLogger(__name__)
 
 MAX_BATCH = 5000  # queue items per round
-NOTIFY_DELAY = 0.1  # seconds a live state change may wait for its bus message
-# After a push of STORM_CHANGES changes or more (an event storm), the next push
-# of that instance waits STORM_DELAY instead: every viewer's websocket is sent
-# every change of a push, and the longer wait merges the changes of each entity
-# (the latest state wins), so a storm costs the server less per viewer. The
-# first change after a calm push still leaves at once.
-STORM_CHANGES = 200
-STORM_DELAY = 0.5
-# Seconds owed messages may wait beyond NOTIFY_DELAY for a batch to carry them
-# (under a steady flow, that spares the push a transaction of its own).
-PUSH_GRACE = 0.02
 # Seconds between two checks of Odoo's registry/cache signaling by the mirror
 # (a query on every transaction otherwise; Odoo's own crons check once a job).
 SIGNALING_EVERY = 1.0
 STOP_TIMEOUT = 10.0  # seconds a stopping dispatcher is given to finish
-_STOP = "stop"  # queue kind: forget an instance (its leader stopped)
 _QUIT = object()  # queue item: end the thread
-
-
-class _OwedPush:
-    """Bus messages owed for committed live changes (the latest per entity)."""
-
-    def __init__(self):
-        self.changes = {}  # ha.entity id -> latest bus change
-        self.archived = set()
-        self.history = set()
-        self.history_count = 0
-
-    def __bool__(self):
-        return bool(self.changes or self.archived or self.history)
-
-    def duplicate(self):
-        other = _OwedPush()
-        other.changes = dict(self.changes)
-        other.archived = set(self.archived)
-        other.history = set(self.history)
-        other.history_count = self.history_count
-        return other
-
-    def add(self, result):
-        """Owe the bus messages of one ``_ha_apply_state_events`` result."""
-        for change in result["changes"]:
-            self.changes[change["id"]] = change
-            self.archived.discard(change["id"])
-        for entity_id in result["archived"]:
-            self.changes.pop(entity_id, None)
-            self.archived.add(entity_id)
-        self.history.update(result["history"])
-        self.history_count += result.get("history_count") or 0
-
-    def send(self, instance):
-        """Send what is owed, in ``instance``'s transaction."""
-        if not self:
-            return
-        notifier = instance.env["ha.realtime.update"]
-        changes = list(self.changes.values())
-        changes += [{"id": i, "removed": True} for i in sorted(self.archived)]
-        if changes:
-            notifier.notify_entity_state_change(instance.id, changes)
-        if self.history:
-            notifier.notify_history_update(
-                instance.id, sorted(self.history), self.history_count
-            )
-
-
-class _InstanceState:
-    """What the dispatcher remembers of one led instance between batches."""
-
-    def __init__(self):
-        self.applied_digests = {}  # registry list -> digest of the last applied
-        self.pending = _OwedPush()
-        self.last_push = float("-inf")  # monotonic time of the last bus push
-        self.delay = NOTIFY_DELAY  # before the next push (see STORM_DELAY)
-        self.history_gap = None  # (start, entity ids) read when connecting
-
-    def push_due(self, now=None):
-        return (now or time.monotonic()) - self.last_push >= self.delay
-
-    def pushed(self, push, at):
-        """``push`` (an :class:`_OwedPush`) left at ``at``."""
-        self.pending = _OwedPush()
-        self.last_push = at
-        self.delay = STORM_DELAY if len(push.changes) >= STORM_CHANGES else NOTIFY_DELAY
-
-
-class InstanceFeed:
-    """What an instance's leader hands its HA events to (from any thread)."""
-
-    def __init__(self, dispatcher, instance_id):
-        self.dispatcher = dispatcher
-        self.instance_id = instance_id
-
-    def push_event(self, event):
-        self.dispatcher.put(self.instance_id, "event", event)
-
-    def push_full_sync(self, snapshot, catch_up=None):
-        """A (re)connect's full picture. ``catch_up(start, entity_ids)``, if
-        given, is called (from the dispatcher) when the mirror's recorded
-        history may miss changes made while no process was connected (see
-        ``DatabaseDispatcher._status``)."""
-        self.dispatcher.put(self.instance_id, "full_sync", (snapshot, catch_up))
-
-    def push_history(self, rows, start):
-        """``history/history_during_period`` rows since ``start``: the gap
-        opened then is filled."""
-        self.dispatcher.put(self.instance_id, "history", (rows, start))
-
-    def push_registries(self, lists):
-        self.dispatcher.put(self.instance_id, "registries", lists)
-
-    def push_status(self, status):
-        status = (status.state, status.message, status.ha_version, status.code)
-        self.dispatcher.put(self.instance_id, "status", status)
-
-    def push_status_error(self, message):
-        self.dispatcher.put(
-            self.instance_id, "status", ("error", message, None, "crashed")
-        )
-
-    def stop(self):
-        """Forget the instance; returns at once (its leader stopped).
-
-        What is still queued for it is left unapplied: whoever leads it next
-        (another process, or this one again) starts with a full sync and a
-        history catch-up that bring the same changes. Waiting for the queue
-        would keep the instance's lock, and so its next leader, waiting for
-        every other instance's backlog; applied after the handover it would
-        race the next leader's writes. Statuses and owed bus messages still
-        go out.
-        """
-        self.dispatcher.discard([self.instance_id])
-        self.dispatcher.put(self.instance_id, _STOP, None)
 
 
 class DatabaseDispatcher(threading.Thread):
@@ -190,7 +58,7 @@ class DatabaseDispatcher(threading.Thread):
         super().__init__(name=f"odoo_ha_addon.dispatch.{dbname}", daemon=True)
         self.dbname = dbname
         self._queue = queue.SimpleQueue()
-        self._states = {}  # instance id -> _InstanceState
+        self._states = {}  # instance id -> InstanceState
         self._last_signaling = float("-inf")
         self._company_id = None  # the superuser's, read once
         self._database_away = False  # the last _apply found PostgreSQL gone
@@ -223,7 +91,7 @@ class DatabaseDispatcher(threading.Thread):
                 # after a deactivation); a stale one never overwrites the next
                 # leader's (see ha.instance._ha_set_ws_status).
                 kept.append(item)
-            elif item[1] == _STOP:
+            elif item[1] == STOP:
                 # What comes after is a new leader's (this process again).
                 self._discarded.discard(item[0])
                 kept.append(item)
@@ -239,7 +107,7 @@ class DatabaseDispatcher(threading.Thread):
     def _state(self, instance_id):
         state = self._states.get(instance_id)
         if state is None:
-            state = self._states[instance_id] = _InstanceState()
+            state = self._states[instance_id] = InstanceState()
         return state
 
     def _next_due(self):
@@ -336,7 +204,7 @@ class DatabaseDispatcher(threading.Thread):
                 )
             elif kind == "status":
                 self._status(instance_id, value)
-            elif kind == _STOP:
+            elif kind == STOP:
                 self._states.pop(instance_id, None)
         if group:
             self._apply_events({instance_id: group})

@@ -23,7 +23,7 @@ CATCH_UP_TIMEOUT = 60.0  # seconds: a long gap's history may be large
 class InstanceLeader:
     """This process holds the lock of one instance: its HA client.
 
-    ``feed`` is the instance's :class:`.event_dispatcher.InstanceFeed`.
+    ``feed`` is the instance's :class:`.instance_feed.InstanceFeed`.
     """
 
     def __init__(self, feed, ws_url, token, loop_thread):
