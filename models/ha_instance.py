@@ -365,7 +365,8 @@ class HaInstance(models.Model):
         """Store a catch-up's ``rows``; the gap opened at ``start`` is closed
         (unless a later connection opened another meanwhile)."""
         self.ensure_one()
-        self.env["ha.sync"]._ha_store_history(self, rows)
+        if rows:
+            self.env["ha.sync"]._ha_store_history(self, rows)
         if self.history_gap_start and self.history_gap_start <= start:
             self.history_gap_start = False
 

@@ -12,12 +12,11 @@ import logging
 from ..common import ha_errors
 from ..common.ha_registry_kinds import BY_EVENT_TYPE, SNAPSHOT_COMMANDS
 from ..common.hass_websocket_service import HassWebSocketClient
+from ..ha_entity import BACKFILL_BATCH, BACKFILL_TIMEOUT
 
 _logger = logging.getLogger(__name__)
 
 REGISTRY_REFETCH_DELAY = 0.3  # seconds: coalesces a burst of registry events
-CATCH_UP_BATCH = 100  # entity ids per history/history_during_period
-CATCH_UP_TIMEOUT = 60.0  # seconds: a long gap's history may be large
 
 
 class InstanceLeader:
@@ -83,12 +82,12 @@ class InstanceLeader:
         # each entity's last state, the recorded history wants every one.
         rows = {}
         try:
-            for offset in range(0, len(entity_ids), CATCH_UP_BATCH):
+            for offset in range(0, len(entity_ids), BACKFILL_BATCH):
                 part = await self.client.history_during_period(
                     start,
-                    entity_ids=entity_ids[offset : offset + CATCH_UP_BATCH],
+                    entity_ids=entity_ids[offset : offset + BACKFILL_BATCH],
                     include_start_time_state=False,
-                    timeout=CATCH_UP_TIMEOUT,
+                    timeout=BACKFILL_TIMEOUT,
                 )
                 rows.update(part or {})
         except Exception as err:  # noqa: BLE001 - logged; live events go on
