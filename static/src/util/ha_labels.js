@@ -29,6 +29,9 @@ function stateLabels() {
         active: _t("Running"),
         standby: _t("Standby"),
         buffering: _t("Buffering"),
+        // A camera's states besides idle.
+        streaming: _t("Streaming"),
+        recording: _t("Recording"),
         home: _t("Home"),
         not_home: _t("Away from home"),
         heat: _t("Heat"),
