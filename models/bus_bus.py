@@ -25,6 +25,10 @@ REPLAY_SECONDS = 30
 MESSAGE_CACHE_SIZE = 32
 _messages = OrderedDict()  # (dbname, bus.bus id) -> decoded message
 _messages_lock = threading.Lock()
+# One websocket at a time reads and decodes missing messages: a push wakes
+# every online viewer at once, and without it each one would read the same
+# (TOASTed, compressed) message from PostgreSQL and decode it again.
+_fetch_lock = threading.Lock()
 
 
 class BusBus(models.Model):
@@ -80,19 +84,28 @@ class BusBus(models.Model):
             )
         )
         ids = [row[0] for row in cr.fetchall()]
-        dbname = cr.dbname
-        with _messages_lock:
-            found = {i: _messages.get((dbname, i)) for i in ids}
-        missing = [i for i, message in found.items() if message is None]
-        if missing:
-            cr.execute(
-                SQL("SELECT id, message FROM bus_bus WHERE id = ANY(%s)", missing)
-            )
-            decoded = {i: json.loads(message) for i, message in cr.fetchall()}
-            found.update(decoded)
-            with _messages_lock:
-                for i, message in decoded.items():
-                    _messages[(dbname, i)] = message
-                while len(_messages) > MESSAGE_CACHE_SIZE:
-                    _messages.popitem(last=False)
+        found = self._ha_cached_messages(ids)
+        if None in found.values():
+            with _fetch_lock:
+                # Decoded meanwhile by the websocket that held the lock?
+                found = self._ha_cached_messages(ids)
+                missing = [i for i, message in found.items() if message is None]
+                if missing:
+                    found.update(self._ha_decode_messages(missing))
         return [{"id": i, "message": found[i]} for i in ids if found[i] is not None]
+
+    def _ha_cached_messages(self, ids):
+        dbname = self.env.cr.dbname
+        with _messages_lock:
+            return {i: _messages.get((dbname, i)) for i in ids}
+
+    def _ha_decode_messages(self, ids):
+        cr = self.env.cr
+        cr.execute(SQL("SELECT id, message FROM bus_bus WHERE id = ANY(%s)", ids))
+        decoded = {i: json.loads(message) for i, message in cr.fetchall()}
+        with _messages_lock:
+            for i, message in decoded.items():
+                _messages[(cr.dbname, i)] = message
+            while len(_messages) > MESSAGE_CACHE_SIZE:
+                _messages.popitem(last=False)
+        return decoded
