@@ -118,7 +118,9 @@ class TestInstanceAdmin(HaSimulatorCase):
         result = self.sim_instance.action_sync_history()
         self.assertEqual(result["params"]["type"], "warning")
         action = self.sim_instance.action_view_entities()
-        self.assertEqual(action["domain"], [("ha_instance_id", "=", self.sim_instance.id)])
+        self.assertEqual(
+            action["domain"], [("ha_instance_id", "=", self.sim_instance.id)]
+        )
         user = self._create_ha_user("sync_user")
         with self.assertRaises(AccessError):
             self.sim_instance.with_user(user).action_sync_registry()
@@ -166,9 +168,7 @@ class TestInstanceIdentity(HaSimulatorCase):
     def test_warning_after_pointing_at_another_ha(self):
         instance = self.sim_instance
         self.assertFalse(instance.ha_identity_warning)
-        self.assertEqual(
-            instance.action_test_connection()["params"]["type"], "success"
-        )
+        self.assertEqual(instance.action_test_connection()["params"]["type"], "success")
         instance.api_url = self.other.url
         self.assertTrue(instance.ha_identity_warning)
         self.assertEqual(instance.last_api_url, self.sim.url)
@@ -247,9 +247,7 @@ class TestEntityServiceButtons(HaSimulatorCase):
         scene = self.entity("scene.evening")
         outsider = self._create_ha_user("scene_outsider")
         member = self._create_ha_user("scene_member")
-        self._create_group(
-            "Scenes", scene, users=[member], instance=self.sim_instance
-        )
+        self._create_group("Scenes", scene, users=[member], instance=self.sim_instance)
         before = len(self.calls())
         with self.assertRaises(UserError):  # AccessError is one too
             scene.with_user(outsider).action_activate_scene()

@@ -170,7 +170,8 @@ describe("actions/dashboard", () => {
         onRpc("ha.instance", "action_open_create_modal", () => modal);
         const actions = [];
         mockService("action", {
-            doAction: (action, options) => actions.push([action, typeof options.onClose]),
+            doAction: (action, options) =>
+                actions.push([action, typeof options.onClose]),
         });
         await mountWithCleanup(HaDashboard, {
             props: {action: {params: {}, context: {}}},

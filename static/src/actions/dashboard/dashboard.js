@@ -150,7 +150,11 @@ export class HaDashboard extends Component {
 
     /** "+ New instance": the server's modal form (refused to non-managers). */
     async newInstance() {
-        const action = await this.orm.call("ha.instance", "action_open_create_modal", []);
+        const action = await this.orm.call(
+            "ha.instance",
+            "action_open_create_modal",
+            []
+        );
         await this.action.doAction(action, {onClose: () => this.refresh()});
     }
 
