@@ -8,11 +8,13 @@ process holding the connection runs it; the caller's transaction is never
 committed), and clearing the data never sends Home Assistant anything.
 """
 
-from odoo import _, models
+from odoo import _, api, models
 from odoo.exceptions import AccessError, UserError
 
+from .common import ha_errors
 from .common.ha_registry_kinds import REGISTRY_KINDS
 from .ha_instance import SYNC_TIMEOUT, notification
+from .ha_remote_call import ha_error_text
 
 # What an instance holds, in the order it is deleted: (key, model). The key
 # names the count field of ha.instance.clear.wizard (``<key>_count``).
@@ -120,7 +122,16 @@ class HaInstance(models.Model):
         """The full sync (registries and states) the connection does on start."""
         self.ensure_one()
         self._ha_check_manager()
-        mode = self.sudo()._ha_fetch_full_sync()
+        try:
+            mode = self.sudo()._ha_fetch_full_sync()
+        except ha_errors.HaError as err:  # the REST path, when not connected
+            raise UserError(
+                _(
+                    "Home Assistant (%(name)s): %(error)s",
+                    name=self.name,
+                    error=ha_error_text(self.env, err),
+                )
+            ) from err
         return notification(
             _(
                 "Entities of %(name)s synced (%(count)s entities, through %(mode)s).",
@@ -187,6 +198,7 @@ class HaInstance(models.Model):
         action["context"] = {"default_ha_instance_id": self.id}
         return action
 
+    @api.model
     def action_open_create_modal(self):
         """The dashboard's "+ New instance": a modal form, managers only."""
         if not self._ha_is_manager():

@@ -2,6 +2,8 @@
 holding data, the URL fingerprint, the sync buttons, and the automation,
 script and scene buttons of entities (through the controls' service path)."""
 
+import re
+
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.odoo_ha_addon.models.ha_instance_identity import url_fingerprint
@@ -124,6 +126,9 @@ class TestInstanceAdmin(HaSimulatorCase):
         user = self._create_ha_user("sync_user")
         with self.assertRaises(AccessError):
             self.sim_instance.with_user(user).action_sync_registry()
+        # Nothing answers at the other instance's URL: said, not a traceback.
+        with self.assertRaisesRegex(UserError, "Home Assistant"):
+            self.instance.action_sync_entities()
 
     def test_create_modal_is_for_managers(self):
         action = self.env["ha.instance"].action_open_create_modal()
@@ -269,3 +274,18 @@ class TestEntityAttributes(HaSimulatorCase):
         self._create_group("Attr", entity, users=[user], instance=self.sim_instance)
         with self.assertRaises(AccessError):
             entity.with_user(user).attributes_str = "{}"
+
+    def test_attributes_read_only_in_a_users_form(self):
+        def editor(user):
+            arch = (
+                self.env["ha.entity"]
+                .with_user(user)
+                .get_views([(False, "form")])["views"]["form"]["arch"]
+            )
+            (node,) = re.findall(r"<field name=\"attributes_str\"[^>]*>", arch)
+            return node
+
+        user = self._create_ha_user("attr_reader")
+        manager = self._create_ha_user("attr_manager", manager=True)
+        self.assertIn('readonly="1"', editor(user))
+        self.assertNotIn("readonly", editor(manager))
