@@ -20,25 +20,25 @@ def open_records(record, model, name, domain):
     }
 
 
+def open_members(record, model, name, field):
+    """The ``model`` rows whose many2many ``field`` holds ``record``."""
+    record.ensure_one()
+    return open_records(record, model, name, [(field, "in", record.ids)])
+
+
 class HaDevice(models.Model):
     _inherit = "ha.device"
 
     def action_view_entities(self):
         self.ensure_one()
-        return open_records(
-            self,
-            "ha.entity",
-            _("Entities of %(name)s", name=self.display_name),
-            [("device_id", "=", self.id)],
-        )
+        title = _("Entities of %(name)s", name=self.display_name)
+        return open_records(self, "ha.entity", title, [("device_id", "=", self.id)])
 
     def action_view_tags(self):
         self.ensure_one()
+        title = _("Tags of %(name)s", name=self.display_name)
         return open_records(
-            self,
-            "ha.device.tag",
-            _("Tags of %(name)s", name=self.display_name),
-            [("id", "in", self.tag_ids.ids)],
+            self, "ha.device.tag", title, [("id", "in", self.tag_ids.ids)]
         )
 
     def _ha_open_related(self, kind, title):
@@ -85,21 +85,13 @@ class HaEntityGroup(models.Model):
     _inherit = "ha.entity.group"
 
     def action_view_entities(self):
-        self.ensure_one()
-        return open_records(
-            self,
-            "ha.entity",
-            _("Entities of %(name)s", name=self.name),
-            [("group_ids", "in", self.ids)],
-        )
+        title = _("Entities of %(name)s", name=self.name)
+        return open_members(self, "ha.entity", title, "group_ids")
 
     def action_view_tags(self):
-        self.ensure_one()
+        title = _("Tags of %(name)s", name=self.name)
         return open_records(
-            self,
-            "ha.entity.group.tag",
-            _("Tags of %(name)s", name=self.name),
-            [("id", "in", self.tag_ids.ids)],
+            self, "ha.entity.group.tag", title, [("id", "in", self.tag_ids.ids)]
         )
 
 
@@ -107,54 +99,29 @@ class HaEntityTag(models.Model):
     _inherit = "ha.entity.tag"
 
     def action_view_entities(self):
-        self.ensure_one()
-        return open_records(
-            self,
-            "ha.entity",
-            _("Entities tagged %(name)s", name=self.name),
-            [("tag_ids", "in", self.ids)],
-        )
+        title = _("Entities tagged %(name)s", name=self.name)
+        return open_members(self, "ha.entity", title, "tag_ids")
 
 
 class HaEntityGroupTag(models.Model):
     _inherit = "ha.entity.group.tag"
 
     def action_view_groups(self):
-        self.ensure_one()
-        return open_records(
-            self,
-            "ha.entity.group",
-            _("Groups tagged %(name)s", name=self.name),
-            [("tag_ids", "in", self.ids)],
-        )
+        title = _("Groups tagged %(name)s", name=self.name)
+        return open_members(self, "ha.entity.group", title, "tag_ids")
 
 
 class HaLabel(models.Model):
     _inherit = "ha.label"
 
     def action_view_entities(self):
-        self.ensure_one()
-        return open_records(
-            self,
-            "ha.entity",
-            _("Entities labelled %(name)s", name=self.name),
-            [("label_ids", "in", self.ids)],
-        )
+        title = _("Entities labelled %(name)s", name=self.name)
+        return open_members(self, "ha.entity", title, "label_ids")
 
     def action_view_devices(self):
-        self.ensure_one()
-        return open_records(
-            self,
-            "ha.device",
-            _("Devices labelled %(name)s", name=self.name),
-            [("label_ids", "in", self.ids)],
-        )
+        title = _("Devices labelled %(name)s", name=self.name)
+        return open_members(self, "ha.device", title, "label_ids")
 
     def action_view_areas(self):
-        self.ensure_one()
-        return open_records(
-            self,
-            "ha.area",
-            _("Areas labelled %(name)s", name=self.name),
-            [("label_ids", "in", self.ids)],
-        )
+        title = _("Areas labelled %(name)s", name=self.name)
+        return open_members(self, "ha.area", title, "label_ids")

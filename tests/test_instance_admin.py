@@ -3,12 +3,12 @@ holding data, the URL fingerprint, the sync buttons, and the automation,
 script and scene buttons of entities (through the controls' service path)."""
 
 import re
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 
 from odoo.addons.odoo_ha_addon.models.ha_instance_identity import url_fingerprint
 from odoo.addons.odoo_ha_addon.models.ha_instance_tools import MIRRORED_DATA
-from odoo.addons.odoo_ha_addon.tools.ha_simulator import SimulatorThread
 
 from .test_mirror_edits import HaSimulatorCase
 
@@ -130,6 +130,56 @@ class TestInstanceAdmin(HaSimulatorCase):
         with self.assertRaisesRegex(UserError, "Home Assistant"):
             self.instance.action_sync_entities()
 
+    def test_restart_server_action_on_list_and_form(self):
+        action = self.env.ref("odoo_ha_addon.ha_instance_action_restart")
+        self.assertEqual(action.binding_model_id.model, "ha.instance")
+        self.assertEqual(action.binding_view_types, "list,form")
+        self.assertIn(self.env.ref("odoo_ha_addon.group_ha_manager"), action.groups_id)
+        notified = []
+        instance_class = type(self.env["ha.instance"])
+        with patch.object(
+            instance_class,
+            "_notify_supervisors",
+            lambda records, what, ids=None: notified.append((what, records.ids)),
+        ):
+            on_instance = action.with_context(
+                active_model="ha.instance", active_ids=self.sim_instance.ids
+            )
+            manager = self._create_ha_user("restart_manager", manager=True)
+            result = on_instance.with_user(manager).run()
+            self.assertEqual(notified, [("restart", self.sim_instance.ids)])
+            self.assertEqual(result["tag"], "display_notification")
+            user = self._create_ha_user("restart_user")
+            with self.assertRaises(AccessError):
+                on_instance.with_user(user).run()
+            self.assertEqual(len(notified), 1)
+
+    def test_device_related_automations_as_ha_names_them(self):
+        device = self.env["ha.device"].search(
+            [("ha_instance_id", "=", self.sim_instance.id)], limit=1
+        )
+        sent = []
+
+        def ha_call(remote, instance, payload, timeout=None):
+            sent.append(payload)
+            return {"automation": ["automation.night_mode"], "entity": ["x.y"]}
+
+        with patch.object(type(self.env["ha.remote.call"]), "_ha_call", ha_call):
+            action = device.action_view_related_automations()
+        self.assertEqual(
+            sent,
+            [
+                {
+                    "type": "search/related",
+                    "item_type": "device",
+                    "item_id": device.device_id,
+                }
+            ],
+        )
+        self.assertEqual(action["res_model"], "ha.entity")
+        found = self.env["ha.entity"].search(action["domain"])
+        self.assertEqual(found.mapped("entity_id"), ["automation.night_mode"])
+
     def test_create_modal_is_for_managers(self):
         action = self.env["ha.instance"].action_open_create_modal()
         self.assertEqual(action["target"], "new")
@@ -146,8 +196,7 @@ class TestInstanceIdentity(HaSimulatorCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.other = SimulatorThread(token="t", demo=True, port=0).start()
-        cls.addClassCleanup(cls.other.stop)
+        cls.other = cls._start_simulator()  # another Home Assistant
 
     def set_uuid(self, sim, uuid):
         def apply():
