@@ -1,10 +1,12 @@
 """``ha.instance``: one Home Assistant server Odoo connects to.
 
-Everything the model does is here: its settings and connection status fields,
-``create``/``write``/``unlink`` (which tell every Odoo process's connection
-supervisor to reload), the user actions (test, restart), the status written by
-the process that holds the connection, and the entry points of the full sync
-(applied through ``ha.sync``).
+Here: its settings and connection status fields, ``create``/``write``/``unlink``
+(which tell every Odoo process's connection supervisor to reload; an instance
+still holding mirrored data is not deleted), the connection test and restart,
+the status written by the process that holds the connection, and the entry
+points of the full sync (applied through ``ha.sync``). Which Home Assistant the
+data came from is ``ha_instance_identity``; the form's other buttons (syncs,
+clearing the data) are ``ha_instance_tools``.
 """
 
 import asyncio
