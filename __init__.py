@@ -4,7 +4,7 @@ from .hooks import ensure_websockets
 
 ensure_websockets()
 
-from . import controllers, models  # noqa: E402
+from . import controllers, models, wizard  # noqa: E402
 from .hooks import (  # noqa: E402
     post_init_hook,
     post_load,

@@ -19,6 +19,7 @@
         "data/ha_cron.xml",
         "data/ha_instance_params.xml",
         "views/ha_instance_views.xml",
+        "wizard/ha_instance_clear_wizard_views.xml",
         "views/ha_entity_views.xml",
         "views/ha_entity_history_views.xml",
         "views/ha_area_views.xml",

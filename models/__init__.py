@@ -27,3 +27,7 @@ from . import ir_ui_view
 from . import ir_actions
 from . import bus_bus
 from . import ir_websocket
+from . import ha_instance_identity
+from . import ha_instance_tools
+from . import ha_entity_actions
+from . import ha_record_actions

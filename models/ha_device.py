@@ -71,6 +71,7 @@ class HaDevice(models.Model):
     )
     entity_ids = fields.One2many("ha.entity", "device_id", string="Entities")
     entity_count = fields.Integer(compute="_compute_entity_count")
+    tag_count = fields.Integer(compute="_compute_tag_count")
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
@@ -90,6 +91,11 @@ class HaDevice(models.Model):
     def _compute_entity_count(self):
         for device in self:
             device.entity_count = len(device.entity_ids)
+
+    @api.depends("tag_ids")
+    def _compute_tag_count(self):
+        for device in self:
+            device.tag_count = len(device.tag_ids)
 
     @api.constrains(
         "ha_instance_id", "area_id", "via_device_id", "label_ids", "tag_ids"

@@ -6,6 +6,7 @@ sync started from Odoo (``fetch_states``) and the history backfill that
 starts when recording is switched on.
 """
 
+import json
 import logging
 from datetime import datetime, timedelta
 
@@ -65,6 +66,15 @@ class HaEntity(models.Model):
     name = fields.Char(help="friendly_name reported by Home Assistant")
     entity_state = fields.Char(string="State", readonly=True)
     attributes = fields.Json(readonly=True)
+    attributes_str = fields.Text(
+        string="Attributes (JSON)",
+        compute="_compute_attributes_str",
+        inverse="_inverse_attributes_str",
+        help="The state attributes as Home Assistant sent them; a manager's edit "
+        "stays in Odoo until Home Assistant sends the next state.",
+    )
+    history_count = fields.Integer(compute="_compute_history_count")
+    tag_count = fields.Integer(compute="_compute_tag_count")
     last_changed = fields.Datetime(readonly=True, help="Home Assistant's time")
     last_updated = fields.Datetime(readonly=True, help="Home Assistant's time")
     ha_instance_id = fields.Many2one(
@@ -145,6 +155,43 @@ class HaEntity(models.Model):
     def _compute_display_name(self):
         for entity in self:
             entity.display_name = entity.name or entity.entity_id
+
+    @api.depends("attributes")
+    def _compute_attributes_str(self):
+        for entity in self:
+            entity.attributes_str = json.dumps(
+                entity.attributes or {}, indent=2, sort_keys=True, ensure_ascii=False
+            )
+
+    def _inverse_attributes_str(self):
+        if not (
+            self.env.su or self.env.user.has_group("odoo_ha_addon.group_ha_manager")
+        ):
+            raise AccessError(_("Only Home Assistant managers may edit attributes."))
+        for entity in self:
+            try:
+                attributes = json.loads(entity.attributes_str or "{}")
+            except ValueError as err:
+                raise UserError(
+                    _("The attributes must be valid JSON: %(error)s", error=err)
+                ) from err
+            if not isinstance(attributes, dict):
+                raise UserError(_("The attributes must be a JSON object."))
+            entity.attributes = attributes
+
+    @api.depends("history_ids")
+    def _compute_history_count(self):
+        groups = self.env["ha.entity.history"]._read_group(
+            [("entity_id", "in", self._origin.ids)], ["entity_id"], ["__count"]
+        )
+        counts = {entity.id: count for entity, count in groups}
+        for entity in self:
+            entity.history_count = counts.get(entity._origin.id, 0)
+
+    @api.depends("tag_ids")
+    def _compute_tag_count(self):
+        for entity in self:
+            entity.tag_count = len(entity.tag_ids)
 
     @api.constrains("ha_instance_id", "area_id", "device_id", "label_ids")
     def _check_instance_consistency(self):

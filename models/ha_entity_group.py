@@ -49,6 +49,7 @@ class HaEntityGroup(models.Model):
         domain="[('ha_instance_id', '=', ha_instance_id)]",
     )
     entity_count = fields.Integer(compute="_compute_entity_count")
+    tag_count = fields.Integer(compute="_compute_tag_count")
 
     _sql_constraints = [
         (
@@ -62,6 +63,11 @@ class HaEntityGroup(models.Model):
     def _compute_entity_count(self):
         for group in self:
             group.entity_count = len(group.entity_ids)
+
+    @api.depends("tag_ids")
+    def _compute_tag_count(self):
+        for group in self:
+            group.tag_count = len(group.tag_ids)
 
     @api.constrains("ha_instance_id", "entity_ids", "tag_ids")
     def _check_instance_consistency(self):

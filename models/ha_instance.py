@@ -1,10 +1,12 @@
 """``ha.instance``: one Home Assistant server Odoo connects to.
 
-Everything the model does is here: its settings and connection status fields,
-``create``/``write``/``unlink`` (which tell every Odoo process's connection
-supervisor to reload), the user actions (test, restart), the status written by
-the process that holds the connection, and the entry points of the full sync
-(applied through ``ha.sync``).
+Here: its settings and connection status fields, ``create``/``write``/``unlink``
+(which tell every Odoo process's connection supervisor to reload; an instance
+still holding mirrored data is not deleted), the connection test and restart,
+the status written by the process that holds the connection, and the entry
+points of the full sync (applied through ``ha.sync``). Which Home Assistant the
+data came from is ``ha_instance_identity``; the form's other buttons (syncs,
+clearing the data) are ``ha_instance_tools``.
 """
 
 import asyncio
@@ -34,6 +36,7 @@ WS_STATES = [
 # Fields whose change must restart the connection.
 CONNECTION_FIELDS = {"api_url", "api_token", "active"}
 SYNC_TIMEOUT = 60.0
+MAX_URL_LENGTH = 2048
 
 
 def notification(message, kind="info", **params):
@@ -101,6 +104,25 @@ class HaInstance(models.Model):
         help="Host and process id of the Odoo process that holds the connection.",
     )
     ha_version = fields.Char(string="HA Version", readonly=True)
+    # Which Home Assistant the mirrored data came from (see ha_instance_identity).
+    ha_instance_uuid = fields.Char(
+        string="Home Assistant Identity",
+        readonly=True,
+        copy=False,
+        index=True,
+        help="Home Assistant's own uuid when it gives one, else a fingerprint "
+        "of the URL the mirrored data came from.",
+    )
+    last_api_url = fields.Char(
+        string="Data Mirrored From",
+        readonly=True,
+        copy=False,
+        help="The URL the mirrored data of this instance came from.",
+    )
+    ha_identity_warning = fields.Boolean(
+        string="URL Changed Since the Data Was Mirrored",
+        compute="_compute_ha_identity_warning",
+    )
     websocket_status = fields.Selection(
         WS_STATES,
         string="WebSocket Status",
@@ -160,6 +182,14 @@ class HaInstance(models.Model):
                         name=instance.name,
                     )
                 )
+            if len(instance.api_url) > MAX_URL_LENGTH:
+                raise ValidationError(
+                    _(
+                        "The URL of %(name)s is longer than %(max)s characters.",
+                        name=instance.name,
+                        max=MAX_URL_LENGTH,
+                    )
+                )
             if parts.query or parts.fragment:
                 raise ValidationError(
                     _(
@@ -173,16 +203,33 @@ class HaInstance(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         instances = super().create(vals_list)
+        instances._ha_stamp_identity()
         instances._notify_supervisors("reload")
         return instances
 
     def write(self, vals):
         result = super().write(vals)
+        if "api_url" in vals:
+            # Without mirrored data there is nothing to confuse: the new URL
+            # is simply where the data will come from.
+            self.filtered(
+                lambda i: not i._ha_mirrored_counts(with_queue=False)
+            )._ha_stamp_identity()
         if CONNECTION_FIELDS & set(vals):
             self._notify_supervisors("reload")
         return result
 
     def unlink(self):
+        for instance in self:
+            if instance._ha_mirrored_counts(with_queue=False):
+                raise UserError(
+                    _(
+                        "%(name)s still holds data mirrored from Home Assistant. "
+                        "Clear it first (Clear instance data on the instance), "
+                        "then delete the instance.",
+                        name=instance.name,
+                    )
+                )
         ids = self.ids
         result = super().unlink()
         self._notify_supervisors("reload", ids)
@@ -216,7 +263,8 @@ class HaInstance(models.Model):
     def test_connection(self, timeout=10.0):
         """One WebSocket auth round trip with this instance's URL and token.
 
-        Returns ``{"ha_version": ...}``; raises a :class:`HaError` with a
+        Returns ``{"ha_version": ..., "uuid": ...}`` (``uuid`` is None when
+        Home Assistant's config gives none); raises a :class:`HaError` with a
         message the user understands otherwise.
         """
         self.ensure_one()
@@ -246,6 +294,9 @@ class HaInstance(models.Model):
 
     def action_test_connection(self):
         info = self._test_connection_or_raise()
+        other_ha = self._ha_check_identity(info.get("uuid"))
+        if other_ha:
+            return notification(other_ha, kind="warning", sticky=True)
         return notification(
             _(
                 "Connected to Home Assistant %(version)s at %(url)s.",
@@ -406,7 +457,14 @@ async def _probe(ws_url, token, timeout):
     )
     try:
         await asyncio.wait_for(client.connect(), timeout)
-        return {"ha_version": client.ha_version}
+        config = await client.get_config(timeout)
+        # Home Assistant's own uuid, when its config gives one (see
+        # ha_instance_identity for the URL fingerprint used otherwise).
+        uuid = config.get("uuid") if isinstance(config, dict) else None
+        return {
+            "ha_version": client.ha_version,
+            "uuid": uuid if isinstance(uuid, str) and uuid else None,
+        }
     except asyncio.TimeoutError as err:
         raise ha_errors.HaTimeoutError(
             ha_errors._lt("No answer from %(url)s within %(timeout)s s."),

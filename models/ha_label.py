@@ -58,6 +58,10 @@ class HaLabel(models.Model):
         readonly=True,
     )
 
+    entity_count = fields.Integer(compute="_compute_counts")
+    device_count = fields.Integer(compute="_compute_counts")
+    area_count = fields.Integer(compute="_compute_counts")
+
     _sql_constraints = [
         (
             "label_instance_unique",
@@ -65,6 +69,13 @@ class HaLabel(models.Model):
             "A Home Assistant label exists only once per instance.",
         ),
     ]
+
+    @api.depends("entity_ids", "device_ids", "area_ids")
+    def _compute_counts(self):
+        for label in self:
+            label.entity_count = len(label.entity_ids)
+            label.device_count = len(label.device_ids)
+            label.area_count = len(label.area_ids)
 
     # -- CRUD: Odoo edits pushed to Home Assistant -----------------------------
 

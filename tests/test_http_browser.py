@@ -93,6 +93,40 @@ class TestTours(HttpCase):
         warm_manifests()
 
     def test_tour_home_assistant_menu(self):
+        # Every menu entry, with a record behind the forms the tour opens.
+        # Nothing listens on port 9: the instance stays disconnected.
+        env = self.env(context=dict(self.env.context, from_ha_sync=True))
+        instance = env["ha.instance"].create(
+            {"name": "Tour home", "api_url": "http://127.0.0.1:9", "api_token": "t"}
+        )
+        on_instance = {"ha_instance_id": instance.id}
+        area = env["ha.area"].create({"name": "Tour room", **on_instance})
+        env["ha.label"].create({"name": "Tour label", **on_instance})
+        env["ha.device"].create(
+            {"device_id": "tour_player", "name": "Tour player", **on_instance}
+        )
+        scene = env["ha.entity"].create(
+            {
+                "entity_id": "scene.tour_evening",
+                "domain": "scene",
+                "name": "Tour scene",
+                "entity_state": "2025-01-01T18:00:00+00:00",
+                "attributes": {"friendly_name": "Tour scene", "icon": "mdi:palette"},
+                "area_id": area.id,
+                **on_instance,
+            }
+        )
+        now = fields.Datetime.now()
+        env["ha.entity.history"].create(
+            {
+                "entity_id": scene.id,
+                "domain": "scene",
+                "entity_state": "2025-01-01T18:00:00+00:00",
+                "last_changed": now,
+                "last_updated": now,
+                **on_instance,
+            }
+        )
         self.start_tour("/odoo", "odoo_ha_addon_menu_tour", login="admin")
 
     def test_tour_dashboard_kanban_toggle_history(self):

@@ -19,10 +19,16 @@ class HaSimulatorCase(HACommon):
     """A demo simulator, mirrored into ``cls.sim_instance`` by fetch_states."""
 
     @classmethod
+    def _start_simulator(cls):
+        """A demo simulator (token "t"), stopped after the class."""
+        sim = SimulatorThread(token="t", demo=True, port=0).start()
+        cls.addClassCleanup(sim.stop)
+        return sim
+
+    @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sim = SimulatorThread(token="t", demo=True, port=0).start()
-        cls.addClassCleanup(cls.sim.stop)
+        cls.sim = cls._start_simulator()
         cls.queue_class = type(cls.env["ha.ws.request.queue"])
         cls.startClassPatcher(
             patch.object(cls.queue_class, "_execute", execute_on_simulator)

@@ -163,6 +163,29 @@ describe("actions/dashboard", () => {
         expect(actions).toEqual(["odoo_ha_addon.ha_instance_action"]);
     });
 
+    test("a manager adds an instance in the server's modal form", async () => {
+        mockDashboardRoutes();
+        onRpc("has_group", () => true);
+        const modal = {type: "ir.actions.act_window", target: "new"};
+        onRpc("ha.instance", "action_open_create_modal", () => modal);
+        const actions = [];
+        mockService("action", {
+            doAction: (action, options) =>
+                actions.push([action, typeof options.onClose]),
+        });
+        await mountWithCleanup(HaDashboard, {
+            props: {action: {params: {}, context: {}}},
+        });
+        await click(".o_odoo_ha_addon_new_instance");
+        await animationFrame();
+        expect(actions).toEqual([[modal, "function"]]);
+    });
+
+    test("a user is not offered to add an instance", async () => {
+        await mountDashboard();
+        expect(".o_odoo_ha_addon_new_instance").toHaveCount(0);
+    });
+
     test("no instance: a user is told whom to ask", async () => {
         mockDashboardRoutes();
         onRpc("/odoo_ha_addon/get_instances", () => ({

@@ -30,6 +30,7 @@ export class HaDashboard extends Component {
         // Subscribed: a status push re-renders the badges by itself.
         this.haState = useState(this.haData.state);
         this.action = useService("action");
+        this.orm = useService("orm");
         const params = this.props.action.params || {};
         const context = this.props.action.context || {};
         this.state = useState({
@@ -145,6 +146,16 @@ export class HaDashboard extends Component {
 
     openInstances() {
         this.action.doAction("odoo_ha_addon.ha_instance_action");
+    }
+
+    /** "+ New instance": the server's modal form (refused to non-managers). */
+    async newInstance() {
+        const action = await this.orm.call(
+            "ha.instance",
+            "action_open_create_modal",
+            []
+        );
+        await this.action.doAction(action, {onClose: () => this.refresh()});
     }
 
     openInstance(instance) {

@@ -1,0 +1,1 @@
+from . import ha_instance_clear_wizard
