@@ -78,6 +78,15 @@ STALE_COUNT_COLUMNS = (
     ("ha_device_tag", "device_count"),
 )
 
+# Wizards of the original that this version does not have, with their tables.
+ORIGINAL_WIZARDS = {
+    "ha.entity.share.wizard": (
+        "ha_entity_share_wizard_user_rel",
+        "ha_entity_share_wizard",
+    ),
+    "ha.instance.clear.wizard": ("ha_instance_clear_wizard",),
+}
+
 # The original kept ``via_device_id`` as HA's device id string; ours is a link
 # to the ``ha.device`` row. The string waits here between pre and post.
 VIA_DEVICE_LEGACY = "via_device_ha_id_legacy"
@@ -326,6 +335,20 @@ def fill_fingerprints(cr):
     for row in rows:
         cr.execute("UPDATE ha_instance SET ha_instance_uuid = %s WHERE id = %s", row)
     return len(rows)
+
+
+def drop_wizard_tables(env):
+    """The original's wizards are gone: their (transient) tables go too."""
+    dropped = []
+    for model, tables in ORIGINAL_WIZARDS.items():
+        if model in env.registry:
+            continue
+        for table in tables:
+            env.cr.execute(
+                SQL("DROP TABLE IF EXISTS %s CASCADE", SQL.identifier(table))
+            )
+            dropped.append(table)
+    return dropped
 
 
 def fill_share_instances(cr):

@@ -986,6 +986,29 @@ def counts(db):
     return result
 
 
+def run_odoo(odoo_bin, db, addons_path, http_port, log, *extra):
+    """``odoo-bin ... --stop-after-init``: (exit code, seconds)."""
+    if os.path.exists(log):  # odoo-bin appends to its log file
+        os.remove(log)
+    started = time.monotonic()
+    result = subprocess.run(
+        [
+            sys.executable,
+            odoo_bin,
+            "-d",
+            db,
+            f"--addons-path={addons_path}",
+            "--stop-after-init",
+            f"--http-port={http_port}",
+            "--log-level=info",
+            f"--logfile={log}",
+            *extra,
+        ],
+        check=False,
+    )
+    return result.returncode, time.monotonic() - started
+
+
 # -- check -------------------------------------------------------------------------
 
 
@@ -1004,25 +1027,7 @@ class Check:
 
     def odoo(self, log, *extra):
         a = self.args
-        if os.path.exists(log):  # odoo-bin appends to its log file
-            os.remove(log)
-        started = time.monotonic()
-        result = subprocess.run(
-            [
-                sys.executable,
-                a.odoo_bin,
-                "-d",
-                a.db,
-                f"--addons-path={a.addons_path}",
-                "--stop-after-init",
-                f"--http-port={a.http_port}",
-                "--log-level=info",
-                f"--logfile={log}",
-                *extra,
-            ],
-            check=False,
-        )
-        return result.returncode, time.monotonic() - started
+        return run_odoo(a.odoo_bin, a.db, a.addons_path, a.http_port, log, *extra)
 
     def sql(self, query, params=()):
         with connect(self.args.db) as conn, conn.cursor() as cr:
@@ -1161,6 +1166,10 @@ class Check:
                 (STALE_KEYS,),
             ),
             "heartbeats, knobs and single-instance parameters are gone",
+        )
+        self.expect(
+            sql("SELECT to_regclass('ha_instance_clear_wizard')") == [(None,)],
+            "the original's clear wizard table is gone",
         )
         self.expect(
             sql("SELECT count(*) FROM ha_ws_request_queue")[0][0] == 0,

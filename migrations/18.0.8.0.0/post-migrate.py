@@ -6,7 +6,7 @@ from odoo import SUPERUSER_ID, api
 
 from odoo.addons.odoo_ha_addon.migrations import original
 
-_logger = logging.getLogger(__name__)
+_logger = logging.getLogger("odoo.addons.odoo_ha_addon.migrations")
 
 
 def migrate(cr, version):
@@ -14,12 +14,12 @@ def migrate(cr, version):
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
     linked = original.link_via_devices(cr)
-    dropped = original.drop_stale_counts(env)
+    dropped = original.drop_stale_counts(env) + original.drop_wizard_tables(env)
     fingerprints = original.fill_fingerprints(cr)
     shares = original.fill_share_instances(cr)
     if linked or dropped or fingerprints or shares:
         _logger.info(
-            "Upgrade from %s: %d via-device links, stale columns dropped %s, "
+            "Upgrade from %s: %d via-device links, dropped %s, "
             "%d fingerprints, %d share instances",
             version,
             linked,

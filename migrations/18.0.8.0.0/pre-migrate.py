@@ -6,7 +6,7 @@ from odoo import SUPERUSER_ID, api
 
 from odoo.addons.odoo_ha_addon.migrations import original
 
-_logger = logging.getLogger(__name__)
+_logger = logging.getLogger("odoo.addons.odoo_ha_addon.migrations")
 
 
 def migrate(cr, version):
