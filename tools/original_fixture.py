@@ -1168,6 +1168,11 @@ class Check:
             "heartbeats, knobs and single-instance parameters are gone",
         )
         self.expect(
+            sql("SELECT sum(n) FROM ha_entity_history_minute")
+            == sql("SELECT count(*) FROM ha_entity_history"),
+            "the per-minute rollup counts every history row",
+        )
+        self.expect(
             sql("SELECT to_regclass('ha_instance_clear_wizard')") == [(None,)],
             "the original's clear wizard table is gone",
         )
