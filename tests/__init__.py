@@ -19,6 +19,7 @@ from . import (
     test_http_fuzz,
     test_http_settings,
     test_install,
+    test_migrate_original,
     test_mirror_bus,
     test_mirror_edits,
     test_mirror_events,
