@@ -113,11 +113,13 @@ def declared_xmlids():
             root = ElementTree.parse(data).getroot()
         names.update(node.get("id") for node in root.iter() if node.get("id"))
     prefix = f"{MODULE}."
-    return {
+    ours = {
         name.removeprefix(prefix)
         for name in names
         if "." not in name or name.startswith(prefix)
     }
+    # A cron's server action gets its XML id from the cron's.
+    return ours | {f"{name}_ir_actions_server" for name in ours}
 
 
 # -- pre ---------------------------------------------------------------------------
