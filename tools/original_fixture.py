@@ -16,6 +16,7 @@ module row 18.0.7.0 and seeds records as the original stores them.
 """
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -1009,6 +1010,39 @@ def run_odoo(odoo_bin, db, addons_path, http_port, log, *extra):
     return result.returncode, time.monotonic() - started
 
 
+# Values compared before and after the upgrade, as SQL rows.
+KEPT = {
+    "instances": "SELECT id, name, api_url, api_token, sequence, description, "
+    "active, last_api_url, entity_properties_definition FROM ha_instance ORDER BY id",
+    "entity properties and notes": "SELECT id, entity_id, properties, note, "
+    "enable_record, area_id, device_id FROM ha_entity ORDER BY id",
+    "group properties, notes and users": "SELECT g.id, g.name, g.properties, g.note, "
+    "array_agg(r.user_id ORDER BY r.user_id) FROM ha_entity_group g "
+    "JOIN ha_entity_group_user_rel r ON r.group_id = g.id GROUP BY g.id ORDER BY g.id",
+    "device properties": "SELECT id, device_id, properties FROM ha_device ORDER BY id",
+    "shares": "SELECT id, entity_id, group_id, device_id, user_id, permission, "
+    "expiry_date, notification_sent FROM ha_entity_share ORDER BY id",
+    "history times": "SELECT min(last_changed), max(last_changed), "
+    "count(DISTINCT last_changed) FROM ha_entity_history",
+}
+
+
+def snapshot(db):
+    with connect(db) as conn, conn.cursor() as cr:
+        result = {}
+        for key, query in KEPT.items():
+            cr.execute(query)
+            result[key] = cr.fetchall()
+    conn.close()
+    return result
+
+
+def instance_fingerprint(url):
+    """SHA-256 of the lower-cased URL without scheme and trailing slash."""
+    url = url.strip().rstrip("/").lower().split("://", 1)[1]
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
+
+
 # -- check -------------------------------------------------------------------------
 
 
@@ -1055,6 +1089,7 @@ class Check:
                 )
         build(a.db, a.history)
         before = counts(a.db)
+        kept = snapshot(a.db)
         entity_action = self.sql(
             "SELECT res_id FROM ir_model_data WHERE module = %s "
             "AND name = 'entity_action'",
@@ -1076,6 +1111,7 @@ class Check:
                 after.get(table) == n, f"{table}: {n} before, {after.get(table)} after"
             )
         self.check_details(entity_action)
+        self.check_kept(kept)
         log2 = f"{a.logdir}/migrate-upgrade-again.log"
         rc, _ = self.odoo(log2, "-u", MODULE)
         self.expect(rc == 0, "a second -u exits 0")
@@ -1090,6 +1126,29 @@ class Check:
             f"{len(self.failed)} failed"
         )
         return not self.failed
+
+    def check_kept(self, kept):
+        """Values the upgrade must carry over as they are (SQL level)."""
+        now = snapshot(self.args.db)
+        for key, rows in kept.items():
+            self.expect(now[key] == rows, f"{key} kept as is")
+        instances = self.sql("SELECT api_url, ha_instance_uuid FROM ha_instance")
+        self.expect(
+            all(
+                uuid
+                == (
+                    "f" * 64
+                    if url.startswith("http://ha-0")
+                    else instance_fingerprint(url)
+                )
+                for url, uuid in instances
+            ),
+            "a stored fingerprint is kept, a missing one computed",
+        )
+        self.expect(
+            not self.sql("SELECT id FROM ha_entity_share WHERE ha_instance_id IS NULL"),
+            "every share has its instance",
+        )
 
     def check_details(self, entity_action):
         sql = self.sql
