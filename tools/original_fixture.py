@@ -906,6 +906,20 @@ class Fixture:
                ('odoo_ha_addon.ha_api_token', 'token-0')"""
         )
         self.history(history_rows, entity_ids)
+        # Chatter of the original's mail.thread models (ha.entity, group, device).
+        for model, table in (
+            ("ha.entity", "ha_entity"),
+            ("ha.entity.group", "ha_entity_group"),
+            ("ha.device", "ha_device"),
+        ):
+            self.cr.execute(
+                f"""INSERT INTO mail_message (model, res_id, body, message_type,
+                                              author_id, date)
+                    SELECT %s, id, '<p>Seen</p>',
+                           'comment', %s, now() at time zone 'UTC'
+                      FROM {table}""",  # noqa: S608
+                (model, self.ref("base.partner_admin")),
+            )
         self.cr.execute(
             "INSERT INTO ir_filters (name, model_id, domain, context, sort, "
             "user_id, action_id, active) VALUES ('Mine', 'ha.entity', '[]', '{}', "
@@ -1022,6 +1036,8 @@ KEPT = {
     "device properties": "SELECT id, device_id, properties FROM ha_device ORDER BY id",
     "shares": "SELECT id, entity_id, group_id, device_id, user_id, permission, "
     "expiry_date, notification_sent FROM ha_entity_share ORDER BY id",
+    "chatter": "SELECT model, res_id, body FROM mail_message "
+    "WHERE model LIKE 'ha.%' ORDER BY id",
     "history times": "SELECT min(last_changed), max(last_changed), "
     "count(DISTINCT last_changed) FROM ha_entity_history",
 }
