@@ -2,7 +2,7 @@
     "name": "Home Assistant",
     "summary": "Home Assistant homes, offices and plants inside Odoo: live states, "
     "controls, history and per-user access",
-    "version": "18.0.1.0.0",
+    "version": "18.0.8.0.0",
     "category": "Productivity/Home Assistant",
     "author": "odoo_ha_addon contributors",
     "website": "https://github.com/odoo-ha-addon/odoo_ha_addon",

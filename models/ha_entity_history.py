@@ -177,7 +177,12 @@ class HaEntityHistory(models.Model):
     def init(self):
         result = super().init()
         self.env.cr.execute(ROLLUP_DDL)
-        # Rows written before the rollup existed (upgrade from an older version).
+        # Rows written before the rollup existed (upgrade from an older version
+        # or another addon). Once filled, the triggers keep it so: init() runs
+        # twice on every update, and a million rows take seconds to group.
+        self.env.cr.execute("SELECT 1 FROM ha_entity_history_minute LIMIT 1")
+        if self.env.cr.fetchone():
+            return result
         self.env.cr.execute(
             """
             INSERT INTO ha_entity_history_minute

@@ -20,6 +20,7 @@ from . import (
     test_http_settings,
     test_install,
     test_instance_admin,
+    test_migrate_original,
     test_mirror_bus,
     test_mirror_edits,
     test_mirror_events,
