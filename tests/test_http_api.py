@@ -7,6 +7,8 @@ import json
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from ..models.ha_api_service import SERVICE_DATA_KEYS
+from . import test_ha_contract
 from .common_http import PASSWORD, HaHttpCommon
 
 ROUTES = (
@@ -406,6 +408,13 @@ class TestHttpErrors(HaApiCase):
             "service": "speak",
             "service_data": {"entity_id": "tts.demo_speech", **data},
         }
+
+    def test_tts_speak_keys_follow_ha(self):
+        """The tts.speak data we accept is the data HA describes (the
+        contract suite checks that description against real HA)."""
+        required, optional = SERVICE_DATA_KEYS[("tts", "speak")]
+        ours = dict.fromkeys(optional, False) | dict.fromkeys(required, True)
+        self.assertEqual(ours, test_ha_contract.TTS_SPEAK_FIELDS)
 
     def test_call_service_tts_speak(self):
         self._tts_setup()
