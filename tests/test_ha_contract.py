@@ -1041,3 +1041,22 @@ class TestHaContract(PureAsyncCase):
                     lambda c, d=partial: c.call_service("tts", "speak", d, target),
                 )
                 self.assertEqual(code, "invalid_format")
+
+    async def test_ws_network_url(self):
+        urls = await self.ws.call({"type": "network/url"})
+        self.assertEqual(set(urls), {"internal", "external", "cloud"})
+        for value in urls.values():
+            self.assertIsInstance(value, str | None)
+
+    async def test_ws_no_supervisor(self):
+        # Neither peer is a Supervisor install: the hardware and network
+        # panels rely on HA refusing the command this way.
+        for endpoint in ("/hardware/info", "/network/info"):
+            with self.subTest(endpoint):
+                code = await self.both_raise(
+                    ha_errors.HaCommandError,
+                    lambda c, e=endpoint: c.call(
+                        {"type": "supervisor/api", "endpoint": e, "method": "get"}
+                    ),
+                )
+                self.assertEqual(code, "unknown_command")
