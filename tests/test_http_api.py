@@ -537,6 +537,73 @@ class TestHttpErrors(HaApiCase):
         self.assertEqual(result["details"]["kind"], "command")
         self.assertEqual(result["details"]["code"], "unknown_command")
 
+    def test_entity_related_details(self):
+        """Area, device, labels, automations, scenes and scripts of HA's
+        answer, as the user's records with their icons and states."""
+        env = self.env(context=dict(self.env.context, from_ha_sync=True))
+        env["ha.label"].create(
+            {
+                "label_id": "energy",
+                "name": "Energy",
+                "icon": "mdi:flash",
+                "ha_color": "amber",
+                "ha_instance_id": self.inst_a.id,
+            }
+        )
+        env["ha.entity"].create(
+            {
+                "entity_id": "automation.morning",
+                "domain": "automation",
+                "name": "Morning",
+                "entity_state": "on",
+                "attributes": {"icon": "mdi:weather-sunny"},
+                "ha_instance_id": self.inst_a.id,
+            }
+        )
+        self.area_a.with_env(env).icon = "mdi:sofa"  # as the sync writes it
+        answer = {
+            "area": ["living_a"],
+            "device": ["glances_a"],
+            "label": ["energy"],
+            "automation": ["automation.morning", "automation.unknown"],
+            "script": ["script.elsewhere"],
+        }
+        api_class = type(env["ha.api"])
+        with patch.object(api_class, "_ha_call", lambda self, i, p, **kw: answer):
+            self.login(self.manager)
+            related = self.rpc(
+                "entity_related",
+                {"entity_id": "light.kitchen_lights", "ha_instance_id": self.inst_a.id},
+            )["data"]
+        self.assertEqual(
+            related["area"],
+            {"id": self.area_a.id, "name": "Living A", "icon": "mdi:sofa"},
+        )
+        self.assertEqual(
+            related["device"],
+            {
+                "id": self.device_a.id,
+                "name": "Server A",
+                "manufacturer": False,
+                "model": False,
+            },
+        )
+        self.assertEqual(
+            [(r["name"], r["icon"], r["color"]) for r in related["labels"]],
+            [("Energy", "mdi:flash", "amber")],
+        )
+        (automation,) = related["automations"]
+        self.assertEqual(
+            {k: automation[k] for k in ("entity_id", "name", "state", "icon")},
+            {
+                "entity_id": "automation.morning",
+                "name": "Morning",
+                "state": "on",
+                "icon": "mdi:weather-sunny",
+            },
+        )
+        self.assertEqual((related["scenes"], related["scripts"]), ([], []))
+
     def test_ha_urls_and_no_supervisor(self):
         self.login(self.user_a)
         urls = self.rpc("ha_urls")["data"]
