@@ -5,6 +5,7 @@
  */
 import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
 import {browser} from "@web/core/browser/browser";
+import {_t} from "@web/core/l10n/translation";
 import {useService} from "@web/core/utils/hooks";
 
 export const SUPERVISOR_REFRESH_MS = 5 * 60 * 1000;
@@ -76,6 +77,10 @@ export class SupervisorInfo extends Component {
                 .map((fs) => `${fs.name || fs.device} (${formatBytes(fs.size)})`)
                 .join(", "),
         }));
+    }
+
+    get devicesTitle() {
+        return _t("Devices (%s)", this.devices.length);
     }
 
     get devices() {
