@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from odoo import _, api, models
 from odoo.tools import SQL
 
+from .common import ha_errors
+
 MANAGER_GROUP = "odoo_ha_addon.group_ha_manager"
 USER_GROUP = "odoo_ha_addon.group_ha_user"
 MAX_ID = 2**31 - 1
@@ -392,20 +394,38 @@ class HaApi(models.AbstractModel):
         )
 
     @api.model
-    def hardware_info(self, instance):
+    def _supervisor_call(self, instance, endpoint):
+        """GET ``endpoint`` of the Supervisor's API, through HA.
+
+        Only Home Assistant OS and Supervised installs have a Supervisor;
+        elsewhere HA does not know the command, which is answered with a
+        ``not_supported`` error the web client shows as such.
+        """
         self._check_ha_manager()
-        return self._ha_call(
-            instance,
-            {"type": "supervisor/api", "endpoint": "/hardware/info", "method": "get"},
-        )
+        try:
+            return self._ha_call(
+                instance,
+                {"type": "supervisor/api", "endpoint": endpoint, "method": "get"},
+            )
+        except ha_errors.HaCommandError as err:
+            if err.code != "unknown_command":
+                raise
+            raise HaApiError(
+                _(
+                    "Not available on this installation type: this Home Assistant "
+                    "has no Supervisor (only Home Assistant OS and Supervised "
+                    "installations have one)."
+                ),
+                "not_supported",
+            ) from err
+
+    @api.model
+    def hardware_info(self, instance):
+        return self._supervisor_call(instance, "/hardware/info")
 
     @api.model
     def network_info(self, instance):
-        self._check_ha_manager()
-        return self._ha_call(
-            instance,
-            {"type": "supervisor/api", "endpoint": "/network/info", "method": "get"},
-        )
+        return self._supervisor_call(instance, "/network/info")
 
     @api.model
     def ha_urls(self, instance):

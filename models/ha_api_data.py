@@ -282,14 +282,34 @@ class HaApi(models.AbstractModel):
                 on_instance + [("entity_id", "in", ids(key))]
             )
             return [
-                {"id": e.id, "entity_id": e.entity_id, "name": e.name or e.entity_id}
+                {
+                    "id": e.id,
+                    "entity_id": e.entity_id,
+                    "name": e.name or e.entity_id,
+                    "state": e.entity_state or False,
+                    "icon": (e.attributes or {}).get("icon") or False,
+                }
                 for e in found
             ]
 
+        area, device = areas[:1], devices[:1]
         return {
-            "area": ref_dict(areas[:1]),
-            "device": ref_dict(devices[:1]),
-            "labels": [ref_dict(label) for label in labels],
+            "area": dict(ref_dict(area), icon=area.icon or False) if area else False,
+            "device": dict(
+                ref_dict(device),
+                manufacturer=device.manufacturer or False,
+                model=device.model or False,
+            )
+            if device
+            else False,
+            "labels": [
+                dict(
+                    ref_dict(label),
+                    icon=label.icon or False,
+                    color=label.ha_color or False,
+                )
+                for label in labels
+            ],
             "automations": entities("automation"),
             "scenes": entities("scene"),
             "scripts": entities("script"),

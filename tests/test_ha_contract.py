@@ -57,6 +57,18 @@ TOGGLE_ENTITY = "input_boolean.guest_mode"
 HISTORY_ENTITIES = ["light.bed_light", "sensor.outside_temperature"]
 STATISTIC_ID = "sensor.outside_temperature"
 REGISTRY_ENTITY = "light.bed_light"
+# tts.speak as the web client's API sends it (``ha.api`` checks its data
+# against this): the data keys and whether each is required.
+TTS_SPEAK_FIELDS = {
+    "media_player_entity_id": True,
+    "message": True,
+    "cache": False,
+    "language": False,
+    "options": False,
+}
+# No TTS entity in either demo home: HA validates the data before it looks
+# for the target, so an absent one shows what the schema accepts.
+TTS_TARGET = "tts.odoo_contract_speech"
 
 # --------------------------------------------------------------- shapes
 
@@ -993,3 +1005,58 @@ class TestHaContract(PureAsyncCase):
             lambda c: c.call({"type": "contract/unknown_command"}),
         )
         self.assertEqual(code, "unknown_command")
+
+    async def test_ws_tts_speak(self):
+        services = await self.ws.get_services()
+        fields, has_target, _response = service_catalog(services["tts"])["speak"]
+        self.assertEqual(fields, TTS_SPEAK_FIELDS)
+        self.assertTrue(has_target)
+        speak = services["tts"]["speak"]
+        self.assertEqual(speak["target"]["entity"][0]["domain"], ["tts"])
+
+        async def players(client):
+            states = await client.get_states()
+            return sorted(
+                s["entity_id"]
+                for s in states
+                if s["entity_id"].startswith("media_player.")
+            )[:2]
+
+        target = {"entity_id": [TTS_TARGET]}
+        # The data as ha.api sends it: the players as a list.
+        data = {
+            "media_player_entity_id": await players(self.ws),
+            "message": "Odoo contract",
+            "cache": False,
+            "language": "en",
+        }
+        self.assertTrue(data["media_player_entity_id"])
+        result = await self.ws.call_service("tts", "speak", data, target)
+        self.assertIsInstance(result["context"]["id"], str)
+        for required in ("message", "media_player_entity_id"):
+            with self.subTest(missing=required):
+                partial = {k: v for k, v in data.items() if k != required}
+                code = await self.both_raise(
+                    ha_errors.HaBadRequestError,
+                    lambda c, d=partial: c.call_service("tts", "speak", d, target),
+                )
+                self.assertEqual(code, "invalid_format")
+
+    async def test_ws_network_url(self):
+        urls = await self.ws.call({"type": "network/url"})
+        self.assertEqual(set(urls), {"internal", "external", "cloud"})
+        for value in urls.values():
+            self.assertIsInstance(value, str | None)
+
+    async def test_ws_no_supervisor(self):
+        # Neither peer is a Supervisor install: the hardware and network
+        # panels rely on HA refusing the command this way.
+        for endpoint in ("/hardware/info", "/network/info"):
+            with self.subTest(endpoint):
+                code = await self.both_raise(
+                    ha_errors.HaCommandError,
+                    lambda c, e=endpoint: c.call(
+                        {"type": "supervisor/api", "endpoint": e, "method": "get"}
+                    ),
+                )
+                self.assertEqual(code, "unknown_command")

@@ -3,10 +3,14 @@ current-instance notifications. Run under odoo-bin (tag ``ha_http``)."""
 
 import base64
 import json
+from unittest.mock import patch
 
 from odoo.exceptions import AccessError
 from odoo.tests import new_test_user, tagged
 
+from ..models.ha_api_service import SERVICE_DATA_KEYS
+from ..tools.ha_simulator import ws_api
+from . import test_ha_contract
 from .common_http import PASSWORD, HaHttpCommon
 
 ROUTES = (
@@ -29,8 +33,8 @@ ROUTES = (
     "call_service",
 )
 MANAGER_ONLY = {"websocket_restart", "hardware_info", "network_info"}
-# The simulator has no Supervisor and no network/url command.
-HA_UNSUPPORTED = {"hardware_info", "network_info", "ha_urls"}
+# The simulator, like HA Core and Container installs, has no Supervisor.
+NO_SUPERVISOR = {"hardware_info", "network_info"}
 
 
 class HaApiCase(HaHttpCommon):
@@ -114,8 +118,6 @@ class TestHttpPermissionMatrix(HaApiCase):
                 self.assert_no_leak(own_result, other, f"{user.login} {route} {own}")
                 if route in MANAGER_ONLY:
                     self.assertEqual(own_result["error_type"], "access_denied")
-                elif route in HA_UNSUPPORTED:
-                    self.assertEqual(own_result["error_type"], "ha_error")
                 else:
                     self.assertTrue(own_result["success"], (route, own_result))
         # user A's light and user B's light, nothing else
@@ -155,8 +157,8 @@ class TestHttpPermissionMatrix(HaApiCase):
         for route in ROUTES:
             for side in ("a", "b"):
                 result = self.rpc(route, self.params_for(route, side))
-                if route in HA_UNSUPPORTED:
-                    self.assertEqual(result["error_type"], "ha_error", route)
+                if route in NO_SUPERVISOR:
+                    self.assertEqual(result["error_type"], "not_supported", route)
                 else:
                     self.assertTrue(result["success"], (route, side, result))
         data = self.rpc("ha_data", {"ha_instance_id": self.inst_a.id})["data"]
@@ -407,6 +409,13 @@ class TestHttpErrors(HaApiCase):
             "service_data": {"entity_id": "tts.demo_speech", **data},
         }
 
+    def test_tts_speak_keys_follow_ha(self):
+        """The tts.speak data we accept is the data HA describes (the
+        contract suite checks that description against real HA)."""
+        required, optional = SERVICE_DATA_KEYS[("tts", "speak")]
+        ours = dict.fromkeys(optional, False) | dict.fromkeys(required, True)
+        self.assertEqual(ours, test_ha_contract.TTS_SPEAK_FIELDS)
+
     def test_call_service_tts_speak(self):
         self._tts_setup()
         self.login(self.user_a)
@@ -521,8 +530,98 @@ class TestHttpErrors(HaApiCase):
         self.error("entities_by_area", {"area_id": self.area_b.id}, "not_found")
         self.error("glances_device_entities", {"device_id": "nope"}, "not_found")
         self.error("entity_related", {"entity_id": "lock.front_door"}, "not_found")
-        result = self.error("ha_urls", {}, "ha_error")
+        # A command this HA does not know: a typed HA error.
+        without_urls = {k: v for k, v in ws_api.HANDLERS.items() if k != "network/url"}
+        with patch.dict(ws_api.HANDLERS, without_urls, clear=True):
+            result = self.error("ha_urls", {}, "ha_error")
         self.assertEqual(result["details"]["kind"], "command")
+        self.assertEqual(result["details"]["code"], "unknown_command")
+
+    def test_entity_related_details(self):
+        """Area, device, labels, automations, scenes and scripts of HA's
+        answer, as the user's records with their icons and states."""
+        env = self.env(context=dict(self.env.context, from_ha_sync=True))
+        env["ha.label"].create(
+            {
+                "label_id": "energy",
+                "name": "Energy",
+                "icon": "mdi:flash",
+                "ha_color": "amber",
+                "ha_instance_id": self.inst_a.id,
+            }
+        )
+        env["ha.entity"].create(
+            {
+                "entity_id": "automation.morning",
+                "domain": "automation",
+                "name": "Morning",
+                "entity_state": "on",
+                "attributes": {"icon": "mdi:weather-sunny"},
+                "ha_instance_id": self.inst_a.id,
+            }
+        )
+        self.area_a.with_env(env).icon = "mdi:sofa"  # as the sync writes it
+        answer = {
+            "area": ["living_a"],
+            "device": ["glances_a"],
+            "label": ["energy"],
+            "automation": ["automation.morning", "automation.unknown"],
+            "script": ["script.elsewhere"],
+        }
+        api_class = type(env["ha.api"])
+        with patch.object(api_class, "_ha_call", lambda self, i, p, **kw: answer):
+            self.login(self.manager)
+            related = self.rpc(
+                "entity_related",
+                {"entity_id": "light.kitchen_lights", "ha_instance_id": self.inst_a.id},
+            )["data"]
+        self.assertEqual(
+            related["area"],
+            {"id": self.area_a.id, "name": "Living A", "icon": "mdi:sofa"},
+        )
+        self.assertEqual(
+            related["device"],
+            {
+                "id": self.device_a.id,
+                "name": "Server A",
+                "manufacturer": False,
+                "model": False,
+            },
+        )
+        self.assertEqual(
+            [(r["name"], r["icon"], r["color"]) for r in related["labels"]],
+            [("Energy", "mdi:flash", "amber")],
+        )
+        (automation,) = related["automations"]
+        self.assertEqual(
+            {k: automation[k] for k in ("entity_id", "name", "state", "icon")},
+            {
+                "entity_id": "automation.morning",
+                "name": "Morning",
+                "state": "on",
+                "icon": "mdi:weather-sunny",
+            },
+        )
+        self.assertEqual((related["scenes"], related["scripts"]), ([], []))
+
+    def test_ha_urls_and_no_supervisor(self):
+        self.login(self.user_a)
+        urls = self.rpc("ha_urls")["data"]
+        self.assertEqual(
+            urls,
+            {
+                "internal": self.inst_a.api_url.rstrip("/"),
+                "external": None,
+                "cloud": None,
+            },
+        )
+        # Without a Supervisor (HA Core, Container): a clear not_supported.
+        self.login(self.manager)
+        for route in NO_SUPERVISOR:
+            result = self.error(
+                route, {"ha_instance_id": self.inst_a.id}, "not_supported"
+            )
+            self.assertIn("Supervisor", result["error"])
 
     def test_data_shapes(self):
         self.login(self.user_a)

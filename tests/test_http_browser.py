@@ -4,6 +4,7 @@ They run under odoo-bin (./dev test) in headless Chromium.
 """
 
 import json
+import os
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -180,11 +181,14 @@ class TestTours(HttpCase):
         self.env.flush_all()
         self.start_tour("/odoo", "odoo_ha_addon_status_tour", login="admin")
 
-    def test_tour_zh_tw_shows_no_english_term_of_ours(self):
-        # The demo home synced as the leader would (its commands answered by
-        # the simulator), the admin working in Traditional Chinese.
-        sim = SimulatorThread(token="zh", demo=True, port=0).start()
-        self.addCleanup(sim.stop)
+    def synced_demo_home(self, name, url=None, token=None):
+        """A demo home synced as the leader would (its commands answered by
+        the simulator, or by the Home Assistant at ``url``); returns the
+        instance."""
+        if not url:
+            sim = SimulatorThread(token="demo", demo=True, port=0).start()
+            self.addCleanup(sim.stop)
+            url, token = sim.url, "demo"
         queue_class = type(self.env["ha.ws.request.queue"])
         self.startPatcher(patch.object(queue_class, "_execute", execute_on_simulator))
         remote_class = type(self.env["ha.remote.call"])
@@ -192,9 +196,64 @@ class TestTours(HttpCase):
             patch.object(remote_class, "_ha_reachable", lambda self, instance: True)
         )
         instance = self.env["ha.instance"].create(
-            {"name": "我的家", "api_url": sim.url, "api_token": "zh", "sequence": 0}
+            {"name": name, "api_url": url, "api_token": token, "sequence": 0}
         )
         self.assertEqual(instance._ha_fetch_full_sync(), "websocket")
+        return instance
+
+    def test_tour_glances_dashboard_follows_the_bus(self):
+        instance = self.synced_demo_home("Home")
+        cpu = self.env["ha.entity"].search(
+            [
+                ("ha_instance_id", "=", instance.id),
+                ("entity_id", "=", "sensor.home_server_cpu_usage"),
+            ]
+        )
+        self.assertEqual(cpu.entity_state, "12.5")
+        # The push HA's next CPU reading makes, queued for the browser; the
+        # mirror row is set back so the page loads the old value and only the
+        # push can show the new one.
+        state = {
+            "entity_id": cpu.entity_id,
+            "state": "87.5",
+            "attributes": cpu.attributes,
+            "last_changed": "2099-01-01T00:00:00+00:00",
+            "last_updated": "2099-01-01T00:00:00+00:00",
+        }
+        sync = self.env["ha.sync"]
+        sync._ha_apply_state_events(
+            instance, [{"entity_id": cpu.entity_id, "new_state": state}]
+        )
+        self.assertEqual(cpu.entity_state, "87.5")
+        cpu.entity_state = "12.5"
+        self.env.cr.precommit.run()
+        self.env.flush_all()
+        self.start_tour("/odoo", "odoo_ha_addon_glances_tour", login="admin")
+
+    def test_click_every_menu(self):
+        """Odoo's click bot opens every menu entry of the app, and every view
+        of each, on the synced demo home: no error in the console.
+
+        ODOO_HA_SMOKE_HA_URL and ODOO_HA_SMOKE_HA_TOKEN point it at a real
+        Home Assistant instead of the simulator."""
+        self.synced_demo_home(
+            "Home",
+            os.environ.get("ODOO_HA_SMOKE_HA_URL"),
+            os.environ.get("ODOO_HA_SMOKE_HA_TOKEN"),
+        )
+        self.browser_js(
+            "/odoo",
+            "odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
+            ".startClickEverywhere('odoo_ha_addon.menu_ha_root');",
+            "odoo.isReady === true",
+            login="admin",
+            timeout=600,
+            success_signal="clickbot test succeeded",
+        )
+
+    def test_tour_zh_tw_shows_no_english_term_of_ours(self):
+        # The demo home synced, the admin working in Traditional Chinese.
+        instance = self.synced_demo_home("我的家")
         entities = self.env["ha.entity"].search([("ha_instance_id", "=", instance.id)])
         self.assertGreater(len(entities), 10)
         now = fields.Datetime.now()

@@ -18,6 +18,12 @@ class TestInstall(TransactionCase):
         self.assertTrue(admin.has_group("odoo_ha_addon.group_ha_manager"))
         self.assertTrue(admin.has_group("odoo_ha_addon.group_ha_user"))
 
+    def test_entity_form_has_the_live_controller(self):
+        arch = self.env.ref("odoo_ha_addon.ha_entity_view_form").arch
+        self.assertIn(
+            '<widget name="ha_entity_controller"/>', arch.replace(" />", "/>")
+        )
+
     def test_root_menu_reserved_to_ha_users(self):
         root = self.env.ref("odoo_ha_addon.menu_ha_root")
         self.assertEqual(root.name, "Home Assistant")

@@ -8,7 +8,8 @@ Start the product first (``./dev run``), then, with the addon's venv::
 
 It logs in through ``/web/session/authenticate``, drives headless Chromium over
 the DevTools protocol (``websocket-client``), saves
-``static/description/screenshots/{dashboard,kanban,history,settings}.png`` and,
+``static/description/screenshots/{dashboard,kanban,history,settings,ha_info,glances}.png``
+and,
 with ``--sim``, checks that a toggle on a kanban card reaches the simulator and
 that the card follows a state pushed by the simulator without a reload.
 Everything stays on 127.0.0.1.
@@ -45,6 +46,16 @@ PAGES = {
         "/odoo/action-odoo_ha_addon.ha_settings_action",
         "[name='odoo_ha_addon'], .app_settings_block, .o_setting_container",
     ),
+    "ha_info": ("/odoo/ha-dashboard", ".o_odoo_ha_addon_show_info"),
+    "glances": ("/odoo/ha-dashboard", ".o_odoo_ha_addon_show_info"),
+}
+# Pages reached by clicks from the one loaded: (click, then wait for) pairs.
+CLICKS = {
+    "ha_info": [(".o_odoo_ha_addon_show_info", ".o_odoo_ha_addon_glances_device")],
+    "glances": [
+        (".o_odoo_ha_addon_show_info", ".o_odoo_ha_addon_glances_device"),
+        (".o_odoo_ha_addon_open_glances", ".o_odoo_ha_addon_glances_group"),
+    ],
 }
 
 
@@ -412,6 +423,12 @@ def main():
         for name in args.only or PAGES:
             path, selector = PAGES[name]
             found = browser.goto(args.odoo + path, selector)
+            for click, wait in CLICKS.get(name, ()):
+                browser.click(click, settle=0.5)
+                found = browser.wait_for(
+                    f"!!document.querySelector({json.dumps(wait)})", timeout=20
+                )
+                time.sleep(1)
             if name == "kanban":
                 # a camera snapshot, fetched by the server from HA
                 browser.click(

@@ -100,4 +100,38 @@ describe("components/entity_controller_widget", () => {
         await animationFrame();
         expect(searches).toBe(2);
     });
+
+    test("the entity form shows the record's live controller", async () => {
+        await mountView({
+            type: "form",
+            resModel: "ha.entity",
+            resId: 1,
+            // The fields the addon's entity form shows around its widget.
+            arch: `
+                <form create="0">
+                    <sheet>
+                        <field name="name"/>
+                        <field name="entity_id"/>
+                        <div class="o_odoo_ha_addon_form_controller">
+                            <widget name="ha_entity_controller"/>
+                        </div>
+                        <field name="entity_state"/>
+                        <field name="last_changed"/>
+                        <field name="ha_instance_id"/>
+                        <field name="domain"/>
+                        <field name="attributes"/>
+                    </sheet>
+                </form>`,
+        });
+        const controller =
+            ".o_odoo_ha_addon_form_controller .o_odoo_ha_addon_entity_controller";
+        expect(`${controller}[data-entity-id='switch.pump']`).toHaveCount(1);
+        expect(`${controller} .o_odoo_ha_addon_state`).toHaveText("Off");
+        getService("ha_data").handleBusNotification("ha_entity_state_changed", {
+            ha_instance_id: 7,
+            changes: [{entity_id: "switch.pump", state: "on"}],
+        });
+        await animationFrame();
+        expect(`${controller} .o_odoo_ha_addon_state`).toHaveText("On");
+    });
 });

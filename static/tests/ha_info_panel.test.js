@@ -15,6 +15,7 @@ describe("actions/ha_info_panel", () => {
             return {success: true, data: {is_running: true, status_text: "Running"}};
         });
         onRpc("/odoo_ha_addon/ha_urls", () => ({success: true, data: {}}));
+        onRpc("/odoo_ha_addon/glances_devices", () => ({success: true, data: []}));
         const panel = await mountWithCleanup(HaInfoPanel, {props: {instanceId: 1}});
         expect(statusCalls).toEqual([1]);
         expect(".o_odoo_ha_addon_info_panel .badge").toHaveText("Running");

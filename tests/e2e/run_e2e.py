@@ -13,7 +13,8 @@ receives the service call; simulator state changes reach the card without
 reload (push latency HA event -> DOM over 20 changes, p50/p95, goal p95 <=
 300 ms); a user without rights on the instance receives no push (while a probe
 message proves that their websocket works); a connection restart while the
-dashboard is open ends with its badge reading "Connected"; no page shows
+dashboard is open ends with its badge reading "Connected"; the Glances host's
+dashboard follows a CPU reading the simulator changes; no page shows
 "[object Object]", "undefined", "NaN" or "null" (outside raw JSON). Then
 scale-out: server B on the same database joins nginx's upstreams; exactly one
 HA connection; ``kill -9`` of the process holding it (``ha.instance.ws_leader``);
@@ -551,6 +552,45 @@ def phase_dashboard(stack, res):
     check_page_text(res, dash, "the dashboard after the status pushes")
 
 
+GLANCES_CPU = "sensor.home_server_cpu_usage"
+
+
+def phase_glances(stack, res):
+    """The HA info panel, then the demo home's Glances host dashboard, which
+    follows the simulator's CPU reading through the bus (as the admin: the
+    host's sensors are in no entity group of the test users)."""
+    page = stack.browser("glances")
+    page.login(stack.base, "admin", "admin")
+    page.goto(stack.base + "/odoo/ha-dashboard")
+
+    def click_then_wait(click, wait, what):
+        page.wait_js(f'!!document.querySelector("{click}")', 60, click)
+        page.eval(f'document.querySelector("{click}").click(), true')
+        page.wait_js(f'!!document.querySelector("{wait}")', 30, what)
+
+    click_then_wait(
+        ".o_odoo_ha_addon_show_info", ".o_odoo_ha_addon_glances_device", "HA info"
+    )
+    check_page_text(res, page, "the HA info panel")
+    cell = f"[data-entity-id='{GLANCES_CPU}'] .o_odoo_ha_addon_glances_value"
+    click_then_wait(".o_odoo_ha_addon_open_glances", cell, "the Glances dashboard")
+    check_page_text(res, page, "the Glances dashboard")
+
+    def cpu():
+        return page.eval(
+            f'(document.querySelector("{cell}") || {{}}).textContent?.trim()'
+        )
+
+    stack.sim.control("set_state", entity_id=GLANCES_CPU, state="77.7")
+    shown = wait_for(lambda: cpu() == "77.7 %", 15)
+    res.check(
+        "the Glances dashboard follows the host's CPU usage pushed by HA",
+        bool(shown),
+        cpu(),
+    )
+    check_page_text(res, page, "the Glances dashboard after the push")
+
+
 def percentile(values, pct):
     ordered = sorted(values)
     index = max(0, min(len(ordered) - 1, round(pct / 100 * len(ordered) + 0.5) - 1))
@@ -806,6 +846,7 @@ def run(stack, res):
     users = create_users(stack)
     ha = phase_browser(stack, res, users)
     phase_dashboard(stack, res)
+    phase_glances(stack, res)
     if not stack.args.skip_scale_out:
         phase_scale_out(stack, res, ha)
 

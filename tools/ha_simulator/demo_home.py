@@ -11,6 +11,7 @@ import time
 
 from .core import Home
 from .demo_catalog import AREAS, FLOORS, LABELS, _devices
+from .demo_glances import add_glances
 from .demo_helpers import HELPERS, UNREGISTERED
 from .services import build_descriptions
 
@@ -53,6 +54,9 @@ def build_demo(seed=0):
             )
             _seed_state(home, eid, state, attrs, start)
     home.devices[next(iter(home.devices))]["labels"] = ["odoo"]
+    add_glances(
+        home, lambda eid, state, attrs: _seed_state(home, eid, state, attrs, start)
+    )
     for eid, (name, state, attrs), area, labels in HELPERS:
         platform = eid.split(".")[0]
         home.new_entity_entry(

@@ -786,6 +786,12 @@ HANDLERS = {
     "recorder/statistics_during_period": _statistics_during_period,
     "recorder/list_statistic_ids": _list_statistic_ids,
     "search/related": _search_related,
+    # HA's own URLs: the configured ones (the simulator sets internal_url).
+    "network/url": lambda sim, c, m: {
+        "internal": sim.home.config.get("internal_url"),
+        "external": sim.home.config.get("external_url"),
+        "cloud": None,
+    },
 }
 
 

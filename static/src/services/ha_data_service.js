@@ -230,6 +230,20 @@ export class HaDataService {
         );
     }
 
+    getGlancesDevices(instanceId) {
+        return this._cached(instanceId, "glances_devices", () =>
+            this.call("glances_devices", this._params(instanceId))
+        );
+    }
+
+    /** Not cached: the device dashboard's periodic refresh wants fresh values. */
+    getGlancesDeviceEntities(deviceId, instanceId) {
+        return this.call(
+            "glances_device_entities",
+            this._params(instanceId, {device_id: deviceId})
+        );
+    }
+
     getAreas(instanceId) {
         return this._cached(instanceId, "areas", () =>
             this.call("areas", this._params(instanceId))

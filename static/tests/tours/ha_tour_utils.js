@@ -1,6 +1,7 @@
 /**
  * Helpers shared by this addon's tours.
  */
+import {rpc} from "@web/core/network/rpc";
 
 /** Where raw JSON is shown as is: "null" is a value there, not a rendering bug. */
 export const RAW_JSON_SELECTOR =
@@ -58,4 +59,34 @@ export function openHistorySteps() {
                 ".o_odoo_ha_addon_hahistory_view .o_odoo_ha_addon_history_chart canvas",
         },
     ];
+}
+
+/**
+ * A tour step that hands the bus messages of `type` queued for the user to
+ * `ha_data`, as the bus bridge would. Tests have no websocket (Odoo disables it
+ * in test mode): the step reads the queued messages from the bus table.
+ */
+export function deliverQueuedPushesStep(type, trigger = "body") {
+    return {
+        content: `Deliver the ${type} pushes the server queued`,
+        trigger,
+        async run() {
+            // last = -1: every message of the user's channels, however old.
+            const {notifications} = await rpc("/websocket/peek_notifications", {
+                channels: [],
+                last: -1,
+                is_first_poll: true,
+            });
+            const pushes = notifications
+                .map(({message}) => message)
+                .filter((message) => message.type === type);
+            if (!pushes.length) {
+                throw new Error(`the server queued no ${type} message`);
+            }
+            const haData = odoo.__WOWL_DEBUG__.root.env.services.ha_data;
+            for (const push of pushes) {
+                haData.handleBusNotification(push.type, push.payload);
+            }
+        },
+    };
 }

@@ -1,8 +1,13 @@
-/** HaInfoPanel: one instance's Home Assistant facts — WebSocket status, version, URLs. */
+/**
+ * HaInfoPanel: one instance's Home Assistant facts — WebSocket status, version,
+ * URLs — with its hardware and network (managers) and its Glances hosts.
+ */
 import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
 import {browser} from "@web/core/browser/browser";
 import {useService} from "@web/core/utils/hooks";
 import {user} from "@web/core/user";
+import {GlancesBlock} from "@odoo_ha_addon/components/glances/glances_block";
+import {SupervisorInfo} from "@odoo_ha_addon/components/supervisor_info/supervisor_info";
 import {statusLabel} from "@odoo_ha_addon/util/ha_labels";
 import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
 
@@ -14,6 +19,7 @@ export const STATUS_REFRESH_MS = 10000;
  */
 export class HaInfoPanel extends Component {
     static template = "odoo_ha_addon.HaInfoPanel";
+    static components = {GlancesBlock, SupervisorInfo};
     static props = {instanceId: Number};
 
     setup() {
