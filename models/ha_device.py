@@ -71,6 +71,9 @@ class HaDevice(models.Model):
     )
     entity_ids = fields.One2many("ha.entity", "device_id", string="Entities")
     entity_count = fields.Integer(compute="_compute_entity_count")
+    properties = fields.Properties(
+        definition="ha_instance_id.device_properties_definition"
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [

@@ -49,6 +49,9 @@ class HaEntityGroup(models.Model):
         domain="[('ha_instance_id', '=', ha_instance_id)]",
     )
     entity_count = fields.Integer(compute="_compute_entity_count")
+    properties = fields.Properties(
+        definition="ha_instance_id.group_properties_definition"
+    )
 
     _sql_constraints = [
         (
