@@ -230,7 +230,7 @@ class HaEntity(models.Model):
                     "entity; you may edit its custom properties.",
                     fields=", ".join(
                         sorted(
-                            self._fields[f].string
+                            self._fields[f]._description_string(self.env)
                             for f in forbidden
                             if f in self._fields
                         )
