@@ -26,6 +26,9 @@ class HaDevice(models.Model):
     )
     name = fields.Char(readonly=True)
     name_by_user = fields.Char(string="Custom Name")
+    properties = fields.Properties(
+        definition="ha_instance_id.device_properties_definition"
+    )
     manufacturer = fields.Char(readonly=True)
     model = fields.Char(readonly=True)
     model_id = fields.Char(string="Model ID", readonly=True)
@@ -71,9 +74,6 @@ class HaDevice(models.Model):
     )
     entity_ids = fields.One2many("ha.entity", "device_id", string="Entities")
     entity_count = fields.Integer(compute="_compute_entity_count")
-    properties = fields.Properties(
-        definition="ha_instance_id.device_properties_definition"
-    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [

@@ -23,6 +23,9 @@ class HaEntityGroup(models.Model):
     color = fields.Integer()
     description = fields.Text()
     note = fields.Text()
+    properties = fields.Properties(
+        definition="ha_instance_id.group_properties_definition"
+    )
     active = fields.Boolean(default=True)
     entity_ids = fields.Many2many(
         "ha.entity",
@@ -49,9 +52,6 @@ class HaEntityGroup(models.Model):
         domain="[('ha_instance_id', '=', ha_instance_id)]",
     )
     entity_count = fields.Integer(compute="_compute_entity_count")
-    properties = fields.Properties(
-        definition="ha_instance_id.group_properties_definition"
-    )
 
     _sql_constraints = [
         (
