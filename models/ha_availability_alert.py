@@ -221,12 +221,14 @@ class HaAvailabilityAlert(models.Model):
         episodes = self.env["ha.availability.episode"].search(episode_domain)
         for entity in down - episodes.entity_id:
             self._ha_raise(entity, entity.last_changed, now)
+        # Still watched: in the group (or instance), and not archived.
         watched = Entity.search(domain + [("id", "in", episodes.entity_id.ids)])
         for episode in episodes:
             entity = episode.entity_id
-            if entity.entity_state in states and entity.active:
+            if entity in watched and entity.entity_state in states:
                 continue
-            # An entity no longer watched (left the group) ends quietly.
+            # Back, or no longer watched (left the group, removed from HA):
+            # the latter ends quietly.
             episode._ha_close(now, tell=entity in watched)
 
     def _ha_evaluate_connection(self, now):

@@ -151,6 +151,16 @@ class TestAvailabilityAlerts(HACommon):
         self.assertFalse(self._todos())
         self.assertEqual(len(self._posts()), 1)
 
+    def test_entity_leaving_the_group_ends_its_episode_quietly(self):
+        self._event(self.s1, "unavailable", MINUTE)
+        self._cron(12 * MINUTE)
+        self.assertEqual(len(self._posts()), 1)
+        self.group.entity_ids = [(3, self.s1.id)]
+        self._cron(13 * MINUTE)
+        self.assertEqual(self.alert.episode_ids.state, "closed")
+        self.assertFalse(self._todos())
+        self.assertEqual(len(self._posts()), 1)
+
     def test_unwatched_instance_costs_the_mirror_no_query(self):
         other = self._create_instance(name="Home B")
         self.assertNotIn(other.id, self.Alert._ha_watched_instance_ids())
