@@ -11,6 +11,8 @@ from . import ha_device_tag
 from . import ha_entity_group
 from . import ha_entity
 from . import ha_entity_history
+from . import ha_availability_alert
+from . import ha_availability_episode
 from . import res_users
 from . import ha_realtime_update
 from . import ha_sync

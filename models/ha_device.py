@@ -26,6 +26,9 @@ class HaDevice(models.Model):
     )
     name = fields.Char(readonly=True)
     name_by_user = fields.Char(string="Custom Name")
+    properties = fields.Properties(
+        definition="ha_instance_id.device_properties_definition"
+    )
     manufacturer = fields.Char(readonly=True)
     model = fields.Char(readonly=True)
     model_id = fields.Char(string="Model ID", readonly=True)

@@ -10,6 +10,8 @@ import json
 import logging
 from datetime import datetime, timedelta
 
+from lxml import etree
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
@@ -20,6 +22,9 @@ _logger = logging.getLogger(__name__)
 
 # Fields mirrored to HA's entity registry (config/entity_registry/update).
 PUSHED_FIELDS = {"name", "area_id", "follows_device_area", "label_ids"}
+# What an HA User may write on an entity they see (record rules decide which);
+# everything else is for managers.
+USER_EDITABLE_FIELDS = {"properties"}
 
 BACKFILL_PARAM = "odoo_ha_addon.history_backfill_days"
 DEFAULT_BACKFILL_DAYS = 1
@@ -134,6 +139,9 @@ class HaEntity(models.Model):
         string="Record History", help="Keep the state history of this entity in Odoo."
     )
     note = fields.Text()
+    properties = fields.Properties(
+        definition="ha_instance_id.entity_properties_definition"
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [
@@ -231,6 +239,7 @@ class HaEntity(models.Model):
         switched on get their recent history from HA (``ha_no_backfill`` in
         the context skips that).
         """
+        self._ha_check_user_fields(vals)
         remote = self.env["ha.remote.call"]
         push = remote._ha_push_enabled() and bool(PUSHED_FIELDS & set(vals))
         if push:
@@ -249,6 +258,47 @@ class HaEntity(models.Model):
                 remote._ha_call(entity.ha_instance_id, entity._ha_registry_update(vals))
         if newly_recorded and not self.env.context.get("ha_no_backfill"):
             newly_recorded._ha_backfill_history()
+        return result
+
+    @api.model
+    def _ha_user_limited(self):
+        """True for an HA User who is no manager: they may write only
+        :data:`USER_EDITABLE_FIELDS` (their ACL grants write for that)."""
+        return not self.env.su and not self.env.user.has_group(
+            "odoo_ha_addon.group_ha_manager"
+        )
+
+    def _ha_check_user_fields(self, vals):
+        forbidden = set(vals) - USER_EDITABLE_FIELDS
+        if forbidden and self._ha_user_limited():
+            raise AccessError(
+                _(
+                    "Only Home Assistant managers may change %(fields)s of an "
+                    "entity; you may edit its custom properties.",
+                    fields=", ".join(
+                        sorted(
+                            self._fields[f]._description_string(self.env)
+                            for f in forbidden
+                            if f in self._fields
+                        )
+                    ),
+                )
+            )
+
+    @api.model
+    def get_view(self, view_id=None, view_type="form", **options):
+        # The form of an HA User shows every field read-only but the ones
+        # they may write (the view cache is shared by all users: per call).
+        result = super().get_view(view_id, view_type, **options)
+        if view_type == "form" and self._ha_user_limited():
+            arch = etree.fromstring(result["arch"])
+            for node in arch.iter("field"):
+                inside_subview = any(
+                    parent.tag == "field" for parent in node.iterancestors()
+                )
+                if not inside_subview and node.get("name") not in USER_EDITABLE_FIELDS:
+                    node.set("readonly", "True")
+            result = dict(result, arch=etree.tostring(arch, encoding="unicode"))
         return result
 
     # -- Odoo -> Home Assistant registry edits ---------------------------------

@@ -23,6 +23,9 @@ class HaEntityGroup(models.Model):
     color = fields.Integer()
     description = fields.Text()
     note = fields.Text()
+    properties = fields.Properties(
+        definition="ha_instance_id.group_properties_definition"
+    )
     active = fields.Boolean(default=True)
     entity_ids = fields.Many2many(
         "ha.entity",

@@ -60,6 +60,16 @@ class HaInstance(models.Model):
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True)
     description = fields.Text()
+    # Odoo-only custom fields of this instance's records (never sent to HA).
+    entity_properties_definition = fields.PropertiesDefinition(
+        string="Entity Properties"
+    )
+    group_properties_definition = fields.PropertiesDefinition(
+        string="Entity Group Properties"
+    )
+    device_properties_definition = fields.PropertiesDefinition(
+        string="Device Properties"
+    )
     api_url = fields.Char(
         string="URL",
         required=True,

@@ -166,6 +166,9 @@ class HaSync(models.AbstractModel):
             {"last_sync_date": self.env.cr.now()}
         )
         self._ha_invalidate()
+        self.env["ha.availability.alert"]._ha_states_changed(
+            instance_id, [*created.values(), *updated, *archived]
+        )
         stats = {
             "created": len(created),
             "updated": len(updated),
@@ -232,6 +235,11 @@ class HaSync(models.AbstractModel):
         )
         if changes or archived or history:
             self._ha_invalidate()
+        alerts = self.env["ha.availability.alert"]
+        if instance_id in alerts._ha_watched_instance_ids():  # cached: cheap
+            alerts._ha_states_changed(
+                instance_id, [change["id"] for change in changes] + archived
+            )
         if notify:
             notifier = self.env["ha.realtime.update"]
             bus_changes = changes + [{"id": i, "removed": True} for i in archived]
