@@ -8,7 +8,7 @@
     "website": "https://github.com/odoo-ha-addon/odoo_ha_addon",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["base", "web", "bus", "mail"],
+    "depends": ["base", "web", "bus", "mail", "portal"],
     # websockets>=14.2 is checked (and installed) by the package import, see
     # hooks.py: listed here, Odoo would refuse the install before that.
     "external_dependencies": {"python": ["requests"]},
@@ -33,6 +33,7 @@
         "views/ha_entity_history_hahistory_views.xml",
         "views/ha_dashboard_views.xml",
         "views/res_config_settings_views.xml",
+        "views/portal_templates.xml",
     ],
     "assets": {
         "web.assets_backend": [
