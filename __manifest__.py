@@ -38,6 +38,14 @@
     "assets": {
         "web.assets_backend": [
             "odoo_ha_addon/static/src/**/*",
+            ("remove", "odoo_ha_addon/static/src/portal/**/*"),
+        ],
+        # The portal pages: the backend's entity controller (one implementation)
+        # with the portal's own ha_data service.
+        "web.assets_frontend": [
+            "odoo_ha_addon/static/src/util/ha_labels.js",
+            "odoo_ha_addon/static/src/components/entity_controller/**/*",
+            "odoo_ha_addon/static/src/portal/**/*",
         ],
         "web.assets_unit_tests": [
             "odoo_ha_addon/static/tests/**/*",

@@ -145,21 +145,28 @@ class HaEntityShare(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        before = self._channels_before({vals.get("user_id") for vals in vals_list})
         shares = super().create(vals_list)
-        self.env["ha.portal"]._shares_changed(shares.ha_instance_id)
+        self.env["ha.portal"]._shares_changed(shares, before)
         return shares
 
     def write(self, vals):
-        instances = self.ha_instance_id
+        before = self._channels_before(set(self.user_id.ids) | {vals.get("user_id")})
         result = super().write(vals)
-        self.env["ha.portal"]._shares_changed(instances | self.ha_instance_id)
+        self.env["ha.portal"]._shares_changed(self, before)
         return result
 
     def unlink(self):
-        instances = self.ha_instance_id
+        before = self._channels_before(set(self.user_id.ids))
         result = super().unlink()
-        self.env["ha.portal"]._shares_changed(instances)
+        self.env["ha.portal"]._shares_changed(self.browse(), before)
         return result
+
+    def _channels_before(self, user_ids):
+        """The bus channels of ``user_ids`` ahead of a share change."""
+        user_ids = [uid for uid in user_ids if isinstance(uid, int) and uid]
+        self.env.flush_all()
+        return self.env["ha.realtime.update"].sudo()._ha_channel_keys(user_ids)
 
     # -- actions --------------------------------------------------------------------
 

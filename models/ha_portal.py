@@ -8,11 +8,13 @@ reached through ``ha.api``'s request-queue path, which never commits the
 caller's transaction.
 """
 
-from odoo import _, api, models, tools
+from odoo import _, api, fields, models, tools
+from odoo.tools import SQL
 
 from .ha_api import HaApiError, iso
 from .ha_api_service import ALLOWED_SERVICES
 from .ha_entity_share import strongest
+from .ha_realtime_update import PORTAL_STATE, portal_key
 
 # Domains a control share may act on, with the services of ha.api's allow-list.
 # Read-only domains (sensor, binary_sensor, weather, device_tracker, person,
@@ -291,27 +293,113 @@ class HaPortal(models.AbstractModel):
 
     @api.model
     @tools.ormcache("instance_id")
-    def _shared_entity_users(self, instance_id):
-        """``{ha.entity id: ((user id, expiry or None), ...)}`` of an instance:
-        every share path, expired or not (the expiry is checked on use)."""
+    def _share_grants(self, instance_id):
+        """The shares of an instance as ``(by entity, by group, by device)``,
+        each ``{record id: ((user id, expiry or None), ...)}`` (expired ones
+        included: the expiry is checked on use). Cached per process; every
+        share change clears it."""
+        by_target = ({}, {}, {})
         Share = self.env["ha.entity.share"].sudo()
-        found = {}
         for share in Share.search([("ha_instance_id", "=", instance_id)]):
             grant = (share.user_id.id, share.expiry_date or None)
-            for entity_id in self._share_entity_ids(share):
-                found.setdefault(entity_id, set()).add(grant)
-        return {entity_id: tuple(grants) for entity_id, grants in found.items()}
+            for index, field in enumerate(("entity_id", "group_id", "device_id")):
+                if share[field]:
+                    by_target[index].setdefault(share[field].id, []).append(grant)
+        return tuple(
+            {key: tuple(grants) for key, grants in found.items()} for found in by_target
+        )
 
     @api.model
-    def _share_entity_ids(self, share):
-        if share.entity_id:
-            return share.entity_id.ids
-        if share.group_id:
-            return share.group_id.entity_ids.ids if share.group_id.active else []
-        return share.device_id.entity_ids.ids if share.device_id.active else []
+    def _portal_recipients(self, instance_id, entity_ids):
+        """``{user id: {ha.entity id}}``: who gets a push about which of
+        ``entity_ids``, by their non-expired shares. Nothing is read for an
+        instance without shares; group and device shares cost one query."""
+        by_entity, by_group, by_device = self._share_grants(instance_id)
+        if not (by_entity or by_group or by_device):
+            return {}
+        paths = {eid: list(by_entity.get(eid, ())) for eid in entity_ids}
+        if by_group or by_device:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT e.id, CASE WHEN d.active THEN e.device_id END,
+                           ARRAY(SELECT r.group_id
+                                   FROM ha_entity_group_entity_rel r
+                                   JOIN ha_entity_group g
+                                     ON g.id = r.group_id AND g.active
+                                  WHERE r.entity_id = e.id
+                                    AND r.group_id = ANY(%s))
+                      FROM ha_entity e
+                      LEFT JOIN ha_device d ON d.id = e.device_id
+                     WHERE e.id = ANY(%s)
+                    """,
+                    list(by_group),
+                    list(entity_ids),
+                )
+            )
+            for eid, device_id, group_ids in self.env.cr.fetchall():
+                paths[eid].extend(by_device.get(device_id, ()))
+                for group_id in group_ids:
+                    paths[eid].extend(by_group.get(group_id, ()))
+        now = fields.Datetime.now()
+        recipients = {}
+        for eid, grants in paths.items():
+            for uid, expiry in grants:
+                if expiry is None or expiry > now:
+                    recipients.setdefault(uid, set()).add(eid)
+        return recipients
 
     @api.model
-    def _shares_changed(self, instances):
-        """Forget the cached share map (every process) after a share change."""
-        if instances:
-            self.env.registry.clear_cache()
+    def _push_states(self, instance_id, by_id):
+        """Send each portal user the changes (``{ha.entity id: bus change}``)
+        of the entities shared with them, attributes filtered, on their own
+        channel of the instance."""
+        recipients = self._portal_recipients(instance_id, list(by_id))
+        if not recipients:
+            return 0
+        notifier = self.env["ha.realtime.update"]
+        shown = {}
+        for uid, entity_ids in recipients.items():
+            items = []
+            for eid in sorted(entity_ids):
+                if eid not in shown:
+                    change = by_id[eid]
+                    shown[eid] = dict(
+                        change, attributes=filter_attributes(change.get("attributes"))
+                    )
+                items.append(shown[eid])
+            notifier._send_to_channel(
+                portal_key(instance_id, uid),
+                PORTAL_STATE,
+                {"ha_instance_id": instance_id, "changes": items},
+            )
+        return len(recipients)
+
+    @api.model
+    def _portal_channel_keys(self, user_ids):
+        """``{user id: {channel key}}``: a portal channel per instance where
+        the user has a non-expired share."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT DISTINCT user_id, ha_instance_id FROM ha_entity_share
+                 WHERE user_id = ANY(%s) AND ha_instance_id IS NOT NULL
+                   AND (expiry_date IS NULL OR expiry_date > %s)
+                """,
+                list(user_ids),
+                fields.Datetime.now(),
+            )
+        )
+        keys = {}
+        for uid, instance_id in self.env.cr.fetchall():
+            keys.setdefault(uid, set()).add(portal_key(instance_id, uid))
+        return keys
+
+    @api.model
+    def _shares_changed(self, shares, before):
+        """After a share change: forget the cached share maps (every process,
+        and again if the transaction rolls back) and tell the users whose
+        portal channels changed to ask for them again."""
+        self.env.registry.clear_cache()
+        self.env.cr.postrollback.add(self.env.registry.clear_cache)
+        self.env["ha.realtime.update"]._ha_channels_changed(before)

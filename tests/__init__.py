@@ -26,6 +26,7 @@ from . import (
     test_mirror_history,
     test_mirror_security,
     test_mirror_sync,
+    test_portal_bus,
     test_request_queue,
     test_shares,
 )

@@ -8,11 +8,13 @@ nothing to Home Assistant (the simulator counts the calls).
 
 import json
 from datetime import timedelta
+from unittest.mock import patch
 
 from odoo import fields
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
-from .common_http import HaHttpCommon
+from .common import state_changed
+from .common_http import HaHttpCommon, execute_on_simulator
 
 # scenario -> (page status, state ok, service ok)
 EXPECTED = {
@@ -286,3 +288,34 @@ class TestPortalMatrix(HaHttpCommon):
             f"/portal/entity/{self.hidden_a.id}", allow_redirects=False
         )
         self.assertTrue(response.headers["Location"].endswith("/my/ha"))
+
+    def test_tour_portal_toggle_follows_push(self):
+        """A portal user toggles a shared light; the page follows the state
+        Home Assistant sends back (echoed here as its event would be)."""
+        portal = new_test_user(
+            self.env, login="ha_tour_portal", groups="base.group_portal"
+        )
+        self.light_a.sudo().write({"entity_state": "off", "attributes": {}})
+        self.Share.create(
+            {
+                "user_id": portal.id,
+                "entity_id": self.light_a.id,
+                "permission": "control",
+            }
+        )
+
+        def execute_and_echo(queue, instance, payload, timeout=10.0):
+            result = execute_on_simulator(queue, instance, payload, timeout)
+            if payload.get("type") == "call_service":
+                events = [
+                    state_changed(entity_id, "on", 200, {"brightness": 123})
+                    for entity_id in payload["target"]["entity_id"]
+                ]
+                queue.env["ha.sync"].sudo()._ha_apply_state_events(instance, events)
+            return result
+
+        queue_class = type(self.env["ha.ws.request.queue"])
+        with patch.object(queue_class, "_execute", execute_and_echo):
+            self.start_tour("/my/ha", "odoo_ha_addon_portal_tour", login=portal.login)
+        (call,) = self.service_calls()
+        self.assertEqual((call["domain"], call["service"]), ("light", "toggle"))
