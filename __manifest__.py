@@ -29,6 +29,7 @@
         "views/ha_entity_group_tag_views.xml",
         "views/ha_device_tag_views.xml",
         "views/menus.xml",
+        "views/ha_entity_share_views.xml",
         "views/ha_entity_kanban_views.xml",
         "views/ha_entity_history_hahistory_views.xml",
         "views/ha_dashboard_views.xml",

@@ -49,6 +49,12 @@ class HaEntityGroup(models.Model):
         domain="[('ha_instance_id', '=', ha_instance_id)]",
     )
     entity_count = fields.Integer(compute="_compute_entity_count")
+    share_ids = fields.One2many(
+        "ha.entity.share",
+        "group_id",
+        string="Shares",
+        groups="odoo_ha_addon.group_ha_manager",
+    )
 
     _sql_constraints = [
         (

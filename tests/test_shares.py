@@ -173,3 +173,57 @@ class TestShares(HACommon):
         self.assertEqual(self.Share._cron_cleanup_expired_shares(), 1)
         self.assertFalse(old.exists())
         self.assertTrue((recent | forever).exists() == recent | forever)
+
+    def test_wizard_shares_with_several_users_and_updates(self):
+        Wizard = self.env["ha.entity.share.wizard"].with_user(self.manager)
+        context = {
+            "active_model": "ha.entity",
+            "active_ids": (self.light | self.lamp).ids,
+        }
+        wizard = Wizard.with_context(**context).create(
+            {"user_ids": [(6, 0, (self.portal | self.manager).ids)]}
+        )
+        self.assertEqual(wizard.entity_ids, self.light | self.lamp)
+        self.assertEqual(wizard.user_types_display, "1 internal, 1 portal")
+        result = wizard.action_share()
+        self.assertIn("4 shares created, 0 updated", result["params"]["message"])
+        shares = self.Share.search([("entity_id", "in", (self.light | self.lamp).ids)])
+        self.assertEqual(len(shares), 4)
+        self.assertEqual(set(shares.mapped("permission")), {"view"})
+        shares.filtered(lambda s: s.user_id == self.portal).notification_sent = True
+        expiry = fields.Datetime.now() + timedelta(days=3)
+        wizard = Wizard.with_context(
+            active_model="ha.entity", active_id=self.light.id
+        ).create(
+            {
+                "user_ids": [(6, 0, self.portal.ids)],
+                "permission": "control",
+                "expiry_date": expiry,
+            }
+        )
+        self.assertEqual(wizard.existing_share_count, 2)
+        result = wizard.action_share()
+        self.assertIn("0 shares created, 1 updated", result["params"]["message"])
+        share = self.Share.search(
+            [("entity_id", "=", self.light.id), ("user_id", "=", self.portal.id)]
+        )
+        self.assertEqual(
+            (share.permission, share.expiry_date, share.notification_sent),
+            ("control", expiry.replace(microsecond=0), False),
+        )
+        self.assertEqual(self.Share.search_count([]), 4)
+
+    def test_wizard_from_a_device_and_group(self):
+        for model, record, field in (
+            ("ha.device", self.device, "device_id"),
+            ("ha.entity.group", self.group, "group_id"),
+        ):
+            wizard = (
+                self.env["ha.entity.share.wizard"]
+                .with_context(active_model=model, active_id=record.id)
+                .create({"user_ids": [(6, 0, self.portal.ids)]})
+            )
+            wizard.action_share()
+            self.assertEqual(
+                self.Share.search([(field, "=", record.id)]).user_id, self.portal
+            )
