@@ -182,13 +182,17 @@ class HaPortal(CustomerPortal):
             step=PER_PAGE,
         )
         offset = pager["offset"]
+        rows = rows[offset : offset + PER_PAGE]
+        if tab == "entities":  # their live state badges start from these
+            Portal = request.env["ha.portal"]
+            rows = [(r, p, Portal._entity_payload(r, p)) for r, p in rows]
         return self._page(
             "odoo_ha_addon.portal_my_ha_instance",
             {
                 "page_name": "ha_instance",
                 "instance": instance,
                 "tab": tab,
-                "rows": rows[offset : offset + PER_PAGE],
+                "rows": rows,
                 "pager": pager,
                 "sortby": sortby,
                 "filterby": filterby,

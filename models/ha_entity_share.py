@@ -9,12 +9,13 @@ when several shares reach it, the strongest non-expired one wins.
 from datetime import timedelta
 
 from odoo import _, api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 TARGETS = ("entity_id", "group_id", "device_id")
 PERMISSION_RANK = {"view": 1, "control": 2}
 EXPIRY_NOTICE_DAYS = 7
 CLEANUP_AFTER_DAYS = 30
+MANAGER_GROUP = "odoo_ha_addon.group_ha_manager"
 
 
 def strongest(*permissions):
@@ -191,14 +192,26 @@ class HaEntityShare(models.Model):
 
     @api.model
     def _user_shares(self, user=None, instance=None, include_expired=False):
-        """The shares of ``user`` (default: the current user), sudo."""
-        user = user or self.env.user
+        """The shares of ``user`` (default: the current user), sudo. Only
+        managers (and the superuser) may ask about another user."""
+        user = self._check_user(user)
         domain = [("user_id", "=", user.id)]
         if instance:
             domain.append(("ha_instance_id", "=", instance.id))
         if not include_expired:
             domain.append(("is_expired", "=", False))
         return self.sudo().search(domain)
+
+    @api.model
+    def _check_user(self, user):
+        if isinstance(user, int) and not isinstance(user, bool):
+            user = self.env["res.users"].browse(user)
+        user = user or self.env.user
+        if user != self.env.user and not (
+            self.env.su or self.env.user.has_group(MANAGER_GROUP)
+        ):
+            raise AccessError(_("You may only list your own shares."))
+        return user
 
     @api.model
     def get_shares_for_user(self, user=None, instance=None):
@@ -264,7 +277,7 @@ class HaEntityShare(models.Model):
         """The user's right on ``record`` (sudo entity, group or device):
         ``'view'``, ``'control'``, ``'expired'`` (only expired shares reach
         it) or None (nothing reaches it)."""
-        user = user or self.env.user
+        user = self._check_user(user)
         Share = self.sudo()
         if record._name == "ha.entity":
             domain = [

@@ -11,7 +11,8 @@ caller's transaction.
 from odoo import _, api, fields, models, tools
 from odoo.tools import SQL
 
-from .ha_api import HaApiError, iso
+from .ha_api import HaApiError
+from .ha_api_data import entity_dict
 from .ha_api_service import ALLOWED_SERVICES
 from .ha_entity_share import strongest
 from .ha_realtime_update import PORTAL_STATE, portal_key
@@ -186,22 +187,19 @@ class HaPortal(models.AbstractModel):
 
     @api.model
     def _entity_payload(self, entity, permission):
-        return {
-            "id": entity.id,
-            "entity_id": entity.entity_id,
-            "name": entity.name or entity.entity_id,
-            "domain": entity.domain,
-            "entity_state": entity.entity_state,
-            "state": entity.entity_state,
-            "last_changed": iso(entity.last_changed),
-            "last_updated": iso(entity.last_updated),
-            "area": entity.display_area_id.name or False,
-            "device": entity.device_id.display_name or False,
-            "attributes": filter_attributes(entity.attributes),
-            "permission": permission,
-            "can_control": permission == "control"
+        payload = entity_dict(entity)
+        # Record ids of the area and device would name records not shared.
+        del payload["area_id"], payload["device_id"]
+        payload.update(
+            state=entity.entity_state,
+            area=entity.display_area_id.name or False,
+            device=entity.device_id.display_name or False,
+            attributes=filter_attributes(entity.attributes),
+            permission=permission,
+            can_control=permission == "control"
             and entity.domain in PORTAL_CONTROL_SERVICES,
-        }
+        )
+        return payload
 
     @api.model
     def _members_payload(self, entities, permission):

@@ -137,6 +137,15 @@ class TestShares(HACommon):
         with self.assertRaises(AccessError):
             mine.with_user(self.portal).write({"permission": "control"})
         self.assertEqual(len(self.Share.with_user(self.manager).search([])), 2)
+        # the helpers answer about the caller only (they read as superuser)
+        self.assertEqual(len(Share.get_shared_entities_for_user()), 1)
+        for other in (self.other_portal, self.other_portal.id):
+            with self.assertRaises(AccessError):
+                Share.get_shared_entities_for_user(other)
+        managed = self.Share.with_user(self.manager).get_shares_for_user(
+            self.other_portal.id
+        )
+        self.assertEqual(len(managed), 1)
 
     def test_cron_expiry_notice_once(self):
         soon = self.Share.with_user(self.manager).create(

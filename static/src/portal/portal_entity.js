@@ -5,6 +5,7 @@
 import {Component} from "@odoo/owl";
 import {registry} from "@web/core/registry";
 import {useService} from "@web/core/utils/hooks";
+import {isOn} from "@odoo_ha_addon/components/entity_controller/domain_config";
 import {EntityController} from "@odoo_ha_addon/components/entity_controller/entity_controller";
 import {useEntityControl} from "@odoo_ha_addon/components/entity_controller/use_entity_control";
 import {stateLabel} from "@odoo_ha_addon/util/ha_labels";
@@ -15,6 +16,8 @@ export class PortalEntity extends Component {
     static props = {
         entity: Object,
         instanceId: Number,
+        // Lists: the live state alone, whatever the share allows.
+        stateOnly: {type: Boolean, optional: true},
     };
 
     setup() {
@@ -29,7 +32,11 @@ export class PortalEntity extends Component {
     }
 
     get canControl() {
-        return Boolean(this.props.entity.can_control);
+        return Boolean(this.props.entity.can_control) && !this.props.stateOnly;
+    }
+
+    get isOn() {
+        return isOn(this.live.state);
     }
 
     get stateLabel() {

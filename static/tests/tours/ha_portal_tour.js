@@ -1,6 +1,8 @@
 import {registry} from "@web/core/registry";
-import {rpc} from "@web/core/network/rpc";
-import {noBrokenTextStep} from "@odoo_ha_addon/../tests/tours/ha_tour_utils";
+import {
+    noBrokenTextStep,
+    queuedPushes,
+} from "@odoo_ha_addon/../tests/tours/ha_tour_utils";
 
 const LIVE = ".o_ha_portal_live[data-entity-id='light.kitchen_lights']";
 
@@ -41,14 +43,7 @@ registry.category("web_tour.tours").add("odoo_ha_addon_portal_tour", {
             content: "Deliver the pushes the server queued for this user",
             trigger: `${LIVE} .o_odoo_ha_addon_toggle:checked`,
             async run() {
-                const {notifications} = await rpc("/websocket/peek_notifications", {
-                    channels: [],
-                    last: -1,
-                    is_first_poll: true,
-                });
-                const pushes = notifications
-                    .map(({message}) => message)
-                    .filter(({type}) => type === "ha_portal_state");
+                const pushes = await queuedPushes("ha_portal_state");
                 const ours = pushes.filter(({payload}) =>
                     payload.changes.some(
                         (change) => change.entity_id === "light.kitchen_lights"

@@ -1,6 +1,8 @@
 import {registry} from "@web/core/registry";
-import {rpc} from "@web/core/network/rpc";
-import {noBrokenTextStep} from "@odoo_ha_addon/../tests/tours/ha_tour_utils";
+import {
+    noBrokenTextStep,
+    queuedPushes,
+} from "@odoo_ha_addon/../tests/tours/ha_tour_utils";
 
 const BADGE = ".o_odoo_ha_addon_instance_card .o_odoo_ha_addon_status";
 
@@ -24,15 +26,7 @@ registry.category("web_tour.tours").add("odoo_ha_addon_status_tour", {
             content: "Deliver the status push the server queued",
             trigger: BADGE,
             async run() {
-                // last = -1: every message of the user's channels, however old.
-                const {notifications} = await rpc("/websocket/peek_notifications", {
-                    channels: [],
-                    last: -1,
-                    is_first_poll: true,
-                });
-                const pushes = notifications
-                    .map(({message}) => message)
-                    .filter(({type}) => type === "ha_websocket_status");
+                const pushes = await queuedPushes("ha_websocket_status");
                 if (!pushes.length) {
                     throw new Error("the server queued no ha_websocket_status message");
                 }

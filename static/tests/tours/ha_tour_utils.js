@@ -1,6 +1,7 @@
 /**
  * Helpers shared by this addon's tours.
  */
+import {rpc} from "@web/core/network/rpc";
 
 /** Where raw JSON is shown as is: "null" is a value there, not a rendering bug. */
 export const RAW_JSON_SELECTOR =
@@ -58,4 +59,17 @@ export function openHistorySteps() {
                 ".o_odoo_ha_addon_hahistory_view .o_odoo_ha_addon_history_chart canvas",
         },
     ];
+}
+
+/**
+ * The messages of `type` queued for the user's bus channels, however old (tests
+ * have no websocket: Odoo disables it in test mode).
+ */
+export async function queuedPushes(type) {
+    const {notifications} = await rpc("/websocket/peek_notifications", {
+        channels: [],
+        last: -1,
+        is_first_poll: true,
+    });
+    return notifications.map(({message}) => message).filter((m) => m.type === type);
 }
