@@ -263,6 +263,11 @@ class Browser:
 
     def screenshot(self, path):
         time.sleep(0.5)  # web fonts and icons
+        # Odoo's toasts (e.g. "page out of date" after the fresh database's
+        # first bus vacuum) are no part of the page pictured.
+        self.eval(
+            "document.querySelectorAll('.o_notification').forEach((n) => n.remove()); 1"
+        )
         data = self.call("Page.captureScreenshot", format="png")["data"]
         Path(path).write_bytes(base64.b64decode(data))
         say(f"screenshot {path}")
