@@ -27,8 +27,8 @@ EXPECTED = {
 }
 
 
-@tagged("post_install", "-at_install")
-class TestPortalMatrix(HaHttpCommon):
+@tagged("post_install", "-at_install", "ha_http")
+class TestHttpPortal(HaHttpCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
