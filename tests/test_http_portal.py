@@ -270,6 +270,11 @@ class TestHttpPortal(HaHttpCommon):
             page = self.url_open(url)
             self.assertEqual(page.status_code, 200, url)
             self.assertIn("light.kitchen_lights", page.text)
+            state = self.json(f"{url}/state")["data"]
+            self.assertEqual(
+                [e["entity_id"] for e in state["entities"]], ["light.kitchen_lights"]
+            )
+            self.assertEqual(state["entities"][0]["permission"], "view")
         for kind, record, target in (
             ("entity", self.sensor_a, "entity"),
             ("entity_group", self.light_group, "group"),
