@@ -8,7 +8,7 @@
     "website": "https://github.com/odoo-ha-addon/odoo_ha_addon",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["base", "web", "bus", "mail"],
+    "depends": ["base", "web", "bus", "mail", "portal"],
     # websockets>=14.2 is checked (and installed) by the package import, see
     # hooks.py: listed here, Odoo would refuse the install before that.
     "external_dependencies": {"python": ["requests"]},
@@ -31,14 +31,24 @@
         "views/ha_device_tag_views.xml",
         "views/menus.xml",
         "views/ha_availability_alert_views.xml",
+        "views/ha_entity_share_views.xml",
         "views/ha_entity_kanban_views.xml",
         "views/ha_entity_history_hahistory_views.xml",
         "views/ha_dashboard_views.xml",
         "views/res_config_settings_views.xml",
+        "views/portal_templates.xml",
     ],
     "assets": {
         "web.assets_backend": [
             "odoo_ha_addon/static/src/**/*",
+            ("remove", "odoo_ha_addon/static/src/portal/**/*"),
+        ],
+        # The portal pages: the backend's entity controller (one implementation)
+        # with the portal's own ha_data service.
+        "web.assets_frontend": [
+            "odoo_ha_addon/static/src/util/ha_labels.js",
+            "odoo_ha_addon/static/src/components/entity_controller/**/*",
+            "odoo_ha_addon/static/src/portal/**/*",
         ],
         "web.assets_unit_tests": [
             "odoo_ha_addon/static/tests/**/*",

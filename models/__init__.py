@@ -24,6 +24,9 @@ from . import ha_entity_history_statistics
 from . import ha_api
 from . import ha_api_data
 from . import ha_api_service
+from . import ha_entity_share
+from . import ha_entity_share_wizard
+from . import ha_portal
 from . import res_config_settings
 from . import ir_ui_view
 from . import ir_actions

@@ -73,6 +73,12 @@ class HaDevice(models.Model):
         domain="[('ha_instance_id', '=', ha_instance_id)]",
     )
     entity_ids = fields.One2many("ha.entity", "device_id", string="Entities")
+    share_ids = fields.One2many(
+        "ha.entity.share",
+        "device_id",
+        string="Shares",
+        groups="odoo_ha_addon.group_ha_manager",
+    )
     entity_count = fields.Integer(compute="_compute_entity_count")
     tag_count = fields.Integer(compute="_compute_tag_count")
     active = fields.Boolean(default=True)

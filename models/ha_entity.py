@@ -135,6 +135,12 @@ class HaEntity(models.Model):
         domain="[('ha_instance_id', '=', ha_instance_id)]",
     )
     history_ids = fields.One2many("ha.entity.history", "entity_id", string="History")
+    share_ids = fields.One2many(
+        "ha.entity.share",
+        "entity_id",
+        string="Shares",
+        groups="odoo_ha_addon.group_ha_manager",
+    )
     enable_record = fields.Boolean(
         string="Record History", help="Keep the state history of this entity in Odoo."
     )

@@ -53,6 +53,12 @@ class HaEntityGroup(models.Model):
     )
     entity_count = fields.Integer(compute="_compute_entity_count")
     tag_count = fields.Integer(compute="_compute_tag_count")
+    share_ids = fields.One2many(
+        "ha.entity.share",
+        "group_id",
+        string="Shares",
+        groups="odoo_ha_addon.group_ha_manager",
+    )
 
     _sql_constraints = [
         (

@@ -16,6 +16,11 @@ USER_GROUP = "odoo_ha_addon.group_ha_user"
 # (ha.instance, VIEW_PREFIX + "<group id>_<group id>...").
 MANAGERS = "ha_all"
 VIEW_PREFIX = "ha_view_"
+# One channel per (instance, user) with shares there, of any user (portal
+# included): (ha.instance, PORTAL_PREFIX + "<user id>"), carrying only the
+# states of the entities shared with that user (see ha.portal).
+PORTAL_PREFIX = "ha_portal_"
+PORTAL_STATE = "ha_portal_state"
 # Pushed to a user's own partner channel when their HA channels changed: their
 # web client asks the server for its channel list again (the server still
 # stops delivering what they lost on its own, see AUTHORIZED_TTL).
@@ -32,6 +37,10 @@ def _now():
     return fields.Datetime.now().isoformat() + "Z"
 
 
+def portal_key(instance_id, user_id):
+    return ("ha.instance", instance_id, f"{PORTAL_PREFIX}{user_id}")
+
+
 def channel_key(channel):
     """``(model, id, subchannel)`` of a bus channel as Odoo stores it
     (``(db, model, id, subchannel)``), or None when it is no HA channel."""
@@ -41,7 +50,7 @@ def channel_key(channel):
     if not isinstance(sub, str):
         return None
     if (model == "res.groups" and sub == MANAGERS) or (
-        model == "ha.instance" and sub.startswith(VIEW_PREFIX)
+        model == "ha.instance" and sub.startswith((VIEW_PREFIX, PORTAL_PREFIX))
     ):
         return (model, res_id, sub)
     return None
@@ -101,6 +110,8 @@ class HaRealtimeUpdate(models.Model):
         keys = {uid: set() for uid in user_ids}
         if not user_ids or not user_gid:
             return {uid: frozenset() for uid in keys}
+        # Shares add their portal channels to whatever the groups give.
+        portal = self.env["ha.portal"]._portal_channel_keys(list(keys))
         self.env.cr.execute(
             SQL(
                 """
@@ -135,7 +146,10 @@ class HaRealtimeUpdate(models.Model):
             )
             for uid, instance_id, group_ids in self.env.cr.fetchall():
                 keys[uid].add(self._ha_view_key(instance_id, group_ids))
-        return {uid: frozenset(found) for uid, found in keys.items()}
+        return {
+            uid: frozenset(found | portal.get(uid, set()))
+            for uid, found in keys.items()
+        }
 
     @api.model
     def _ha_bus_channels(self):
@@ -304,6 +318,7 @@ class HaRealtimeUpdate(models.Model):
                     "timestamp": timestamp,
                 },
             )
+        self.env["ha.portal"]._push_states(instance_id, by_id)
         return len(targets)
 
     @api.model

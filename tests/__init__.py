@@ -17,6 +17,7 @@ from . import (
     test_http_browser,
     test_http_bus,
     test_http_fuzz,
+    test_http_portal,
     test_http_settings,
     test_install,
     test_instance_admin,
@@ -27,5 +28,7 @@ from . import (
     test_mirror_history,
     test_mirror_security,
     test_mirror_sync,
+    test_portal_bus,
     test_request_queue,
+    test_shares,
 )

@@ -31,6 +31,7 @@ unittest module: pytest and Odoo's test loader do not collect it.
 """
 
 import argparse
+import base64
 import contextlib
 import json
 import os
@@ -84,7 +85,10 @@ PAGE_HOOK = """
 (() => {
     const bus = odoo.__WOWL_DEBUG__.root.env.services.bus_service;
     const e2e = (window.__e2e = { notes: [] });
-    const types = ["ha_entity_state_changed", "ha_websocket_status", "e2e_probe"];
+    const types = [
+        "ha_entity_state_changed", "ha_websocket_status", "e2e_probe",
+        "ha_portal_state",
+    ];
     for (const type of types) {
         bus.subscribe(type, (payload) =>
             e2e.notes.push({ type, payload, at: Date.now() })
@@ -257,6 +261,17 @@ class Browser:
 
     def hook(self):
         self.eval(PAGE_HOOK)
+
+    def screenshot(self, path):
+        time.sleep(0.5)  # web fonts and icons
+        # Odoo's toasts (e.g. "page out of date" after the fresh database's
+        # first bus vacuum) are no part of the page pictured.
+        self.eval(
+            "document.querySelectorAll('.o_notification').forEach((n) => n.remove()); 1"
+        )
+        data = self.call("Page.captureScreenshot", format="png")["data"]
+        Path(path).write_bytes(base64.b64decode(data))
+        say(f"screenshot {path}")
 
     def stop(self):
         with contextlib.suppress(Exception):  # best effort at shutdown
@@ -701,6 +716,113 @@ def phase_browser(stack, res, users):
     return ha
 
 
+PORTAL_SHARED = "light.living_room_lamp"  # shared with the portal user (view)
+PORTAL_CONTROLLED = TOGGLED  # shared with them too (control)
+PORTAL_OTHERS = ["light.bed_light", "light.hallway"]  # not shared with them
+
+
+def portal_label(browser, eid):
+    return browser.eval(
+        f"""(() => {{
+            const el = document.querySelector(
+                ".o_ha_portal_live[data-entity-id='{eid}'] .o_ha_portal_live_state");
+            return el ? el.textContent.trim() : null;
+        }})()"""
+    )
+
+
+def phase_portal(stack, res):
+    """A portal user with a view share on one light: HA's changes of that light
+    reach the portal page through nginx without reload, and none about the
+    lights not shared with them."""
+    portal_group = stack.rpc(
+        "ir.model.data",
+        "search_read",
+        [("module", "=", "base"), ("name", "=", "group_portal")],
+        fields=["res_id"],
+    )[0]["res_id"]
+    uid = stack.rpc(
+        "res.users",
+        "create",
+        {
+            "name": "e2e_portal",
+            "login": "e2e_portal",
+            "password": "e2e_portal",
+            "groups_id": [(6, 0, [portal_group])],
+        },
+    )
+    ids = entity_ids_by_name(stack, [PORTAL_SHARED, PORTAL_CONTROLLED])
+    for eid, permission in ((PORTAL_SHARED, "view"), (PORTAL_CONTROLLED, "control")):
+        stack.rpc(
+            "ha.entity.share",
+            "create",
+            {"entity_id": ids[eid], "user_id": uid, "permission": permission},
+        )
+    page = stack.browser("portal")
+    page.login(stack.base, "e2e_portal", "e2e_portal")
+    shots = os.environ.get("ODOO_HA_E2E_SCREENSHOTS")
+    if shots:  # the README's pictures of the portal, taken on the way
+        page.goto(f"{stack.base}/my/ha")
+        page.wait_js("!!document.querySelector('.o_ha_portal_instance')", 30, "/my/ha")
+        page.screenshot(Path(shots) / "portal_hub.png")
+        page.goto(f"{stack.base}/my/ha/{stack.instance_id}")
+        page.wait_js("!!document.querySelector('.o_ha_portal_row')", 30, "tabs")
+        page.screenshot(Path(shots) / "portal_instance.png")
+        page.goto(f"{stack.base}/my/ha/{stack.instance_id}/entity/{ids[TOGGLED]}")
+        page.wait_js(
+            "!!document.querySelector('.o_ha_portal_live .o_odoo_ha_addon_toggle')",
+            30,
+            "the portal entity controller",
+        )
+        page.screenshot(Path(shots) / "portal_entity.png")
+    url = f"{stack.base}/my/ha/{stack.instance_id}/entity/{ids[PORTAL_SHARED]}"
+    page.goto(url)
+    page.wait_js(
+        f"!!document.querySelector(\".o_ha_portal_live[data-entity-id='{PORTAL_SHARED}']"
+        ' .o_ha_portal_live_state")',
+        60,
+        "the portal entity page",
+    )
+    page.hook()
+    page.eval("window.__e2e.noReload = true; 1")
+    check_page_text(res, page, "the portal entity page")
+    send_probe(stack, [uid])
+    got = wait_for(lambda: page.eval("window.__e2e.count('e2e_probe')"), 20)
+    res.check("the portal page receives bus pushes through nginx /websocket", bool(got))
+    followed = True
+    for state in ("on", "off", "on"):
+        label = "On" if state == "on" else "Off"
+        stack.sim.control("set_state", entity_id=PORTAL_SHARED, state=state)
+        seen = wait_for(lambda lab=label: portal_label(page, PORTAL_SHARED) == lab, 15)
+        followed = followed and bool(seen)
+    res.check(
+        f"{PORTAL_SHARED} on the portal page follows HA without reload",
+        followed and page.eval("window.__e2e.noReload === true"),
+        portal_label(page, PORTAL_SHARED),
+    )
+    for eid in PORTAL_OTHERS:
+        for state in ("on", "off"):
+            stack.sim.control("set_state", entity_id=eid, state=state)
+    # One more change of the shared light: once it is in, the others' pushes
+    # (sent before it) would be too.
+    stack.sim.control("set_state", entity_id=PORTAL_SHARED, state="off")
+    wait_for(lambda: portal_label(page, PORTAL_SHARED) == "Off", 15)
+    seen = page.eval(
+        "[...new Set(window.__e2e.notes.filter((n) => n.type === 'ha_portal_state')"
+        ".flatMap((n) => n.payload.changes.map((c) => c.entity_id)))]"
+    )
+    res.check(
+        "the portal user got pushes only about the lights shared with them",
+        PORTAL_SHARED in seen and set(seen) <= {PORTAL_SHARED, PORTAL_CONTROLLED},
+        json.dumps(seen),
+    )
+    leaked = page.eval("window.__e2e.count('ha_entity_state_changed')")
+    res.check(
+        "the portal user got no ha_entity_state_changed push", leaked == 0, f"{leaked}"
+    )
+    check_page_text(res, page, "the portal entity page after the pushes")
+
+
 def leader(stack):
     return query(
         stack.db,
@@ -847,6 +969,7 @@ def run(stack, res):
     ha = phase_browser(stack, res, users)
     phase_dashboard(stack, res)
     phase_glances(stack, res)
+    phase_portal(stack, res)
     if not stack.args.skip_scale_out:
         phase_scale_out(stack, res, ha)
 

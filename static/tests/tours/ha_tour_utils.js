@@ -62,24 +62,28 @@ export function openHistorySteps() {
 }
 
 /**
+ * The messages of `type` queued for the user's bus channels, however old (tests
+ * have no websocket: Odoo disables it in test mode).
+ */
+export async function queuedPushes(type) {
+    const {notifications} = await rpc("/websocket/peek_notifications", {
+        channels: [],
+        last: -1,
+        is_first_poll: true,
+    });
+    return notifications.map(({message}) => message).filter((m) => m.type === type);
+}
+
+/**
  * A tour step that hands the bus messages of `type` queued for the user to
- * `ha_data`, as the bus bridge would. Tests have no websocket (Odoo disables it
- * in test mode): the step reads the queued messages from the bus table.
+ * `ha_data`, as the bus bridge would.
  */
 export function deliverQueuedPushesStep(type, trigger = "body") {
     return {
         content: `Deliver the ${type} pushes the server queued`,
         trigger,
         async run() {
-            // last = -1: every message of the user's channels, however old.
-            const {notifications} = await rpc("/websocket/peek_notifications", {
-                channels: [],
-                last: -1,
-                is_first_poll: true,
-            });
-            const pushes = notifications
-                .map(({message}) => message)
-                .filter((message) => message.type === type);
+            const pushes = await queuedPushes(type);
             if (!pushes.length) {
                 throw new Error(`the server queued no ${type} message`);
             }
