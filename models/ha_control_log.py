@@ -37,20 +37,19 @@ class HaControlLog(models.Model):
     _name = "ha.control.log"
     _description = "Home Assistant Control Log"
     _order = "requested_at desc, id desc"
-    _rec_name = "service"
 
-    ha_instance_id = fields.Many2one(
-        "ha.instance", string="Instance", required=True, ondelete="cascade", index=True
-    )
+    service = fields.Char(required=True, help="domain.service called")
     entity_id = fields.Many2one(
         "ha.entity", string="Entity", required=True, ondelete="cascade", index=True
+    )
+    ha_instance_id = fields.Many2one(
+        related="entity_id.ha_instance_id", store=True, index=True, string="Instance"
     )
     user_id = fields.Many2one("res.users", string="User", ondelete="set null")
     automation_id = fields.Many2one(
         "base.automation", string="Automation Rule", ondelete="set null"
     )
     origin = fields.Selection(ORIGINS, required=True, default="backend")
-    service = fields.Char(required=True, help="domain.service called")
     service_data = fields.Json(string="Service Data")
     service_data_text = fields.Char(string="Data", compute="_compute_service_data_text")
     requested_at = fields.Datetime(string="Asked At", required=True)
@@ -77,6 +76,11 @@ class HaControlLog(models.Model):
                 ON ha_control_log (ha_instance_id) WHERE state = 'pending'
             """
         )
+
+    @api.depends("service", "entity_id")
+    def _compute_display_name(self):
+        for log in self:
+            log.display_name = f"{log.service}: {log.entity_id.display_name}"
 
     @api.depends("service_data")
     def _compute_service_data_text(self):
@@ -105,10 +109,7 @@ class HaControlLog(models.Model):
         # sudo: nobody writes the log by hand; the caller's rights on the
         # entities were checked by the service path.
         return self.sudo().create(
-            [
-                dict(vals, ha_instance_id=entity.ha_instance_id.id, entity_id=entity.id)
-                for entity in entities
-            ]
+            [dict(vals, entity_id=entity.id) for entity in entities]
         )
 
     # -- confirmation ---------------------------------------------------------------
@@ -219,6 +220,7 @@ class HaControlLog(models.Model):
     def _cron_settle_and_purge(self):
         """Settle the controls no mirror write settled (an instance with no
         traffic); drop the rows older than the history retention."""
+        self.flush_model()
         self.env.cr.execute(
             "SELECT DISTINCT ha_instance_id FROM ha_control_log WHERE state = 'pending'"
         )
@@ -227,7 +229,7 @@ class HaControlLog(models.Model):
         days = self.env["ha.entity.history"]._get_retention_days()
         if days <= 0:
             return 0
-        self.env.flush_all()
+        self.flush_model()
         self.env.cr.execute(
             SQL(
                 "DELETE FROM ha_control_log WHERE requested_at < %s",

@@ -121,7 +121,6 @@ class TestAutomationRules(RulesCommon):
         # A control Odoo logged (any process) ...
         self.env["ha.control.log"].sudo().create(
             {
-                "ha_instance_id": self.instance.id,
                 "entity_id": self.freezer.id,
                 "service": "climate.set_temperature",
                 "requested_at": "2025-03-01 10:00:00",
