@@ -254,7 +254,7 @@ class BenchRule:
         keys = [f"{PREFIX}{i:05d}" for i in range(count)]
         query(
             db,
-            "UPDATE ha_entity SET note = NULL WHERE entity_id LIKE %s",
+            "UPDATE ha_entity SET note = NULL WHERE entity_id LIKE %s RETURNING id",
             (PREFIX + "%",),
         )
         model = query(db, "SELECT id FROM ir_model WHERE model = 'ha.entity'")[0][0]

@@ -3,8 +3,8 @@
 The mirror writes HA's states with bulk SQL (see ``ha_sync.py``), so the
 ``write`` that ``base.automation`` patches never runs for them. This is the
 explicit hook instead, built on ``base.automation``'s own methods
-(``_get_actions``, ``_filter_pre``, ``_filter_post_export_domain``,
-``_process``), for the rules "on update" of ``ha.entity``:
+(``_filter_pre``, ``_filter_post_export_domain``, ``_process``, on the rules
+``_get_actions`` would find), for the rules "on update" of ``ha.entity``:
 
 * only the entities some active rule may fire on take the ORM path: each
   rule's filter domains, with their conditions on mirrored values taken as
@@ -82,8 +82,9 @@ class HaSync(models.AbstractModel):
     @api.model
     @tools.ormcache()
     def _ha_rule_domains(self):
-        """The entities the active update rules of ``ha.entity`` may fire on:
-        a tuple of domains (``ALL``: any entity); empty when no rule.
+        """The active update rules of ``ha.entity`` that the mirror's writes
+        may trigger, and the entities each may fire on: a tuple of ``(rule
+        id, domain)`` (``ALL``: any entity); empty when no rule.
 
         Cached: ``base.automation`` clears it on every change of a rule.
         """
@@ -106,10 +107,12 @@ class HaSync(models.AbstractModel):
                 domain = safe_eval(text, context) if text else []
                 relaxed.append(relax(domain))
             if any(domain is None for domain in relaxed):
-                domains.append(ALL)
+                domains.append((automation.id, ALL))
                 continue
             domain = expression.AND(relaxed)
-            domains.append(ALL if domain == [expression.TRUE_LEAF] else domain)
+            domains.append(
+                (automation.id, ALL if domain == [expression.TRUE_LEAF] else domain)
+            )
         return tuple(domains)
 
     @api.model
@@ -117,10 +120,10 @@ class HaSync(models.AbstractModel):
         """``{key: ha.entity id}`` of the entities in ``states`` (``{key:
         vals}``, keyed by entity_id or by id) that a rule watches and whose
         new state is no echo of Odoo's own call."""
-        domains = self._ha_rule_domains()
+        domains = [domain for _id, domain in self._ha_rule_domains()]
         if not domains or not states:
             return {}
-        watch = [] if ALL in domains else expression.OR(list(domains))
+        watch = [] if ALL in domains else expression.OR(domains)
         entities = (
             self.env["ha.entity"]
             .sudo()
@@ -211,8 +214,13 @@ class HaSync(models.AbstractModel):
             return write()[0]
         context = {k: v for k, v in self.env.context.items() if k not in MIRROR_CONTEXT}
         records = self.env["ha.entity"].with_context(context).browse(sorted(entity_ids))
-        automations = self.env["base.automation"].with_context(context)
-        automations = automations._get_actions(records, WRITE_TRIGGERS)
+        # The rules _get_actions would find, less those the mirror's fields
+        # never trigger (read with the watched entities, on every change).
+        automations = (
+            self.env["base.automation"]
+            .with_context(context, __action_done={})
+            .browse([rule_id for rule_id, _domain in self._ha_rule_domains()])
+        )
         if not automations:
             return write()[0]
         records = records.with_env(automations.env).with_context(active_test=False)
@@ -226,10 +234,12 @@ class HaSync(models.AbstractModel):
         done = records.browse(sorted(set(written) & set(records.ids)))
         for automation in automations.with_context(old_values=old_values):
             try:
+                found, domain_post = automation._filter_post_export_domain(
+                    pre[automation] & done, feedback=True
+                )
+                if not found:
+                    continue
                 with self.env.cr.savepoint():
-                    found, domain_post = automation._filter_post_export_domain(
-                        pre[automation] & done, feedback=True
-                    )
                     automation._process(found, domain_post=domain_post)
             except Exception:  # noqa: BLE001 - one bad rule must not stop the mirror
                 _logger.exception(

@@ -162,6 +162,7 @@ class TestAutomationRules(RulesCommon):
         self.assertEqual(set(targets(self.instance.id, states)), set(states))
         self.rule.unlink()
         self.assertEqual(self.Sync._ha_rule_domains(), ())
+        self.assertEqual(targets(self.instance.id, states), {})
 
     def test_failing_rule_keeps_the_batch(self):
         self.rule.action_server_ids.code = "raise ValueError('broken rule')"
