@@ -257,6 +257,25 @@ class BenchRule:
             "UPDATE ha_entity SET note = NULL WHERE entity_id LIKE %s RETURNING id",
             (PREFIX + "%",),
         )
+        # The watched entities are a group's, as a site's freezers would be.
+        entity_ids = [
+            row[0]
+            for row in query(
+                db,
+                "SELECT id FROM ha_entity WHERE ha_instance_id = %s"
+                " AND entity_id = ANY(%s)",
+                (instance_id, keys),
+            )
+        ]
+        self.group = self.call(
+            "ha.entity.group",
+            "create",
+            {
+                "name": f"Bench rule {time.time()}",
+                "ha_instance_id": instance_id,
+                "entity_ids": [(6, 0, entity_ids)],
+            },
+        )
         model = query(db, "SELECT id FROM ir_model WHERE model = 'ha.entity'")[0][0]
         field = query(
             db,
@@ -274,7 +293,7 @@ class BenchRule:
                 "filter_pre_domain": repr(
                     [
                         ("ha_instance_id", "=", instance_id),
-                        ("entity_id", "in", keys),
+                        ("group_ids", "in", [self.group]),
                         ("state_value", "<", threshold),
                     ]
                 ),
@@ -310,6 +329,7 @@ class BenchRule:
 
     def remove(self):
         self.call("base.automation", "unlink", [self.id])
+        self.call("ha.entity.group", "unlink", [self.group])
 
 
 def main():

@@ -9,7 +9,9 @@ explicit hook instead, built on ``base.automation``'s own methods
 * only the entities some active rule may fire on take the ORM path: each
   rule's filter domains, with their conditions on mirrored values taken as
   true, select them (:meth:`HaSync._ha_rule_domains`, cached until a rule
-  changes); with no rule, the bulk path does one dictionary lookup more;
+  changes; the selected set of each instance is reused for ``WATCH_TTL``
+  seconds); with no rule, the bulk path does one dictionary lookup more, and
+  a batch no rule watches a few more;
 * for those, the "before" filter is evaluated ahead of the SQL write, the
   "after" filter and the actions after it, in the mirror's transaction, in
   HA's order: an entity with several changes in one batch gets one round per
@@ -22,6 +24,7 @@ mirror its batch.
 """
 
 import logging
+import time
 
 from odoo import api, models, tools
 from odoo.osv import expression
@@ -51,7 +54,11 @@ MIRRORED_FIELDS = frozenset(
 MIRROR_CONTEXT = frozenset(
     {"from_ha_sync", "tracking_disable", "mail_create_nolog", "mail_notrack"}
 )
-ALL = object()  # a rule that may fire on any entity
+ALL = "all"  # a rule that may fire on any entity
+# Seconds a watched set is reused: an entity that joins it (a new member of
+# a watched group, say) is watched within this time.
+WATCH_TTL = 5.0
+_watched = {}  # (dbname, instance id) -> (rules, monotonic expiry, watched)
 
 
 def relax(domain):
@@ -116,14 +123,19 @@ class HaSync(models.AbstractModel):
         return tuple(domains)
 
     @api.model
-    def _ha_rule_targets(self, instance_id, states, key_field="entity_id"):
-        """``{key: ha.entity id}`` of the entities in ``states`` (``{key:
-        vals}``, keyed by entity_id or by id) that a rule watches and whose
-        new state is no echo of Odoo's own call."""
-        domains = [domain for _id, domain in self._ha_rule_domains()]
-        if not domains or not states:
+    def _ha_watched(self, instance_id):
+        """``{entity_id: ha.entity id}`` of the instance's entities a rule may
+        fire on; reused for ``WATCH_TTL`` seconds while the rules stay the
+        same, so that a batch nobody watches costs no query."""
+        rules = self._ha_rule_domains()
+        if not rules:
             return {}
-        watch = [] if ALL in domains else expression.OR(domains)
+        key = (self.env.cr.dbname, instance_id)
+        now = time.monotonic()
+        cached = _watched.get(key)
+        if cached and cached[0] == rules and cached[1] > now:
+            return cached[2]
+        domains = [domain for _id, domain in rules]
         entities = (
             self.env["ha.entity"]
             .sudo()
@@ -132,14 +144,31 @@ class HaSync(models.AbstractModel):
                 expression.AND(
                     [
                         [("ha_instance_id", "=", instance_id)],
-                        [(key_field, "in", list(states))],
-                        watch,
+                        [] if ALL in domains else expression.OR(domains),
                     ]
                 ),
                 ["entity_id"],
             )
         )
-        keys = {entity[key_field]: entity.id for entity in entities}
+        watched = {entity.entity_id: entity.id for entity in entities}
+        if len(_watched) > 1000:  # instances or databases gone
+            _watched.clear()
+        _watched[key] = (rules, now + WATCH_TTL, watched)
+        return watched
+
+    @api.model
+    def _ha_rule_targets(self, instance_id, states, key_field="entity_id"):
+        """``{key: ha.entity id}`` of the entities in ``states`` (``{key:
+        vals}``, keyed by entity_id or by id) that a rule watches and whose
+        new state is no echo of Odoo's own call."""
+        watched = self._ha_watched(instance_id) if states else {}
+        if not watched:
+            return {}
+        if key_field == "id":
+            ids = set(watched.values())
+            keys = {pk: pk for pk in states if pk in ids}
+        else:
+            keys = {k: watched[k] for k in states if k in watched}
         echoes = self._ha_echoes(
             {states[key].get("ha_context_id") for key in keys} - {None}
         )
@@ -223,7 +252,11 @@ class HaSync(models.AbstractModel):
         )
         if not automations:
             return write()[0]
-        records = records.with_env(automations.env).with_context(active_test=False)
+        # The watched set may be a few seconds old: an entity deleted since
+        # is left out.
+        records = (
+            records.with_env(automations.env).with_context(active_test=False).exists()
+        )
         pre = {
             automation: automation._filter_pre(records) for automation in automations
         }

@@ -156,6 +156,20 @@ class TestChatter(HACommon):
         self.Sync._ha_sync_states(self.instance, self._states(3, seconds=20))
         self.assertEqual(self.s1.entity_state, "1")
         self.assertFalse(self.messages(self.s1))
+        # Nor does the registry sync create or change devices with a word.
+        floors, areas, labels, devices = self._registries()
+        self.Sync._ha_sync_registries(self.instance, floors, areas, labels, devices, [])
+        devices[0]["name_by_user"] = "Renamed in HA"
+        self.Sync._ha_sync_registries(self.instance, floors, areas, labels, devices, [])
+        found = self.env["ha.device"].search(
+            [("ha_instance_id", "=", self.instance.id)]
+        )
+        self.assertEqual(len(found), 5)
+        self.assertFalse(
+            self.env["mail.message"].search_count(
+                [("model", "=", "ha.device"), ("res_id", "in", found.ids)]
+            )
+        )
 
     def test_a_managers_edit_of_a_tracked_field_adds_one(self):
         tracked = self.env(context={"ha_no_backfill": True}, user=self.manager)
