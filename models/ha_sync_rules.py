@@ -157,10 +157,10 @@ class HaSync(models.AbstractModel):
         return watched
 
     @api.model
-    def _ha_rule_targets(self, instance_id, states, key_field="entity_id"):
+    def _ha_rule_targets(self, instance_id, states, key_field="entity_id", logged=True):
         """``{key: ha.entity id}`` of the entities in ``states`` (``{key:
         vals}``, keyed by entity_id or by id) that a rule watches and whose
-        new state is no echo of Odoo's own call."""
+        new state is no echo of Odoo's own call (see :meth:`_ha_echoes`)."""
         watched = self._ha_watched(instance_id) if states else {}
         if not watched:
             return {}
@@ -170,7 +170,7 @@ class HaSync(models.AbstractModel):
         else:
             keys = {k: watched[k] for k in states if k in watched}
         echoes = self._ha_echoes(
-            {states[key].get("ha_context_id") for key in keys} - {None}
+            {states[key].get("ha_context_id") for key in keys} - {None}, logged
         )
         return {
             key: entity_id
@@ -179,13 +179,20 @@ class HaSync(models.AbstractModel):
         }
 
     @api.model
-    def _ha_echoes(self, context_ids):
-        """The ids among ``context_ids`` of the services Odoo called."""
+    def _ha_echoes(self, context_ids, logged=True):
+        """The ids among ``context_ids`` of the services Odoo called.
+
+        A live event comes on the connection its call went through, from
+        the process that ran the call and remembers it (the mirror lets that
+        call answer first): memory is enough. ``logged`` also looks in the
+        control log, for a full sync (the call may be older than the
+        connection, or another process's).
+        """
         if not context_ids:
             return set()
         echoes = odoo_contexts.known(context_ids)
         rest = list(context_ids - echoes)
-        if rest:
+        if rest and logged:
             self.env.cr.execute(
                 SQL(
                     "SELECT DISTINCT context_id FROM ha_control_log"
@@ -204,7 +211,7 @@ class HaSync(models.AbstractModel):
         in one round when no rule watches them, else the watched entities'
         changes one per round (HA's order), the others coalesced in the first.
         """
-        watched = self._ha_rule_targets(instance_id, latest)
+        watched = self._ha_rule_targets(instance_id, latest, logged=False)
         if not watched:
             return [(latest, {})]
         changes = {}
@@ -218,7 +225,8 @@ class HaSync(models.AbstractModel):
         for depth in range(1, max(map(len, ordered.values()))):
             rounds.append({k: s[depth] for k, s in ordered.items() if len(s) > depth})
         echoes = self._ha_echoes(
-            {v.get("ha_context_id") for seq in ordered.values() for v in seq} - {None}
+            {v.get("ha_context_id") for seq in ordered.values() for v in seq} - {None},
+            logged=False,
         )
         return [
             (
@@ -263,7 +271,7 @@ class HaSync(models.AbstractModel):
         fields = sorted(MIRRORED_FIELDS)
         old_values = {r.id: {name: r[name] for name in fields} for r in records}
         result, written = write()
-        records.invalidate_recordset()
+        records.invalidate_recordset(sorted(MIRRORED_FIELDS))
         done = records.browse(sorted(set(written) & set(records.ids)))
         for automation in automations.with_context(old_values=old_values):
             try:

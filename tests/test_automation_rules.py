@@ -118,21 +118,21 @@ class TestAutomationRules(RulesCommon):
         self.assertEqual(self.fired(self.freezer), ["-14"])
 
     def test_never_for_an_echo_of_odoo(self):
-        # A control Odoo logged (any process) ...
+        # Live: the process that ran the call remembers its context.
+        odoo_contexts.remember(
+            {"type": "call_service"}, {"context": {"id": "odoo-call-1"}}
+        )
+        self.live(freezer_event(-14, 20, "odoo-call-1"))
+        self.assertEqual(self.fired(self.freezer), [])
+        # Full sync: a control Odoo logged (any process, any time) ...
+        self.live(freezer_event(-18, 30))
         self.env["ha.control.log"].sudo().create(
             {
                 "entity_id": self.freezer.id,
                 "service": "climate.set_temperature",
                 "requested_at": "2025-03-01 10:00:00",
-                "context_id": "odoo-call-1",
+                "context_id": "odoo-call-2",
             }
-        )
-        self.live(freezer_event(-14, 20, "odoo-call-1"))
-        self.assertEqual(self.fired(self.freezer), [])
-        # ... or a call this process ran, not logged yet.
-        self.live(freezer_event(-18, 30))
-        odoo_contexts.remember(
-            {"type": "call_service"}, {"context": {"id": "odoo-call-2"}}
         )
         states = [ha_state("sensor.freezer", -14, 40)]
         states[0]["context"] = {"id": "odoo-call-2"}
