@@ -27,6 +27,7 @@ import logging
 import time
 
 from odoo import api, models, tools
+from odoo.exceptions import MissingError
 from odoo.osv import expression
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
@@ -260,14 +261,14 @@ class HaSync(models.AbstractModel):
         )
         if not automations:
             return write()[0]
-        # The watched set may be a few seconds old: an entity deleted since
-        # is left out.
-        records = (
-            records.with_env(automations.env).with_context(active_test=False).exists()
-        )
-        pre = {
-            automation: automation._filter_pre(records) for automation in automations
-        }
+        records = records.with_env(automations.env).with_context(active_test=False)
+        try:
+            pre = {a: a._filter_pre(records) for a in automations}
+        except MissingError:
+            # The watched set may be a few seconds old: an entity deleted
+            # since is left out (checked only then: one query less a batch).
+            records = records.exists()
+            pre = {a: a._filter_pre(records) for a in automations}
         fields = sorted(MIRRORED_FIELDS)
         old_values = {r.id: {name: r[name] for name in fields} for r in records}
         result, written = write()

@@ -164,6 +164,12 @@ class TestAutomationRules(RulesCommon):
         self.assertEqual(self.Sync._ha_rule_domains(), ())
         self.assertEqual(targets(self.instance.id, states), {})
 
+    def test_an_entity_deleted_since_the_watched_set_was_read(self):
+        self.Sync._ha_rule_targets(self.instance.id, {"sensor.fridge": {}})
+        self.fridge.unlink()  # the watched set still holds it
+        self.live(freezer_event(-14, 20), state_changed("sensor.fridge", "-14", 20))
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+
     def test_failing_rule_keeps_the_batch(self):
         self.rule.action_server_ids.code = "raise ValueError('broken rule')"
         with self.assertLogs("odoo.addons.odoo_ha_addon.models.ha_sync_rules", "ERROR"):
