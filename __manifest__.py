@@ -8,7 +8,7 @@
     "website": "https://github.com/odoo-ha-addon/odoo_ha_addon",
     "license": "LGPL-3",
     "application": True,
-    "depends": ["base", "web", "bus", "mail", "portal"],
+    "depends": ["base", "web", "bus", "mail", "portal", "base_automation"],
     # websockets>=14.2 is checked (and installed) by the package import, see
     # hooks.py: listed here, Odoo would refuse the install before that.
     "external_dependencies": {"python": ["requests"]},
@@ -18,6 +18,7 @@
         "security/ha_rules.xml",
         "data/ha_cron.xml",
         "data/ha_instance_params.xml",
+        "data/ha_control_log_data.xml",
         "views/ha_instance_views.xml",
         "wizard/ha_instance_clear_wizard_views.xml",
         "views/ha_entity_views.xml",
@@ -32,6 +33,7 @@
         "views/menus.xml",
         "views/ha_availability_alert_views.xml",
         "views/ha_entity_share_views.xml",
+        "views/ha_control_log_views.xml",
         "views/ha_entity_kanban_views.xml",
         "views/ha_entity_history_hahistory_views.xml",
         "views/ha_dashboard_views.xml",

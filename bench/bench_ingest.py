@@ -25,6 +25,14 @@ above: the many-user run's achieved rate and lag within 10 % of the first
 run's (or within 5 ms for the lags, below which the difference is noise),
 and every online client received pushes.
 
+With ``--rule N`` the second run is made with an automation rule
+(``base.automation``, "on update" of the state) watching N of the 1,000
+entities: its "before" / "after" domains fire once per entity when its value
+crosses the middle of the run's range (``--rule-never-fires``: never, the
+cost of watching alone). Goal: both runs' rate and lags within 10 % (or 5 ms)
+of each other, as for ``--users``, and the rule fired for each of the N
+entities.
+
 Run from the repo root (see bench_failover.py for the stage / database):
 
     python bench/bench_ingest.py --db odoo_ha_bench --stage /tmp/benchstage \
@@ -60,6 +68,7 @@ from bench_failover import (  # noqa: E402
     stop_servers,
     wait_for,
 )
+from bench_request_path import Session  # noqa: E402
 
 PREFIX = "sensor.load_"
 ENTITIES = 1000
@@ -209,12 +218,12 @@ def online_figures(clients):
     }
 
 
-def compare(base, many):
-    """Failures of the many-user run against the first one (see the docstring)."""
+def compare(base, many, name="many users"):
+    """Failures of the second run against the first one (see the docstring)."""
     failures = []
     if many["achieved"] < base["achieved"] * 0.9:
         failures.append(
-            f"many users: achieved {many['achieved']:.0f} ev/s is more than 10 %"
+            f"{name}: achieved {many['achieved']:.0f} ev/s is more than 10 %"
             f" below {base['achieved']:.0f}"
         )
     for key, label in (
@@ -224,9 +233,126 @@ def compare(base, many):
     ):
         if many[key] > max(base[key] * 1.1, base[key] + 0.005):
             failures.append(
-                f"many users: {label} {ms(many[key])} vs {ms(base[key])}"
+                f"{name}: {label} {ms(many[key])} vs {ms(base[key])}"
                 " (more than 10 % and 5 ms worse)"
             )
+    return failures
+
+
+class BenchRule:
+    """An automation rule on ``count`` load entities, made through the server
+    (as a manager would, so that its cache of watched entities follows)."""
+
+    NOTE = "bench rule: "
+
+    def __init__(self, db, port, instance_id, count, threshold):
+        self.db, self.count = db, count
+        self.admin = Session(port)
+        self.admin.json(
+            "/web/session/authenticate",
+            {"db": db, "login": "admin", "password": "admin"},
+        )
+        # Spread over the 1,000: the load visits them in turn, so that they
+        # cross the threshold in turn too, as real sensors would.
+        step = max(1, ENTITIES // count)
+        keys = [f"{PREFIX}{i * step:05d}" for i in range(count)]
+        query(
+            db,
+            "UPDATE ha_entity SET note = NULL WHERE entity_id LIKE %s RETURNING id",
+            (PREFIX + "%",),
+        )
+        # The watched entities are a group's, as a site's freezers would be.
+        entity_ids = [
+            row[0]
+            for row in query(
+                db,
+                "SELECT id FROM ha_entity WHERE ha_instance_id = %s"
+                " AND entity_id = ANY(%s)",
+                (instance_id, keys),
+            )
+        ]
+        self.group = self.call(
+            "ha.entity.group",
+            "create",
+            {
+                "name": f"Bench rule {time.time()}",
+                "ha_instance_id": instance_id,
+                "entity_ids": [(6, 0, entity_ids)],
+            },
+        )
+        model = query(db, "SELECT id FROM ir_model WHERE model = 'ha.entity'")[0][0]
+        field = query(
+            db,
+            "SELECT id FROM ir_model_fields WHERE model = 'ha.entity'"
+            " AND name = 'entity_state'",
+        )[0][0]
+        self.id = self.call(
+            "base.automation",
+            "create",
+            {
+                "name": "Bench: load crosses its threshold",
+                "model_id": model,
+                "trigger": "on_create_or_write",
+                "trigger_field_ids": [(6, 0, [field])],
+                "filter_pre_domain": repr(
+                    [
+                        ("ha_instance_id", "=", instance_id),
+                        ("group_ids", "in", [self.group]),
+                        ("state_value", "<", threshold),
+                    ]
+                ),
+                "filter_domain": repr([("state_value", ">=", threshold)]),
+                "action_server_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Bench: note the crossing",
+                            "model_id": model,
+                            "state": "code",
+                            "code": f"record.write({{'note': {self.NOTE!r}"
+                            " + record.entity_state})",
+                        },
+                    )
+                ],
+            },
+        )
+
+    def call(self, model, method, *args, **kwargs):
+        return self.admin.json(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs},
+        )
+
+    def fired(self):
+        return query(
+            self.db,
+            "SELECT count(*) FROM ha_entity WHERE note LIKE %s",
+            (self.NOTE + "%",),
+        )[0][0]
+
+    def remove(self):
+        self.call("base.automation", "unlink", [self.id])
+        self.call("ha.entity.group", "unlink", [self.group])
+
+
+def rule_run(sim, listener, args, instance_id, port, runs):
+    """The second run, with the rule; appends it to ``runs``, returns failures."""
+    # Each load restarts at 0: every entity crosses the middle once.
+    middle = args.rate * args.seconds / 2
+    if args.rule_never_fires:
+        middle = float(10**12)
+    rule = BenchRule(args.db, port, instance_id, args.rule, middle)
+    try:
+        name = f"rule on {args.rule}"
+        runs.append((name, measure(sim, listener, args, instance_id)))
+        fired = rule.fired()
+    finally:
+        rule.remove()
+    failures = goals(name, runs[1][1]) + compare(runs[0][1], runs[1][1], name)
+    print(f"the rule fired for {fired} of the {args.rule} watched entities")
+    if fired != (0 if args.rule_never_fires else args.rule):
+        failures.append(f"the rule fired for {fired} of {args.rule} entities")
     return failures
 
 
@@ -245,9 +371,22 @@ def main():
         action="store_true",
         help="websockets served by the leading server, not by a second one",
     )
+    parser.add_argument(
+        "--rule",
+        type=int,
+        default=0,
+        help="a second run with an automation rule watching N of the entities",
+    )
+    parser.add_argument(
+        "--rule-never-fires",
+        action="store_true",
+        help="the rule's threshold is out of reach: the cost of watching alone",
+    )
     args = parser.parse_args()
     if args.online > args.users:
         parser.error("--online cannot exceed --users")
+    if args.rule and args.users:
+        parser.error("--rule and --users are separate runs: one at a time")
 
     sim = Sim()
     servers = []
@@ -294,6 +433,8 @@ def main():
             runs.append((name, measure(sim, listener, args, instance_id)))
             failures += goals(name, runs[1][1])
             failures += compare(runs[0][1], runs[1][1])
+        if args.rule:
+            failures += rule_run(sim, listener, args, instance_id, port, runs)
         print(
             f"load {args.rate} ev/s x {args.seconds:.0f} s (a), then 100 ev/s x 10 s"
             f" (b), over {ENTITIES} entities; goals: (a) >= 5000 ev/s, lag <= 1 s;"

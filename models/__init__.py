@@ -19,6 +19,9 @@ from . import ha_sync
 from . import ha_sync_registries
 from . import ha_sync_states
 from . import ha_sync_history
+from . import ha_sync_rules
+from . import ha_control_log
+from . import base_automation
 from . import ha_remote_call
 from . import ha_entity_history_statistics
 from . import ha_api

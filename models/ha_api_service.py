@@ -10,9 +10,10 @@ target to other entities, areas or devices are refused.
 import json
 import re
 
-from odoo import _, api, models
+from odoo import _, api, fields, models
 
 from .ha_api import DOMAIN_RE, ENTITY_ID_RE, HaApiError
+from .ha_control_log import ORIGIN_KEYS
 
 ON_OFF = frozenset({"turn_on", "turn_off", "toggle"})
 SELECT = frozenset(
@@ -364,9 +365,18 @@ class HaApi(models.AbstractModel):
         return data
 
     @api.model
-    def call_service(self, instance_id, domain, service, service_data):
+    def call_service(
+        self, instance_id, domain, service, service_data, origin="backend"
+    ):
         """Call ``domain.service`` on entities of the instance ``instance_id``
-        that the user may see."""
+        that the user may see; the control is logged (``ha.control.log``)
+        with its ``origin``: backend, portal, rule or api."""
+        if origin not in ORIGIN_KEYS:
+            raise HaApiError(
+                _("Unknown origin %(origin)s.", origin=origin),
+                details={"field": "origin"},
+            )
+        requested_at = fields.Datetime.now()
         domain, service, entity_ids, data, linked_ids = self._service_target(
             domain, service, service_data
         )
@@ -391,6 +401,9 @@ class HaApi(models.AbstractModel):
                 "service_data": data,
                 "target": {"entity_id": entity_ids},
             },
+        )
+        self.env["ha.control.log"]._ha_record(
+            entities, f"{domain}.{service}", data, result, origin, requested_at
         )
         return {
             "entity_ids": entity_ids,

@@ -15,6 +15,7 @@ class HaDevice(models.Model):
     """
 
     _name = "ha.device"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
     _description = "Home Assistant Device"
     _order = "name, id"
 
@@ -71,6 +72,7 @@ class HaDevice(models.Model):
         "tag_id",
         string="Tags",
         domain="[('ha_instance_id', '=', ha_instance_id)]",
+        tracking=True,
     )
     entity_ids = fields.One2many("ha.entity", "device_id", string="Entities")
     share_ids = fields.One2many(

@@ -57,7 +57,7 @@ class HaEntity(models.Model):
     """
 
     _name = "ha.entity"
-    _inherit = ["ha.current.instance.mixin"]
+    _inherit = ["ha.current.instance.mixin", "mail.thread", "mail.activity.mixin"]
     _description = "Home Assistant Entity"
     _order = "domain, name, id"
     _rec_names_search = ["name", "entity_id"]
@@ -82,6 +82,19 @@ class HaEntity(models.Model):
     tag_count = fields.Integer(compute="_compute_tag_count")
     last_changed = fields.Datetime(readonly=True, help="Home Assistant's time")
     last_updated = fields.Datetime(readonly=True, help="Home Assistant's time")
+    state_value = fields.Float(
+        string="Numeric State",
+        readonly=True,
+        help="The state as a number, when it is one (0 otherwise): for "
+        "comparisons in filters and automation rules.",
+    )
+    # Matches a control of Odoo's to the state change it caused (control log).
+    ha_context_id = fields.Char(
+        string="Context ID",
+        readonly=True,
+        copy=False,
+        help="Home Assistant's context id of the last state change.",
+    )
     ha_instance_id = fields.Many2one(
         "ha.instance", string="Instance", required=True, ondelete="cascade", index=True
     )
@@ -125,6 +138,7 @@ class HaEntity(models.Model):
         "group_id",
         string="Groups",
         domain="[('ha_instance_id', '=', ha_instance_id)]",
+        tracking=True,
     )
     tag_ids = fields.Many2many(
         "ha.entity.tag",
@@ -133,6 +147,7 @@ class HaEntity(models.Model):
         "tag_id",
         string="Tags",
         domain="[('ha_instance_id', '=', ha_instance_id)]",
+        tracking=True,
     )
     history_ids = fields.One2many("ha.entity.history", "entity_id", string="History")
     share_ids = fields.One2many(
@@ -142,7 +157,9 @@ class HaEntity(models.Model):
         groups="odoo_ha_addon.group_ha_manager",
     )
     enable_record = fields.Boolean(
-        string="Record History", help="Keep the state history of this entity in Odoo."
+        string="Record History",
+        help="Keep the state history of this entity in Odoo.",
+        tracking=True,
     )
     note = fields.Text()
     properties = fields.Properties(
@@ -306,6 +323,38 @@ class HaEntity(models.Model):
                     node.set("readonly", "True")
             result = dict(result, arch=etree.tostring(arch, encoding="unicode"))
         return result
+
+    # -- controls from server actions -----------------------------------------
+
+    def ha_call_service(self, service, data=None):
+        """Call ``<domain>.<service>`` with ``data`` on these entities (for the
+        code of server actions and automation rules).
+
+        Goes through the controls' own path (rights, allow-list, limits,
+        control log). Run by a rule, it acts as the user who last saved the
+        rule and is logged as that rule's; elsewhere as the current user.
+        Returns the answers, one per instance.
+        """
+        rule = self.env["base.automation"].browse(
+            self.env.context.get("ha_automation_id") or []
+        )
+        user = rule.sudo().write_uid if rule else self.env.user
+        api = self.env["ha.api"].with_user(user)
+        answers = []
+        for instance in self.ha_instance_id:
+            entities = self.filtered(lambda e, i=instance: e.ha_instance_id == i)
+            for domain in sorted(set(entities.mapped("domain"))):
+                targets = entities.filtered(lambda e, d=domain: e.domain == d)
+                answers.append(
+                    api.call_service(
+                        instance.id,
+                        domain,
+                        service,
+                        dict(data or {}, entity_id=targets.mapped("entity_id")),
+                        origin="rule" if rule else "backend",
+                    )
+                )
+        return answers
 
     # -- Odoo -> Home Assistant registry edits ---------------------------------
 

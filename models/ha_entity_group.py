@@ -11,7 +11,7 @@ class HaEntityGroup(models.Model):
     """
 
     _name = "ha.entity.group"
-    _inherit = ["ha.current.instance.mixin"]
+    _inherit = ["ha.current.instance.mixin", "mail.thread", "mail.activity.mixin"]
     _description = "Home Assistant Entity Group"
     _order = "sequence, name, id"
 
@@ -34,6 +34,7 @@ class HaEntityGroup(models.Model):
         "entity_id",
         string="Entities",
         domain="[('ha_instance_id', '=', ha_instance_id)]",
+        tracking=True,
     )
     user_ids = fields.Many2many(
         "res.users",
@@ -42,6 +43,7 @@ class HaEntityGroup(models.Model):
         "user_id",
         string="Authorized Users",
         domain=[("share", "=", False)],
+        tracking=True,
     )
     tag_ids = fields.Many2many(
         "ha.entity.group.tag",
@@ -50,6 +52,7 @@ class HaEntityGroup(models.Model):
         "tag_id",
         string="Tags",
         domain="[('ha_instance_id', '=', ha_instance_id)]",
+        tracking=True,
     )
     entity_count = fields.Integer(compute="_compute_entity_count")
     tag_count = fields.Integer(compute="_compute_tag_count")

@@ -6,6 +6,7 @@ explained); the history rows of recorded entities are written by
 """
 
 import logging
+import math
 
 from odoo import api, models
 from odoo.tools import SQL
@@ -20,6 +21,8 @@ STATE_SPEC = [
     ("attributes", "jsonb"),
     ("last_changed", "timestamp"),
     ("last_updated", "timestamp"),
+    ("ha_context_id", "varchar"),
+    ("state_value", "float8"),
     ("active", "bool"),
 ]
 STATE_INSERT_SPEC = [
@@ -31,17 +34,33 @@ STATE_INSERT_SPEC = [
 NEWER_GUARD = SQL("t.last_updated IS NULL OR t.last_updated <= v.last_updated")
 
 
+def _number(value):
+    """A numeric state as a float (None otherwise): what rules compare."""
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _state_vals(state):
     """Column values of one HA state object (``get_states`` shape)."""
     attributes = state.get("attributes") or {}
     last_updated = parse_ha_time(state.get("last_updated"))
     last_changed = parse_ha_time(state.get("last_changed")) or last_updated
+    context = state.get("context")
+    if isinstance(context, dict):
+        context = context.get("id")
     return {
         "name": _text(attributes.get("friendly_name")),
         "entity_state": _text(state.get("state")),
         "attributes": attributes,
         "last_changed": last_changed,
         "last_updated": last_updated or last_changed,
+        "ha_context_id": context if isinstance(context, str) else None,
+        "state_value": _number(state.get("state")),
         "active": True,
     }
 
@@ -142,7 +161,9 @@ class HaSync(models.AbstractModel):
         created = self._ha_insert(
             "ha_entity", instance_id, "entity_id", insert_spec, to_insert
         )
-        updated = set(self._ha_update("ha_entity", STATE_SPEC, to_update, NEWER_GUARD))
+        updated = set(
+            self._ha_update_with_rules(instance_id, STATE_SPEC, to_update, NEWER_GUARD)
+        )
         archived = []
         if complete and ha_running:
             archived = self._ha_archive(
@@ -162,6 +183,7 @@ class HaSync(models.AbstractModel):
         history_count, history = self._ha_insert_history(
             instance_id, recorded, known={key: True for key, _vals in recorded}
         )
+        self.env["ha.control.log"]._ha_confirm(instance_id, list(rows.items()))
         self.env["ha.instance"].browse(instance_id).sudo().write(
             {"last_sync_date": self.env.cr.now()}
         )
@@ -224,7 +246,9 @@ class HaSync(models.AbstractModel):
                 latest[key] = vals
         self.env.flush_all()
         changes, recorded = (
-            self._ha_upsert_states(instance_id, latest) if latest else ([], {})
+            self._ha_upsert_with_rules(instance_id, latest, all_states)
+            if latest
+            else ([], {})
         )
         archived = []
         if removed and ha_running:
@@ -233,6 +257,7 @@ class HaSync(models.AbstractModel):
         history_count, history = self._ha_insert_history(
             instance_id, all_states, known=recorded
         )
+        self.env["ha.control.log"]._ha_confirm(instance_id, all_states)
         if changes or archived or history:
             self._ha_invalidate()
         alerts = self.env["ha.availability.alert"]
@@ -269,7 +294,8 @@ class HaSync(models.AbstractModel):
                 """
                 INSERT INTO ha_entity AS t (
                     ha_instance_id, entity_id, domain, name, entity_state, attributes,
-                    last_changed, last_updated, active, follows_device_area,
+                    last_changed, last_updated, ha_context_id, state_value, active,
+                    follows_device_area,
                     create_uid, create_date, write_uid, write_date)
                 SELECT %(instance)s, v.*, true, true, %(uid)s, %(now)s, %(uid)s, %(now)s
                   FROM %(unnest)s AS v
@@ -282,6 +308,8 @@ class HaSync(models.AbstractModel):
                        attributes = EXCLUDED.attributes,
                        last_changed = EXCLUDED.last_changed,
                        last_updated = EXCLUDED.last_updated,
+                       ha_context_id = EXCLUDED.ha_context_id,
+                       state_value = EXCLUDED.state_value,
                        active = true,
                        write_uid = EXCLUDED.write_uid,
                        write_date = EXCLUDED.write_date

@@ -2,8 +2,10 @@
 # so that `odoo-bin --test-tags /odoo_ha_addon` runs what pytest-odoo runs
 # (./dev test compares the two). test_http_* are run by odoo-bin only.
 from . import (
+    test_automation_rules,
     test_bus_channels,
     test_connection_lock,
+    test_control_log,
     test_current_instance,
     test_device_tags,
     test_event_dispatcher,

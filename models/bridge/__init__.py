@@ -25,6 +25,7 @@ How it works, one job per module
                          leave (the push delay, storms)
     ``bus_wakeups``      Odoo bus wake-ups after those commits
     ``command_holds``    lets this process's HA commands answer first
+    ``odoo_contexts``    the context ids of Odoo's service calls (echoes)
     ``request_queue``    both sides of the request queue, its pool, errors
     ``registry_digests`` skips registry lists a full sync already applied
     ``connections``      the bridge's raw PostgreSQL connections

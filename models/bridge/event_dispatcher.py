@@ -410,7 +410,14 @@ class DatabaseDispatcher(threading.Thread):
 
     def _env(self, cr):
         self._wakeups.install(cr)
-        context = {"from_ha_sync": True}
+        # Mirrored rows carry HA's changes: no chatter message, no tracking
+        # (automation rules get a context of their own, see ha_sync_rules).
+        context = {
+            "from_ha_sync": True,
+            "tracking_disable": True,
+            "mail_create_nolog": True,
+            "mail_notrack": True,
+        }
         if self._company_id:
             # Creating bus rows reads env.company (for defaults): given here,
             # a push no longer fetches the superuser's whole row each time.

@@ -13,6 +13,7 @@ from ..common import ha_errors
 from ..common.ha_registry_kinds import BY_EVENT_TYPE, SNAPSHOT_COMMANDS
 from ..common.hass_websocket_service import HassWebSocketClient
 from ..ha_entity import BACKFILL_BATCH, BACKFILL_TIMEOUT
+from .odoo_contexts import odoo_contexts
 
 _logger = logging.getLogger(__name__)
 
@@ -144,7 +145,9 @@ class InstanceLeader:
 
     async def call(self, payload, timeout):
         """Run one command on this instance's connection."""
-        return await self.client.call(payload, timeout=timeout)
+        result = await self.client.call(payload, timeout=timeout)
+        odoo_contexts.remember(payload, result)
+        return result
 
     def request_stop(self):
         """Start closing the HA connection; returns at once (any thread)."""

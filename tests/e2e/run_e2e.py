@@ -9,7 +9,8 @@ Starts, on 127.0.0.1 only (PostgreSQL must already run):
 * two headless Chromium browsers driven over the DevTools protocol.
 
 Checks: an HA User toggles a light on the entity kanban and the simulator
-receives the service call; simulator state changes reach the card without
+receives the service call, which the control log and the entity's chatter
+show with HA's confirmation; simulator state changes reach the card without
 reload (push latency HA event -> DOM over 20 changes, p50/p95, goal p95 <=
 300 ms); a user without rights on the instance receives no push (while a probe
 message proves that their websocket works); a connection restart while the
@@ -707,6 +708,8 @@ def phase_browser(stack, res, users):
             f"{p95:.0f} ms",
         )
 
+    check_control_log(stack, res, users)
+
     leaked = other.eval("window.__e2e.count('ha_entity_state_changed')")
     res.check(
         "user without rights received no ha_entity_state_changed push",
@@ -821,6 +824,47 @@ def phase_portal(stack, res):
         "the portal user got no ha_entity_state_changed push", leaked == 0, f"{leaked}"
     )
     check_page_text(res, page, "the portal entity page after the pushes")
+
+
+def check_control_log(stack, res, users):
+    """The kanban toggle is in the control log and the entity's chatter, with
+    HA's confirmation (the mirror matched the state change's context id)."""
+    entity_id = entity_ids_by_name(stack, [TOGGLED])[TOGGLED]
+
+    def confirmed():
+        logs = stack.rpc(
+            "ha.control.log",
+            "search_read",
+            [("entity_id", "=", entity_id)],
+            fields=["user_id", "origin", "state", "confirmed_at", "context_id"],
+        )
+        return logs if logs and logs[0]["state"] == "confirmed" else None
+
+    logs = wait_for(confirmed, 75) or []
+    res.check(
+        f"the {TOGGLED} toggle is logged: the HA User, from the backend, confirmed",
+        len(logs) == 1
+        and logs[0]["user_id"][0] == users["e2e_ha_user"]
+        and logs[0]["origin"] == "backend"
+        and bool(logs[0]["confirmed_at"] and logs[0]["context_id"]),
+        json.dumps(logs),
+    )
+    messages = stack.rpc(
+        "mail.message",
+        "search_read",
+        [("model", "=", "ha.entity"), ("res_id", "=", entity_id)],
+        fields=["body", "author_id"],
+    )
+    res.check(
+        f"{TOGGLED}'s chatter tells who toggled it and HA's confirmation",
+        any(
+            "e2e_ha_user" in m["body"]
+            and "Confirmed by Home Assistant" in m["body"]
+            and m["author_id"]
+            for m in messages
+        ),
+        json.dumps(messages),
+    )
 
 
 def leader(stack):

@@ -1,0 +1,211 @@
+from unittest.mock import patch
+
+from odoo.addons.odoo_ha_addon.models.bridge.odoo_contexts import odoo_contexts
+
+from .common import HACommon, ha_state, state_changed
+
+
+def freezer_event(value, seconds, context_id=None):
+    event = state_changed("sensor.freezer", value, seconds)
+    event["new_state"]["context"] = {"id": context_id or f"ha-{seconds}"}
+    return event
+
+
+class RulesCommon(HACommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Sync._ha_sync_states(
+            cls.instance,
+            [ha_state("sensor.freezer", -18), ha_state("sensor.fridge", -18)],
+            notify=False,
+        )
+        cls.freezer = cls.Entity.search([("entity_id", "=", "sensor.freezer")])
+        cls.fridge = cls.Entity.search([("entity_id", "=", "sensor.fridge")])
+
+    @classmethod
+    def _rule(cls, code, pre, post, name="Freezer warms up"):
+        """An "on update" rule of ha.entity on entity_state running ``code``."""
+        return cls.env["base.automation"].create(
+            {
+                "name": name,
+                "model_id": cls.env.ref("odoo_ha_addon.model_ha_entity").id,
+                "trigger": "on_create_or_write",
+                "trigger_field_ids": [
+                    (
+                        6,
+                        0,
+                        [cls.env.ref("odoo_ha_addon.field_ha_entity__entity_state").id],
+                    )
+                ],
+                "filter_pre_domain": pre,
+                "filter_domain": post,
+                "action_server_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": name,
+                            "model_id": cls.env.ref("odoo_ha_addon.model_ha_entity").id,
+                            "state": "code",
+                            "code": code,
+                        },
+                    )
+                ],
+            }
+        )
+
+
+class TestAutomationRules(RulesCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        # Each run appends the state it saw: the note counts the firings.
+        cls.rule = cls._rule(
+            "record.write({'note': (record.note or '') + record.entity_state + ';'})",
+            "[('entity_id', 'in', ['sensor.freezer', 'sensor.fridge']),"
+            " ('state_value', '<=', -15)]",
+            "[('state_value', '>', -15)]",
+        )
+
+    def fired(self, entity):
+        entity.invalidate_recordset(["note"])
+        return [s for s in (entity.note or "").split(";") if s]
+
+    def live(self, *events):
+        return self.Sync._ha_apply_state_events(self.instance, list(events))
+
+    def test_live_fires_once_per_matching_change(self):
+        self.live(freezer_event(-16, 10))  # before holds, after does not
+        self.assertEqual(self.fired(self.freezer), [])
+        self.live(freezer_event(-14, 20))  # crosses -15
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+        self.live(freezer_event(-13, 30))  # already above: "before" fails
+        self.live(freezer_event(-13, 30))  # the same change again
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+        # One batch with two crossings: one firing each, in HA's order,
+        # whatever the order of arrival.
+        result = self.live(
+            freezer_event(-12, 60),
+            freezer_event(-19, 40),
+            freezer_event(-11, 50),
+        )
+        self.assertEqual(self.fired(self.freezer), ["-14", "-11"])
+        # The batch still writes the newest state, once on the bus.
+        self.assertEqual([c["state"] for c in result["changes"]], ["-12"])
+        self.assertEqual(self.freezer.entity_state, "-12")
+
+    def test_live_never_for_other_entities_or_stale_events(self):
+        self.live(state_changed("sensor.other", "-14", 10))
+        self.live(freezer_event(-14, 20))
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+        self.live(freezer_event(-18, 30), state_changed("sensor.fridge", "-17", 30))
+        self.live(freezer_event(-10, 25))  # older than the stored state
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+        self.assertEqual(self.fired(self.fridge), [])
+
+    def test_full_sync_fires_once(self):
+        states = [
+            ha_state("sensor.freezer", -14, 20),
+            ha_state("sensor.fridge", -17, 20),
+        ]
+        self.Sync._ha_sync_states(self.instance, states, notify=False)
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+        self.assertEqual(self.fired(self.fridge), [])
+        # The same snapshot again, then the live echo of it: nothing new.
+        self.Sync._ha_sync_states(self.instance, states, notify=False)
+        self.live(state_changed("sensor.freezer", "-14", 20))
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+
+    def test_never_for_an_echo_of_odoo(self):
+        # Live: the process that ran the call remembers its context.
+        odoo_contexts.remember(
+            {"type": "call_service"}, {"context": {"id": "odoo-call-1"}}
+        )
+        self.live(freezer_event(-14, 20, "odoo-call-1"))
+        self.assertEqual(self.fired(self.freezer), [])
+        # Full sync: a control Odoo logged (any process, any time) ...
+        self.live(freezer_event(-18, 30))
+        self.env["ha.control.log"].sudo().create(
+            {
+                "entity_id": self.freezer.id,
+                "service": "climate.set_temperature",
+                "requested_at": "2025-03-01 10:00:00",
+                "context_id": "odoo-call-2",
+            }
+        )
+        states = [ha_state("sensor.freezer", -14, 40)]
+        states[0]["context"] = {"id": "odoo-call-2"}
+        self.Sync._ha_sync_states(self.instance, states, notify=False)
+        self.assertEqual(self.fired(self.freezer), [])
+        # HA's own change is no echo.
+        self.live(freezer_event(-18, 50), freezer_event(-13, 60))
+        self.assertEqual(self.fired(self.freezer), ["-13"])
+
+    def test_watched_set_follows_the_rules(self):
+        targets = self.Sync._ha_rule_targets
+        states = {
+            "sensor.freezer": {"ha_context_id": None},
+            "sensor.other": {"ha_context_id": None},
+        }
+        self.Sync._ha_sync_states(
+            self.instance, [ha_state("sensor.other", 1)], complete=False, notify=False
+        )
+        self.assertEqual(
+            targets(self.instance.id, states), {"sensor.freezer": self.freezer.id}
+        )
+        self.rule.active = False
+        self.assertEqual(targets(self.instance.id, states), {})
+        self.rule.write({"active": True, "filter_domain": "[('state_value', '>', 0)]"})
+        # A "before" domain negating a condition: every entity may match.
+        self.rule.filter_pre_domain = "['!', ('entity_state', '=', 'x')]"
+        self.assertEqual(set(targets(self.instance.id, states)), set(states))
+        self.rule.unlink()
+        self.assertEqual(self.Sync._ha_rule_domains(), ())
+        self.assertEqual(targets(self.instance.id, states), {})
+
+    def test_an_entity_deleted_since_the_watched_set_was_read(self):
+        self.Sync._ha_rule_targets(self.instance.id, {"sensor.fridge": {}})
+        self.fridge.unlink()  # the watched set still holds it
+        self.live(freezer_event(-14, 20), state_changed("sensor.fridge", "-14", 20))
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+
+    def test_failing_rule_keeps_the_batch(self):
+        self.rule.action_server_ids.code = "raise ValueError('broken rule')"
+        with self.assertLogs("odoo.addons.odoo_ha_addon.models.ha_sync_rules", "ERROR"):
+            result = self.live(freezer_event(-14, 20))
+        self.assertEqual(len(result["changes"]), 1)
+        self.assertEqual(self.freezer.entity_state, "-14")
+
+
+class TestRuleActsBack(RulesCommon):
+    def test_rule_calls_a_service_as_its_user(self):
+        manager = self._create_ha_user("rules_manager", manager=True)
+        manager.groups_id |= self.env.ref("base.group_system")
+        self.Sync._ha_sync_states(
+            self.instance, [ha_state("switch.compressor", "on")], complete=False
+        )
+        rule = self._rule(
+            "env['ha.entity'].search([('entity_id', '=', 'switch.compressor')])"
+            ".ha_call_service('turn_off')",
+            "[('entity_id', '=', 'sensor.freezer'), ('state_value', '<=', -15)]",
+            "[('state_value', '>', -15)]",
+        )
+        rule.with_user(manager).name = "Freezer: stop the compressor"
+        calls = []
+
+        def execute(queue, instance, payload, timeout=10.0):
+            calls.append((queue.env.uid, payload))
+            return {"context": {"id": "ctx-compressor"}}
+
+        queue_class = type(self.env["ha.ws.request.queue"])
+        with patch.object(queue_class, "_execute", execute):
+            self.Sync._ha_apply_state_events(self.instance, [freezer_event(-14, 20)])
+        self.assertEqual(len(calls), 1)
+        self.assertEqual(calls[0][1]["service"], "turn_off")
+        self.assertEqual(calls[0][1]["target"], {"entity_id": ["switch.compressor"]})
+        log = self.env["ha.control.log"].search([("context_id", "=", "ctx-compressor")])
+        self.assertEqual(log.origin, "rule")
+        self.assertEqual(log.automation_id, rule)
+        self.assertEqual(log.user_id, manager)
+        self.assertEqual(log.service, "switch.turn_off")
