@@ -8,7 +8,8 @@ Start the product first (``./dev run``), then, with the addon's venv::
 
 It logs in through ``/web/session/authenticate``, drives headless Chromium over
 the DevTools protocol (``websocket-client``), saves
-``static/description/screenshots/{dashboard,kanban,history,settings,ha_info,glances}.png``
+``static/description/screenshots/<page>.png`` (see PAGES; ``rule`` makes the
+README's freezer rule first, ``control_log`` toggles three demo lights)
 and,
 with ``--sim``, checks that a toggle on a kanban card reaches the simulator and
 that the card follows a state pushed by the simulator without a reload.
@@ -48,6 +49,12 @@ PAGES = {
     ),
     "ha_info": ("/odoo/ha-dashboard", ".o_odoo_ha_addon_show_info"),
     "glances": ("/odoo/ha-dashboard", ".o_odoo_ha_addon_show_info"),
+    # {rule} is the id of the rule seed_rule makes
+    "rule": ("/odoo/action-base_automation.base_automation_act/{rule}", ".o_form_view"),
+    "control_log": (
+        "/odoo/action-odoo_ha_addon.ha_control_log_action",
+        ".o_list_view .o_data_row",
+    ),
 }
 # Pages reached by clicks from the one loaded: (click, then wait for) pairs.
 CLICKS = {
@@ -303,6 +310,72 @@ def seed_history(odoo, session, sim, token):
     return [r["entity_id"] for r in records]
 
 
+# Lights of the simulator's and of real Home Assistant's demo home.
+CONTROLLED = ["light.bed_light", "light.kitchen_lights", "light.living_room_lamp"]
+RULE_NAME = "Freezer above -15 °C: maintenance request"
+
+
+def seed_rule(odoo, session):
+    """The README's freezer rule (made once): the id of its form."""
+    found = call_kw(
+        odoo, session, "base.automation", "search", [[("name", "=", RULE_NAME)]]
+    )
+    if found:
+        return found[0]
+    model = call_kw(
+        odoo, session, "ir.model", "search", [[("model", "=", "ha.entity")]]
+    )[0]
+    field = call_kw(
+        odoo,
+        session,
+        "ir.model.fields",
+        "search",
+        [[("model", "=", "ha.entity"), ("name", "=", "entity_state")]],
+    )
+    return call_kw(
+        odoo,
+        session,
+        "base.automation",
+        "create",
+        [
+            {
+                "name": RULE_NAME,
+                "model_id": model,
+                "trigger": "on_write",
+                "trigger_field_ids": [(6, 0, field)],
+                "filter_pre_domain": "[('entity_id', '=', "
+                "'sensor.freezer_temperature'), ('state_value', '<=', -15)]",
+                "filter_domain": "[('state_value', '>', -15), ('entity_state', "
+                "'not in', ['unavailable', 'unknown'])]",
+                "action_server_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "name": "Open a maintenance request",
+                            "model_id": model,
+                            "state": "code",
+                            "code": "record.message_post(body='Freezer at %s °C'"
+                            " % record.entity_state)",
+                        },
+                    )
+                ],
+            }
+        ],
+    )
+
+
+def seed_controls(odoo, session, entity_ids):
+    """Toggle ``entity_ids`` twice through Odoo, so the control log has rows."""
+    records = call_kw(
+        odoo, session, "ha.entity", "search", [[("entity_id", "in", entity_ids)]]
+    )
+    for _round in range(2):
+        call_kw(odoo, session, "ha.entity", "ha_call_service", [records, "toggle"])
+        time.sleep(2)
+    return len(records)
+
+
 def sim_request(sim, token, path, payload=None):
     return http_json(
         f"{sim}{path}", payload, headers={"Authorization": f"Bearer {token}"}
@@ -420,8 +493,15 @@ def main():
             result["history_entities"] = seed_history(
                 args.odoo, session, args.sim, args.sim_token
             )
-        for name in args.only or PAGES:
+        names = args.only or list(PAGES)
+        ids = {}
+        if "rule" in names:
+            ids["rule"] = seed_rule(args.odoo, session)
+        if "control_log" in names:
+            result["controls"] = seed_controls(args.odoo, session, CONTROLLED)
+        for name in names:
             path, selector = PAGES[name]
+            path = path.format(**ids)
             found = browser.goto(args.odoo + path, selector)
             for click, wait in CLICKS.get(name, ()):
                 browser.click(click, settle=0.5)
