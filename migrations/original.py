@@ -284,9 +284,7 @@ def clear_original_wizards(cr):
             )
     for relation in WIZARD_RELATIONS:
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(relation)))
-    cr.execute(
-        "DELETE FROM ir_model_relation WHERE name IN %s", (WIZARD_RELATIONS,)
-    )
+    cr.execute("DELETE FROM ir_model_relation WHERE name IN %s", (WIZARD_RELATIONS,))
 
 
 # -- post --------------------------------------------------------------------------
