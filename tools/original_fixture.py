@@ -108,7 +108,8 @@ OURS_ONLY_FUNCTIONS = (
     "ha_entity_history_minute_add",
     "ha_entity_history_minute_remove",
 )
-# The original's models that this version does not have (ir.model rows).
+# The original's models (ir.model rows), added when a fresh install of ours
+# lacks them.
 ORIGINAL_ONLY_MODELS = {
     "ha.entity.share": ("Entity Share", False),
     "ha.entity.share.wizard": ("Share Entity Wizard", True),
@@ -135,9 +136,8 @@ COUNTED = (
     "ha_entity_label_rel",
     "ha_device_label_rel",
     "ha_area_label_rel",
+    "ha_entity_share",
 )
-# Shares live on only once ha.entity.share exists in this version again.
-COUNTED_WHEN_MODEL = {"ha_entity_share": "ha.entity.share"}
 UI_MODELS = {
     "ir.ui.view": "ir_ui_view",
     "ir.ui.menu": "ir_ui_menu",
@@ -1050,11 +1050,9 @@ def build(db, history_rows=2000):
 def counts(db):
     with connect(db) as conn, conn.cursor() as cr:
         result = {}
-        for table in COUNTED + tuple(COUNTED_WHEN_MODEL):
-            cr.execute("SELECT to_regclass(%s)", (table,))
-            if cr.fetchone()[0]:
-                cr.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
-                result[table] = cr.fetchone()[0]
+        for table in COUNTED:
+            cr.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+            result[table] = cr.fetchone()[0]
         cr.execute("SELECT count(*) FROM res_users WHERE current_ha_instance_id > 0")
         result["res_users.current_ha_instance_id"] = cr.fetchone()[0]
     conn.close()
@@ -1294,8 +1292,6 @@ class Check:
         self.expect(not warnings_in(log), "no warning or error from the addon")
         after = counts(a.db)
         for table, n in before.items():
-            if table in COUNTED_WHEN_MODEL and table not in after:
-                continue  # the model is not in this version (see the report)
             self.expect(
                 after.get(table) == n, f"{table}: {n} before, {after.get(table)} after"
             )
