@@ -54,6 +54,7 @@ from tools import original_fixture  # noqa: E402
 ODOO_BIN = str(ODOO_PATH / "odoo-bin")
 GOAL_SECONDS = 60
 GOAL_ROWS = 1_000_000
+IDENTITY = "SELECT id, ha_instance_uuid, last_api_url FROM ha_instance ORDER BY id"
 
 # Run in the original's `odoo shell`: an instance synced from the simulator,
 # then what a user adds. The original's own code does the syncing.
@@ -121,6 +122,26 @@ env["ha.entity.share"].create({{"entity_id": entities[0].id, "user_id": portal.i
     "expiry_date": datetime.now() + timedelta(days=30)}})
 env["ha.entity.share"].create({{"group_id": group.id, "user_id": portal.id,
     "permission": "view"}})
+if devices:
+    env["ha.entity.share"].create({{"device_id": devices[0].id, "user_id": user.id,
+        "permission": "control"}})
+# Custom properties: definitions on the instance, values on the records.
+instance.write({{
+    "entity_properties_definition": [{{"name": "room_size", "type": "integer",
+        "string": "Room size"}}],
+    "group_properties_definition": [{{"name": "floor", "type": "char",
+        "string": "Floor"}}],
+    "device_properties_definition": [{{"name": "rack", "type": "integer",
+        "string": "Rack"}}],
+}})
+for k, entity in enumerate(entities[:10]):
+    entity.with_context(**Ctx).properties = {{"room_size": k + 1}}
+group.with_context(**Ctx).properties = {{"floor": "Ground"}}
+for k, device in enumerate(devices[:3]):
+    device.properties = {{"rack": k + 1}}
+# A share wizard a user opened and left (a transient row of the original).
+env["ha.entity.share.wizard"].with_context(default_entity_id=entities[1].id).create(
+    {{"user_ids": [(6, 0, [user.id])], "permission": "view"}})
 now = datetime.now().replace(microsecond=0)
 rows = []
 for entity in sensors:
@@ -134,32 +155,6 @@ env.user.current_ha_instance_id = instance
 env.cr.commit()
 print("SEED: synced by", synced, "-", len(entities), "entities")
 """
-
-
-def run_shell(db, addons, script, log):
-    """``odoo-bin shell`` on ``db`` with ``script`` on stdin; its stdout."""
-    Path(log).unlink(missing_ok=True)
-    result = subprocess.run(
-        [
-            sys.executable,
-            ODOO_BIN,
-            "shell",
-            "-d",
-            db,
-            f"--addons-path={addons}",
-            "--no-http",
-            f"--logfile={log}",
-            "--log-level=warn",
-        ],
-        input=script,
-        text=True,
-        capture_output=True,
-        check=False,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    if result.returncode:
-        raise SystemExit(f"odoo shell failed ({log}):\n{result.stderr[-3000:]}")
-    return result.stdout
 
 
 def add_history(db, rows):
@@ -205,7 +200,8 @@ def main():
             if rc:
                 raise SystemExit(f"the original did not install, see {log}-install.log")
             print(f"original installed in {seconds:.1f} s")
-            out = run_shell(
+            out = original_fixture.run_shell(
+                ODOO_BIN,
                 args.db,
                 theirs,
                 SEED.format(url=sim.url, token=TOKEN),
@@ -224,6 +220,10 @@ def main():
         add_history(args.db, args.history)
         before = original_fixture.counts(args.db)
         print_counts("before", before)
+        kept = original_fixture.snapshot(args.db)
+        with_values = original_fixture.properties_set(args.db)
+        kept["identity"] = query(args.db, IDENTITY)
+        print(f"records with property values before: {with_values}")
         rc, seconds = original_fixture.run_odoo(
             ODOO_BIN, args.db, ours, port, f"{log}-upgrade.log", "-u", "odoo_ha_addon"
         )
@@ -244,6 +244,9 @@ def main():
             failures.append(f"counts changed: {lost}")
         if rows >= GOAL_ROWS and seconds > GOAL_SECONDS * rows / GOAL_ROWS:
             failures.append(f"{seconds:.1f} s > {GOAL_SECONDS} s per million rows")
+        if not rc:
+            failures += compare(args, ours, kept, with_values, before, log)
+            failures += upgrade_again(args, ours, port, after, log)
         if real and not rc:
             failures += serve(args, servers, before, log)
     finally:
@@ -251,6 +254,61 @@ def main():
         if sim:
             sim.stop()
     return report(failures, "migration bench: all goals met")
+
+
+def compare(args, ours, kept, with_values, before, log):
+    """Values kept as they were; shares, properties and our share wizard
+    working through our models."""
+    failures = []
+    now = original_fixture.snapshot(args.db)
+    # The original stamps an instance's identity when it is created: kept.
+    now["identity"] = query(args.db, IDENTITY)
+    changed = [key for key, rows in kept.items() if now[key] != rows]
+    print(
+        f"values equal before and after: {len(kept) - len(changed)} of {len(kept)} "
+        f"({', '.join(kept)})" + (f"; changed: {changed}" if changed else "")
+    )
+    if changed:
+        failures.append(f"values changed: {changed}")
+    print(f"instance identity (id, ha_instance_uuid, last_api_url): {now['identity']}")
+    if not all(uuid and url for _id, uuid, url in now["identity"]):
+        failures.append(f"an instance has no identity: {now['identity']}")
+    orm = original_fixture.orm_check(ODOO_BIN, args.db, ours, f"{log}-orm.log")
+    print(
+        f"shares: {before['ha_entity_share']} before, {orm['shares']} through "
+        f"ha.entity.share after, {orm['working']} working for their user; our "
+        f"share wizard: form {orm['wizard_form']}, {orm['wizard_shares']} share "
+        f"created, working {orm['wizard_share_works']}; records with property "
+        f"values: {with_values} stored, {orm['properties']} read"
+    )
+    if not orm["shares"] == orm["working"] == before["ha_entity_share"]:
+        failures.append(f"shares not all working: {orm['broken']}")
+    if not (orm["wizard_form"] and orm["wizard_targets"]) or not (
+        orm["wizard_shares"] == 1 and orm["wizard_share_works"]
+    ):
+        failures.append("our share wizard does not work")
+    if orm["properties"] != with_values:
+        failures.append("property values not read back")
+    return failures
+
+
+def upgrade_again(args, ours, port, after, log):
+    """A second ``-u``: no migration, no warning, no count changed."""
+    again = f"{log}-upgrade-again.log"
+    rc, seconds = original_fixture.run_odoo(
+        ODOO_BIN, args.db, ours, port, again, "-u", "odoo_ha_addon"
+    )
+    with open(again, encoding="utf-8") as lines:
+        migrated = "Upgrading from the original" in lines.read()
+    warned = original_fixture.warnings_in(again)
+    same = original_fixture.counts(args.db) == after
+    print(
+        f"second -u: exit {rc}, {seconds:.1f} s, migration run {migrated}, "
+        f"{len(warned)} warnings, counts unchanged {same}"
+    )
+    if rc or migrated or warned or not same:
+        return ["the second -u is not a no-op"]
+    return []
 
 
 def serve(args, servers, before, log):

@@ -10,13 +10,13 @@ earlier versions is left alone (``is_original``).
 """
 
 import csv
-import hashlib
 import logging
-import re
 from xml.etree import ElementTree
 
 from odoo.modules.module import get_manifest
 from odoo.tools import SQL, file_open, sql
+
+from odoo.addons.odoo_ha_addon.models.ha_instance_identity import url_fingerprint
 
 _logger = logging.getLogger(__name__)
 
@@ -78,14 +78,14 @@ STALE_COUNT_COLUMNS = (
     ("ha_device_tag", "device_count"),
 )
 
-# Wizards of the original that this version does not have, with their tables.
-ORIGINAL_WIZARDS = {
-    "ha.entity.share.wizard": (
-        "ha_entity_share_wizard_user_rel",
-        "ha_entity_share_wizard",
-    ),
-    "ha.instance.clear.wizard": ("ha_instance_clear_wizard",),
+# The original's wizards have ours' names and tables, not their columns: the
+# rows are transient, the original's own columns and users table go (a stale
+# column or relation would hold the original's constraints on our wizards).
+WIZARD_COLUMNS = {
+    "ha_entity_share_wizard": ("entity_id", "group_id", "device_id"),
+    "ha_instance_clear_wizard": ("instance_name",),
 }
+WIZARD_RELATIONS = ("ha_entity_share_wizard_user_rel",)
 
 # The original kept ``via_device_id`` as HA's device id string; ours is a link
 # to the ``ha.device`` row. The string waits here between pre and post.
@@ -268,6 +268,25 @@ def prepare_history(cr):
     return changed, cr.rowcount
 
 
+def clear_original_wizards(cr):
+    """Empty the wizards' tables; drop the original's columns and relations."""
+    for table, stale in WIZARD_COLUMNS.items():
+        if not sql.table_exists(cr, table):
+            continue
+        cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
+        for column in stale:
+            cr.execute(
+                SQL(
+                    "ALTER TABLE %s DROP COLUMN IF EXISTS %s CASCADE",
+                    SQL.identifier(table),
+                    SQL.identifier(column),
+                )
+            )
+    for relation in WIZARD_RELATIONS:
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(relation)))
+    cr.execute("DELETE FROM ir_model_relation WHERE name IN %s", (WIZARD_RELATIONS,))
+
+
 # -- post --------------------------------------------------------------------------
 
 
@@ -314,43 +333,24 @@ def drop_stale_counts(env):
     return dropped
 
 
-def instance_fingerprint(url):
-    """The original's instance fingerprint: SHA-256 of the URL without scheme.
-
-    Lower-cased, trailing slashes and control characters removed, so that the
-    http and https URLs of one Home Assistant give one fingerprint.
-    """
-    url = re.sub(r"[\x00-\x1f\x7f]", "", (url or "").strip())
-    if not url.startswith(("http://", "https://")) or len(url) > 2048:
-        return None
-    url = url.rstrip("/").lower().split("://", 1)[1]
-    return hashlib.sha256(url.encode("utf-8")).hexdigest()
-
-
-def fill_fingerprints(cr):
-    """Instances without a fingerprint get the original's (when the column exists)."""
+def fill_identities(cr):
+    """Instances without an identity get it as ours stamps it: the URL's
+    fingerprint, and the URL it was taken from when none is stored."""
     if not sql.column_exists(cr, "ha_instance", "ha_instance_uuid"):
         return 0
-    cr.execute("SELECT id, api_url FROM ha_instance WHERE ha_instance_uuid IS NULL")
-    rows = [(instance_fingerprint(url), id_) for id_, url in cr.fetchall()]
-    rows = [row for row in rows if row[0]]
-    for row in rows:
-        cr.execute("UPDATE ha_instance SET ha_instance_uuid = %s WHERE id = %s", row)
+    cr.execute(
+        """SELECT id, api_url FROM ha_instance
+            WHERE ha_instance_uuid IS NULL AND coalesce(api_url, '') != ''"""
+    )
+    rows = cr.fetchall()
+    for id_, url in rows:
+        cr.execute(
+            """UPDATE ha_instance SET ha_instance_uuid = %s,
+                      last_api_url = coalesce(last_api_url, api_url)
+                WHERE id = %s""",
+            (url_fingerprint(url), id_),
+        )
     return len(rows)
-
-
-def drop_wizard_tables(env):
-    """The original's wizards are gone: their (transient) tables go too."""
-    dropped = []
-    for model, tables in ORIGINAL_WIZARDS.items():
-        if model in env.registry:
-            continue
-        for table in tables:
-            env.cr.execute(
-                SQL("DROP TABLE IF EXISTS %s CASCADE", SQL.identifier(table))
-            )
-            dropped.append(table)
-    return dropped
 
 
 def fill_share_instances(cr):

@@ -87,13 +87,29 @@ STALE_KEYS = tuple(
     )
 )
 MAGIC = ("id", "create_uid", "create_date", "write_uid", "write_date")
-# Tables of ours the original does not have.
-OURS_ONLY_TABLES = ("ha_entity_history_minute",)
+# Tables of ours the original does not have (our share wizard's relations).
+OURS_ONLY_TABLES = (
+    "ha_entity_history_minute",
+    "ha_entity_ha_entity_share_wizard_rel",
+    "ha_entity_group_ha_entity_share_wizard_rel",
+    "ha_device_ha_entity_share_wizard_rel",
+    "ha_entity_share_wizard_res_users_rel",
+)
+# The original's share wizard keeps its users in a table of its own.
+ORIGINAL_WIZARD_USERS = "ha_entity_share_wizard_user_rel"
+# The original's names of the share constraints ours also has (ours: theirs).
+SHARE_CONSTRAINTS = {
+    "one_target": "entity_group_device_exclusive",
+    "entity_user_unique": "unique_entity_user",
+    "group_user_unique": "unique_group_user",
+    "device_user_unique": "unique_device_user",
+}
 OURS_ONLY_FUNCTIONS = (
     "ha_entity_history_minute_add",
     "ha_entity_history_minute_remove",
 )
-# The original's models that this version does not have (ir.model rows).
+# The original's models (ir.model rows), added when a fresh install of ours
+# lacks them.
 ORIGINAL_ONLY_MODELS = {
     "ha.entity.share": ("Entity Share", False),
     "ha.entity.share.wizard": ("Share Entity Wizard", True),
@@ -120,9 +136,8 @@ COUNTED = (
     "ha_entity_label_rel",
     "ha_device_label_rel",
     "ha_area_label_rel",
+    "ha_entity_share",
 )
-# Shares live on only once ha.entity.share exists in this version again.
-COUNTED_WHEN_MODEL = {"ha_entity_share": "ha.entity.share"}
 UI_MODELS = {
     "ir.ui.view": "ir_ui_view",
     "ir.ui.menu": "ir_ui_menu",
@@ -663,6 +678,31 @@ class Fixture:
                     f"ALTER TABLE {table} ALTER COLUMN {name} "
                     f"{'SET' if required else 'DROP'} NOT NULL"
                 )
+        self.cr.execute(
+            f"""CREATE TABLE {ORIGINAL_WIZARD_USERS} (
+                    wizard_id integer NOT NULL
+                        REFERENCES ha_entity_share_wizard (id) ON DELETE CASCADE,
+                    user_id integer NOT NULL
+                        REFERENCES res_users (id) ON DELETE CASCADE,
+                    PRIMARY KEY (wizard_id, user_id))"""
+        )
+        for ours, theirs in SHARE_CONSTRAINTS.items():
+            self.cr.execute(
+                f"ALTER TABLE ha_entity_share RENAME CONSTRAINT "
+                f"ha_entity_share_{ours} TO ha_entity_share_{theirs}"
+            )
+            self.cr.execute(
+                "UPDATE ir_model_constraint SET name = %s WHERE name = %s",
+                (f"ha_entity_share_{theirs}", f"ha_entity_share_{ours}"),
+            )
+            self.cr.execute(
+                "UPDATE ir_model_data SET name = %s WHERE module = %s AND name = %s",
+                (
+                    f"constraint_ha_entity_share_{theirs}",
+                    MODULE,
+                    f"constraint_ha_entity_share_{ours}",
+                ),
+            )
         for model, (label, transient) in ORIGINAL_ONLY_MODELS.items():
             if self.model_id(model):
                 continue
@@ -726,6 +766,12 @@ class Fixture:
                     "last_api_url": url,
                     "entity_properties_definition": json.dumps(
                         [{"name": "room_size", "type": "integer", "string": "Size"}]
+                    ),
+                    "group_properties_definition": json.dumps(
+                        [{"name": "k", "type": "char", "string": "Key"}]
+                    ),
+                    "device_properties_definition": json.dumps(
+                        [{"name": "k", "type": "integer", "string": "Rank"}]
                     ),
                     "last_sync_date": "2026-06-20 10:00:00",
                 },
@@ -874,11 +920,25 @@ class Fixture:
                         target: value,
                         "user_id": user,
                         "permission": permission,
-                        "expiry_date": "2027-01-01 00:00:00",
+                        "expiry_date": "2099-01-01 00:00:00",
                         "notification_sent": False,
                         "ha_instance_id": instance if target != "device_id" else None,
                     },
                 )
+            # Wizards a user opened and left: transient rows of the original.
+            wizard = self.insert(
+                "ha_entity_share_wizard",
+                {"entity_id": first, "permission": "control"},
+            )
+            self.cr.execute(
+                f"INSERT INTO {ORIGINAL_WIZARD_USERS} (wizard_id, user_id) "
+                "VALUES (%s, %s)",
+                (wizard, users[1]),
+            )
+            self.insert(
+                "ha_instance_clear_wizard",
+                {"instance_id": instance, "instance_name": f"Home {n}"},
+            )
             self.cr.execute(
                 """INSERT INTO ha_ws_request_queue
                        (ha_instance_id, request_id, message_type, state, payload)
@@ -990,11 +1050,9 @@ def build(db, history_rows=2000):
 def counts(db):
     with connect(db) as conn, conn.cursor() as cr:
         result = {}
-        for table in COUNTED + tuple(COUNTED_WHEN_MODEL):
-            cr.execute("SELECT to_regclass(%s)", (table,))
-            if cr.fetchone()[0]:
-                cr.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
-                result[table] = cr.fetchone()[0]
+        for table in COUNTED:
+            cr.execute(f"SELECT count(*) FROM {table}")  # noqa: S608
+            result[table] = cr.fetchone()[0]
         cr.execute("SELECT count(*) FROM res_users WHERE current_ha_instance_id > 0")
         result["res_users.current_ha_instance_id"] = cr.fetchone()[0]
     conn.close()
@@ -1024,10 +1082,122 @@ def run_odoo(odoo_bin, db, addons_path, http_port, log, *extra):
     return result.returncode, time.monotonic() - started
 
 
+def run_shell(odoo_bin, db, addons_path, script, log):
+    """``odoo-bin shell`` on ``db`` with ``script`` on stdin; its stdout."""
+    if os.path.exists(log):
+        os.remove(log)
+    result = subprocess.run(
+        [
+            sys.executable,
+            odoo_bin,
+            "shell",
+            "-d",
+            db,
+            f"--addons-path={addons_path}",
+            "--no-http",
+            f"--logfile={log}",
+            "--log-level=warn",
+        ],
+        input=script,
+        text=True,
+        capture_output=True,
+        check=False,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    if result.returncode:
+        raise SystemExit(f"odoo shell failed ({log}):\n{result.stderr[-3000:]}")
+    return result.stdout
+
+
+# Run in ``odoo-bin shell`` with our code on the upgraded database: every share
+# as its user sees it through the share and portal models, our share wizard
+# opened and used, the properties read back; all rolled back. Prints one line
+# ``ORM {json}``.
+ORM_CHECK = r"""
+import json
+from odoo.addons.odoo_ha_addon.models.ha_entity_share import PERMISSION_RANK
+from odoo.addons.odoo_ha_addon.models.ha_portal import PortalAccessError
+Share = env["ha.entity.share"]
+out = {"shares": Share.search_count([]), "working": 0, "broken": []}
+for share in Share.search([]):
+    target = share._target()
+    kind = "entity" if share.entity_id else "group" if share.group_id else "device"
+    mine = Share.with_user(share.user_id)
+    access = mine._access(target.sudo())
+    try:
+        state = env["ha.portal"].with_user(share.user_id).state(
+            kind, target.id, target.ha_instance_id.id)["id"] == target.id
+    except PortalAccessError as error:
+        state = error.reason
+    listed = {
+        "entity": lambda: share.entity_id.id in dict(
+            (e.id, p) for e, p in mine.get_shared_entities_for_user()),
+        "group": lambda: share.group_id in dict(mine.get_shared_groups_for_user()),
+        "device": lambda: share.device_id in dict(mine.get_shared_devices_for_user()),
+    }[kind]()
+    works = (
+        share.ha_instance_id == target.ha_instance_id and listed and state is True
+        and PERMISSION_RANK.get(access, 0) >= PERMISSION_RANK[share.permission]
+    )
+    if works:
+        out["working"] += 1
+    else:
+        out["broken"].append([share.id, kind, access, state, listed])
+Wizard = env["ha.entity.share.wizard"]
+out["wizard_form"] = bool(Wizard.get_views([(False, "form")])["views"]["form"]["arch"])
+entity = env["ha.entity"].search([], limit=1)
+user = env["res.users"].create({"name": "Upgrade check", "login": "upgrade_check"})
+wizard = Wizard.with_context(active_model="ha.entity", active_ids=entity.ids).create(
+    {"user_ids": [(6, 0, user.ids)], "permission": "control"})
+out["wizard_targets"] = wizard.entity_ids.ids == entity.ids
+wizard.action_share()
+out["wizard_shares"] = Share.search_count([("user_id", "=", user.id)])
+out["wizard_share_works"] = Share.with_user(user)._access(entity.sudo()) == "control"
+out["properties"] = {
+    model: sum(1 for row in env[model].search_read([], ["properties"])
+               if any(p.get("value") is not None and p.get("value") is not False
+                      for p in row["properties"]))
+    for model in ("ha.entity", "ha.entity.group", "ha.device")
+}
+env.cr.rollback()
+print("ORM " + json.dumps(out))
+"""
+
+
+def orm_check(odoo_bin, db, addons_path, log):
+    """The result of ORM_CHECK on ``db`` (a dict)."""
+    out = run_shell(odoo_bin, db, addons_path, ORM_CHECK, log)
+    line = next((x for x in out.splitlines() if x.startswith("ORM ")), None)
+    if line is None:
+        raise SystemExit(f"the ORM check printed nothing ({log}):\n{out[-2000:]}")
+    return json.loads(line[4:])
+
+
+def properties_set(db):
+    """How many entities, groups and devices hold a property value (SQL)."""
+    with connect(db) as conn, conn.cursor() as cr:
+        result = {}
+        for model, table in (
+            ("ha.entity", "ha_entity"),
+            ("ha.entity.group", "ha_entity_group"),
+            ("ha.device", "ha_device"),
+        ):
+            cr.execute(
+                f"SELECT count(*) FROM {table} "  # noqa: S608
+                "WHERE properties IS NOT NULL AND properties != '{}'::jsonb"
+            )
+            result[model] = cr.fetchone()[0]
+    conn.close()
+    return result
+
+
 # Values compared before and after the upgrade, as SQL rows.
 KEPT = {
     "instances": "SELECT id, name, api_url, api_token, sequence, description, "
-    "active, last_api_url, entity_properties_definition FROM ha_instance ORDER BY id",
+    "active, last_api_url FROM ha_instance ORDER BY id",
+    "properties definitions": "SELECT id, entity_properties_definition, "
+    "group_properties_definition, device_properties_definition FROM ha_instance "
+    "ORDER BY id",
     "entity properties and notes": "SELECT id, entity_id, properties, note, "
     "enable_record, area_id, device_id FROM ha_entity ORDER BY id",
     "group properties, notes and users": "SELECT g.id, g.name, g.properties, g.note, "
@@ -1106,6 +1276,7 @@ class Check:
         build(a.db, a.history)
         before = counts(a.db)
         kept = snapshot(a.db)
+        with_values = properties_set(a.db)
         entity_action = self.sql(
             "SELECT res_id FROM ir_model_data WHERE module = %s "
             "AND name = 'entity_action'",
@@ -1121,13 +1292,13 @@ class Check:
         self.expect(not warnings_in(log), "no warning or error from the addon")
         after = counts(a.db)
         for table, n in before.items():
-            if table in COUNTED_WHEN_MODEL and table not in after:
-                continue  # the model is not in this version (see the report)
             self.expect(
                 after.get(table) == n, f"{table}: {n} before, {after.get(table)} after"
             )
         self.check_details(entity_action)
         self.check_kept(kept)
+        self.check_shares()
+        self.check_orm(before, with_values)
         log2 = f"{a.logdir}/migrate-upgrade-again.log"
         rc, _ = self.odoo(log2, "-u", MODULE)
         self.expect(rc == 0, "a second -u exits 0")
@@ -1164,6 +1335,68 @@ class Check:
         self.expect(
             not self.sql("SELECT id FROM ha_entity_share WHERE ha_instance_id IS NULL"),
             "every share has its instance",
+        )
+
+    def check_shares(self):
+        """The share constraints are ours; the original's wizard leftovers gone."""
+        sql = self.sql
+        found = {
+            name.removeprefix("ha_entity_share_"): definition
+            for name, definition in sql(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = 'ha_entity_share'::regclass AND contype IN "
+                "('u', 'c')"
+            )
+        }
+        self.expect(
+            sorted(found) == sorted(SHARE_CONSTRAINTS)
+            and all(
+                found[f"{target}_user_unique"] == f"UNIQUE ({target}_id, user_id)"
+                for target in ("entity", "group", "device")
+            ),
+            f"the share constraints are ours, each once: {found}",
+        )
+        self.expect(
+            sql("SELECT to_regclass(%s)", (ORIGINAL_WIZARD_USERS,)) == [(None,)]
+            and not sql(
+                "SELECT name FROM ir_model_relation WHERE name = %s",
+                (ORIGINAL_WIZARD_USERS,),
+            ),
+            "the original's share wizard users table is gone",
+        )
+        self.expect(
+            not sql(
+                "SELECT table_name, column_name FROM information_schema.columns "
+                "WHERE (table_name = 'ha_entity_share_wizard' AND column_name IN "
+                "('entity_id', 'group_id', 'device_id')) OR (table_name = "
+                "'ha_instance_clear_wizard' AND column_name = 'instance_name')"
+            ),
+            "the original's wizard columns are gone",
+        )
+
+    def check_orm(self, before, with_values):
+        """Shares, our share wizard and properties through our models."""
+        a = self.args
+        log = f"{a.logdir}/migrate-orm-check.log"
+        orm = orm_check(a.odoo_bin, a.db, a.addons_path, log)
+        print(
+            f"shares through the model: {orm['shares']} ({orm['working']} working "
+            f"for their user), properties read: {orm['properties']}"
+        )
+        self.expect(
+            orm["shares"] == before["ha_entity_share"] == orm["working"],
+            f"every share counted and working for its user: {orm}",
+        )
+        self.expect(
+            orm["wizard_form"]
+            and orm["wizard_targets"]
+            and orm["wizard_shares"] == 1
+            and orm["wizard_share_works"],
+            "our share wizard opens, targets the entity and shares it",
+        )
+        self.expect(
+            orm["properties"] == with_values,
+            f"properties read back: {orm['properties']}, stored {with_values}",
         )
 
     def check_details(self, entity_action):
@@ -1216,10 +1449,18 @@ class Check:
         left = sql(
             "SELECT name FROM ir_model_data WHERE module = %s AND name = ANY(%s) "
             "AND name NOT IN ('ha_entity_view_form', 'ha_entity_view_list', "
-            "'ha_entity_history_view_hahistory')",
+            "'ha_entity_history_view_hahistory', 'portal_my_ha')",
             (MODULE, stale),
         )
         self.expect(not left, f"the original's UI records are gone: {left}")
+        # Names we reuse hold our records, not the original's.
+        self.expect(
+            not sql(
+                "SELECT id FROM ir_ui_view WHERE arch_db->>'en_US' = ANY(%s)",
+                ([arch for *_, arch in ORIGINAL_VIEWS],),
+            ),
+            "no view of the original is left under a name we reuse",
+        )
         self.expect(
             not sql(
                 "SELECT id FROM ir_ui_view WHERE arch_db::text LIKE "

@@ -14,16 +14,16 @@ def migrate(cr, version):
         return
     env = api.Environment(cr, SUPERUSER_ID, {})
     linked = original.link_via_devices(cr)
-    dropped = original.drop_stale_counts(env) + original.drop_wizard_tables(env)
-    fingerprints = original.fill_fingerprints(cr)
+    dropped = original.drop_stale_counts(env)
+    identities = original.fill_identities(cr)
     shares = original.fill_share_instances(cr)
-    if linked or dropped or fingerprints or shares:
+    if linked or dropped or identities or shares:
         _logger.info(
             "Upgrade from %s: %d via-device links, dropped %s, "
-            "%d fingerprints, %d share instances",
+            "%d instance identities, %d share instances",
             version,
             linked,
             dropped,
-            fingerprints,
+            identities,
             shares,
         )

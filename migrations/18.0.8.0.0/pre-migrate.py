@@ -17,6 +17,7 @@ def migrate(cr, version):
     original.take_over_renamed_records(cr, declared)
     removed = original.remove_stale_ui(env, declared)
     original.drop_request_queue_rows(cr)
+    original.clear_original_wizards(cr)
     params = original.remove_stale_params(cr)
     original.set_aside_via_device(cr)
     history, spread = original.prepare_history(cr)
