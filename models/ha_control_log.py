@@ -19,7 +19,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_datetime
 
 _logger = logging.getLogger(__name__)
 
@@ -188,18 +188,27 @@ class HaControlLog(models.Model):
                 "rule %(rule)s (as %(user)s)", rule=log.automation_id.name, user=who
             )
         origin = dict(log._fields["origin"]._description_selection(env))[log.origin]
-        asked = env._(
-            "%(service)s %(data)s asked by %(who)s from %(origin)s at %(time)s UTC.",
-            service=log.service,
-            data=log.service_data_text or "{}",
-            who=who,
-            origin=origin,
-            time=fields.Datetime.to_string(log.requested_at),
-        )
+        if log.service_data_text and log.service_data_text != "{}":
+            asked = env._(
+                "%(service)s %(data)s asked by %(who)s from %(origin)s at %(time)s.",
+                service=log.service,
+                data=log.service_data_text,
+                who=who,
+                origin=origin,
+                time=log._ha_when(log.requested_at),
+            )
+        else:
+            asked = env._(
+                "%(service)s asked by %(who)s from %(origin)s at %(time)s.",
+                service=log.service,
+                who=who,
+                origin=origin,
+                time=log._ha_when(log.requested_at),
+            )
         if log.state == "confirmed":
             outcome = env._(
-                "Confirmed by Home Assistant at %(time)s UTC: state %(state)s.",
-                time=fields.Datetime.to_string(log.confirmed_at),
+                "Confirmed by Home Assistant at %(time)s: state %(state)s.",
+                time=log._ha_when(log.confirmed_at),
                 state=log.confirmed_state or "",
             )
         else:
@@ -213,6 +222,13 @@ class HaControlLog(models.Model):
             message_type="notification",
             subtype_xmlid="mail.mt_note",
         )
+
+    def _ha_when(self, moment):
+        """``moment`` in the log's user's time zone and language, zone named
+        (a chatter message is read by people in other zones too)."""
+        tz = self.user_id.tz or "UTC"
+        text = format_datetime(self.env, moment, tz=tz, dt_format="medium")
+        return f"{text} ({tz})"
 
     # -- cron -------------------------------------------------------------------------
 

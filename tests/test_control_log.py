@@ -2,6 +2,7 @@ from datetime import timedelta
 from unittest.mock import patch
 
 from odoo import fields
+from odoo.tools import format_datetime
 
 from odoo.addons.odoo_ha_addon.models.ha_api import HaApiError
 
@@ -17,6 +18,7 @@ class TestControlLog(HACommon):
         )
         cls.ac = cls.Entity.search([("entity_id", "=", "switch.server_room_ac")])
         cls.alice = cls._create_ha_user("alice_controls")
+        cls.alice.tz = "Asia/Taipei"
         cls._create_group("Server room", cls.ac, users=[cls.alice])
         cls.Log = cls.env["ha.control.log"]
 
@@ -89,7 +91,12 @@ class TestControlLog(HACommon):
         self.assertEqual(message.author_id, self.alice.partner_id)
         for text in ("switch.turn_off", "alice_controls", "Backend", "Confirmed"):
             self.assertIn(text, str(message.body))
-        self.assertIn(fields.Datetime.to_string(naive(7)), str(message.body))
+        # HA's time, in alice's zone, named; no empty data shown as "{}"
+        local = format_datetime(
+            self.env, naive(7), tz="Asia/Taipei", dt_format="medium"
+        )
+        self.assertIn(f"{local} (Asia/Taipei)", str(message.body))
+        self.assertNotIn("{}", str(message.body))
 
     def test_state_written_before_the_log_still_confirms(self):
         # The mirror may commit HA's change before the caller commits its log.
