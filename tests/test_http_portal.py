@@ -324,3 +324,32 @@ class TestHttpPortal(HaHttpCommon):
             self.start_tour("/my/ha", "odoo_ha_addon_portal_tour", login=portal.login)
         (call,) = self.service_calls()
         self.assertEqual((call["domain"], call["service"]), ("light", "toggle"))
+
+    def test_portal_control_is_logged_as_the_portal_users(self):
+        self.Share.create(
+            {
+                "user_id": self.portal.id,
+                "entity_id": self.light_a.id,
+                "permission": "control",
+            }
+        )
+        self.login(self.portal)
+        Log = self.env["ha.control.log"]
+        before = Log.search([])
+        self.assertTrue(self.toggle()["success"])
+        log = Log.search([]) - before
+        self.assertRecordValues(
+            log,
+            [
+                {
+                    "entity_id": self.light_a.id,
+                    "user_id": self.portal.id,
+                    "origin": "portal",
+                    "service": "light.toggle",
+                }
+            ],
+        )
+        # a refused call is not a control: nothing logged
+        result = self.toggle(domain="lock", service="unlock")
+        self.assertFalse(result["success"])
+        self.assertEqual(Log.search([]) - before, log)

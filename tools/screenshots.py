@@ -50,7 +50,10 @@ PAGES = {
     "ha_info": ("/odoo/ha-dashboard", ".o_odoo_ha_addon_show_info"),
     "glances": ("/odoo/ha-dashboard", ".o_odoo_ha_addon_show_info"),
     # {rule} is the id of the rule seed_rule makes
-    "rule": ("/odoo/action-base_automation.base_automation_act/{rule}", ".o_form_view"),
+    "rule": (
+        "/odoo/action-base_automation.base_automation_act/{rule}?debug=1",
+        ".o_form_view",
+    ),
     "control_log": (
         "/odoo/action-odoo_ha_addon.ha_control_log_action",
         ".o_list_view .o_data_row",
