@@ -115,14 +115,11 @@ class HaControlLog(models.Model):
     # -- confirmation ---------------------------------------------------------------
 
     @api.model
-    def _ha_confirm(self, instance_id, states=()):
-        """Settle the instance's pending controls after a mirror write.
-
-        ``states``: ``[(entity_id, vals)]``, the states of the batch; a
-        control also matches the state its entity now holds (its
-        state may have been written before the control was logged). Controls
-        older than ``CONFIRM_WITHIN`` without a match are "not confirmed".
-        """
+    def _ha_pending(self, instance_id):
+        """The instance's pending controls, each with its entity's state as
+        it is now: read before the mirror writes a batch, so that a control
+        whose change was written before the control was logged still finds
+        that change after the batch moved the entity on."""
         self.flush_model()
         cr = self.env.cr
         cr.execute(
@@ -137,13 +134,26 @@ class HaControlLog(models.Model):
                 instance_id,
             )
         )
-        rows = cr.fetchall()
+        return cr.fetchall()
+
+    @api.model
+    def _ha_confirm(self, instance_id, states=(), pending=None):
+        """Settle the instance's pending controls after a mirror write.
+
+        ``states``: ``[(entity_id, vals)]``, the states of the batch;
+        ``pending``: :meth:`_ha_pending` read before the batch was written
+        (read now when not given). A control also matches the state its
+        entity held before the batch (its state may have been written before
+        the control was logged). Controls older than ``CONFIRM_WITHIN``
+        without a match are "not confirmed".
+        """
+        rows = self._ha_pending(instance_id) if pending is None else pending
         if not rows:
             return self.browse()
         seen = {}
         for key, vals in states:
             seen.setdefault(vals.get("ha_context_id"), []).append((key, vals))
-        limit = cr.now() - timedelta(seconds=CONFIRM_WITHIN)
+        limit = self.env.cr.now() - timedelta(seconds=CONFIRM_WITHIN)
         confirmed, late = {}, []
         for log_id, context_id, asked, key, current, state, updated in rows:
             match = next(

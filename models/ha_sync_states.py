@@ -105,6 +105,7 @@ class HaSync(models.AbstractModel):
         """
         instance_id = self._ha_instance_id(instance)
         self.env.flush_all()
+        pending = self.env["ha.control.log"]._ha_pending(instance_id)
         columns = [c for c, _t in STATE_SPEC]
         known = self._ha_load(
             "ha_entity", instance_id, "entity_id", ["last_updated", "active"]
@@ -183,7 +184,7 @@ class HaSync(models.AbstractModel):
         history_count, history = self._ha_insert_history(
             instance_id, recorded, known={key: True for key, _vals in recorded}
         )
-        self.env["ha.control.log"]._ha_confirm(instance_id, list(rows.items()))
+        self.env["ha.control.log"]._ha_confirm(instance_id, list(rows.items()), pending)
         self.env["ha.instance"].browse(instance_id).sudo().write(
             {"last_sync_date": self.env.cr.now()}
         )
@@ -245,6 +246,7 @@ class HaSync(models.AbstractModel):
             if current is None or current["last_updated"] <= vals["last_updated"]:
                 latest[key] = vals
         self.env.flush_all()
+        pending = self.env["ha.control.log"]._ha_pending(instance_id)
         changes, recorded = (
             self._ha_upsert_with_rules(instance_id, latest, all_states)
             if latest
@@ -257,7 +259,7 @@ class HaSync(models.AbstractModel):
         history_count, history = self._ha_insert_history(
             instance_id, all_states, known=recorded
         )
-        self.env["ha.control.log"]._ha_confirm(instance_id, all_states)
+        self.env["ha.control.log"]._ha_confirm(instance_id, all_states, pending)
         if changes or archived or history:
             self._ha_invalidate()
         alerts = self.env["ha.availability.alert"]

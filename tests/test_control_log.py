@@ -110,6 +110,28 @@ class TestControlLog(HACommon):
             log, [{"state": "confirmed", "origin": "portal", "confirmed_at": naive(7)}]
         )
 
+    def test_next_change_does_not_hide_an_earlier_one(self):
+        # Seen with real HA: two quick controls, each state written before
+        # its log is committed; the second change must not leave the first
+        # control "not confirmed".
+        def change(state, ctx, second):
+            event = state_changed("switch.server_room_ac", state, second)
+            event["new_state"]["context"] = {"id": ctx}
+            self.Sync._ha_apply_state_events(self.instance, [event])
+
+        change("off", "ctx-1", 7)
+        self.turn_off()  # logged as ctx-1, after its change was written
+        change("on", "ctx-2", 9)
+        self.turn_off()  # ctx-2
+        first, second = self.Log.search([("entity_id", "=", self.ac.id)], order="id")
+        self.assertRecordValues(
+            first, [{"state": "confirmed", "confirmed_state": "off"}]
+        )
+        self.env["ha.control.log"]._cron_settle_and_purge()
+        self.assertRecordValues(
+            second, [{"state": "confirmed", "confirmed_state": "on"}]
+        )
+
     def test_no_confirmation_in_time(self):
         self.turn_off(origin="api")
         log = self.Log.search([("entity_id", "=", self.ac.id)])
