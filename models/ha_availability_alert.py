@@ -184,6 +184,21 @@ class HaAvailabilityAlert(models.Model):
             except Exception:  # pylint: disable=broad-except
                 _logger.exception("HA availability alert %s failed", alert.id)
 
+    @api.model
+    def _ha_connection_changed(self, instance):
+        """The instance's connection status changed: its connection rules
+        tell "back" now rather than at the next cron run (rare: a status
+        change, not a state)."""
+        alerts = self.sudo().search(
+            [("ha_instance_id", "=", instance.id), ("target", "=", "connection")]
+        )
+        for alert in alerts:
+            try:
+                with self.env.cr.savepoint():
+                    alert._ha_evaluate()
+            except Exception:  # pylint: disable=broad-except
+                _logger.exception("HA availability alert %s failed", alert.id)
+
     def _ha_down_states(self):
         self.ensure_one()
         return ("unavailable", "unknown") if self.include_unknown else ("unavailable",)

@@ -98,7 +98,7 @@ class HaAvailabilityEpisode(models.Model):
             body = Markup(
                 _(
                     "%(link)s has been unavailable for more than %(minutes)s "
-                    "minutes (since %(since)s, alert %(alert)s)."
+                    "min (since %(since)s, alert %(alert)s)."
                 )
             )
             summary = _("%(name)s is unavailable", name=name)
@@ -106,7 +106,7 @@ class HaAvailabilityEpisode(models.Model):
             body = Markup(
                 _(
                     "The connection to %(link)s has been down for more than "
-                    "%(minutes)s minutes (since %(since)s, alert %(alert)s)."
+                    "%(minutes)s min (since %(since)s, alert %(alert)s)."
                 )
             )
             summary = _("Connection to %(name)s is down", name=name)

@@ -336,6 +336,7 @@ class HaInstance(models.Model):
             vals["ha_version"] = ha_version
         self.write(vals)
         self._ha_notify_status()
+        self.env["ha.availability.alert"]._ha_connection_changed(self)
 
     def _ha_notify_status(self):
         realtime = self.env.get("ha.realtime.update")

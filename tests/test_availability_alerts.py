@@ -85,7 +85,7 @@ class TestAvailabilityAlerts(HACommon):
         self.assertIn("S0", todo.summary)
         self.assertIn(f'data-oe-id="{self.s0.id}"', str(todo.note))
         [post] = self._posts()
-        self.assertIn("more than 10 minutes", str(post))
+        self.assertIn("more than 10 min", str(post))
 
         # Later runs, and more unavailable states, change nothing.
         self._cron(13 * MINUTE)
@@ -203,6 +203,25 @@ class TestAvailabilityAlerts(HACommon):
         self.assertFalse(self._todos(alert))
         self.assertEqual(len(self._posts()), 2)
         self.assertIn("is back", str(self._posts()[1]))
+
+    def test_connection_back_is_told_by_the_status_change(self):
+        alert = self.Alert.create(
+            {
+                "name": "Home A offline",
+                "ha_instance_id": self.instance.id,
+                "target": "connection",
+                "delay_minutes": 1,
+                "channel_id": self.channel.id,
+            }
+        )
+        self.instance.write({"ws_state": "disconnected", "ws_since": naive(0)})
+        self._cron(2 * MINUTE)
+        self.assertEqual(alert.episode_ids.state, "raised")
+        # "connected" from the connection itself: back at once, no cron run
+        with patch.object(HaInstance, "_held_locks", lambda inst: set(inst.ids)):
+            self.instance._ha_set_ws_status("connected", "", "2025.4.4")
+        self.assertEqual(alert.episode_ids.state, "closed")
+        self.assertIn("is back", str(self._posts()[-1]))
 
     def test_connection_back_before_the_delay_tells_nobody(self):
         alert = self.Alert.create(
