@@ -16,13 +16,13 @@ explicit hook instead, built on ``base.automation``'s own methods
   watched rows' old values from the same statement, the full sync has them
   from its diff. No query more, no rule run, on the mirror's path;
 * the rules pass (:meth:`HaSync._ha_run_rules`) runs later on the recorded
-  changes, in the order they were committed: the dispatcher runs it in a
-  transaction of its own, batched (see ``bridge/rule_changes.py``); any
-  other caller of the mirror (a test, a script) runs it at once, in its
-  transaction. Each change is evaluated on its own values, placed in the
-  record cache: the "before" filter on the old ones, the "after" filter and
-  the actions on the new ones (an entity with several changes gets one
-  round per change);
+  changes, in the order they were committed: for the dispatcher, in a
+  thread and a transaction of their own, batched (see
+  ``bridge/rules_runner.py``); for any other caller of the mirror (a test,
+  a script), at once, in its transaction. Each change is evaluated on its
+  own values, placed in the record cache: the "before" filter on the old
+  ones, the "after" filter and the actions on the new ones (an entity with
+  several changes gets one round per change);
 * a state HA changed because Odoo asked (its context id is one of Odoo's
   calls, remembered or logged) is an echo: no rule fires on it.
 
@@ -35,13 +35,14 @@ import time
 
 from odoo import api, models, tools
 from odoo.osv import expression
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.base_automation.models.base_automation import WRITE_TRIGGERS
 
 from .bridge.odoo_contexts import odoo_contexts
-from .bridge.rule_changes import PENDING_KEY
+from .bridge.rules_runner import PENDING_KEY, rounds
 
 _logger = logging.getLogger(__name__)
 
@@ -213,7 +214,9 @@ class HaSync(models.AbstractModel):
         owed = []
         for key, (pk, old) in old_rows.items():
             stored = old["last_updated"]
-            seq = [v for t, v in sorted(by_key[key].items()) if not stored or t > stored]
+            seq = [
+                v for t, v in sorted(by_key[key].items()) if not stored or t > stored
+            ]
             for vals in seq or [latest[key]]:
                 new = dict(vals, name=vals["name"] or old["name"])
                 owed.append((pk, old, new))
@@ -265,15 +268,8 @@ class HaSync(models.AbstractModel):
         # The watched set may be a few seconds old: an entity deleted since
         # is left out.
         alive = set(entities.browse({pk for pk, _o, _n in changes}).exists().ids)
-        rounds = []
-        depth = {}
-        for pk, old, new in changes:
-            if pk in alive:
-                depth[pk] = depth.get(pk, -1) + 1
-                if depth[pk] == len(rounds):
-                    rounds.append({})
-                rounds[depth[pk]][pk] = (old, new)
-        for batch in rounds:
+        for batch in rounds([c for c in changes if c[0] in alive]):
+            batch = {pk: (old, new) for pk, old, new in batch}
             self._ha_rules_round(automations, entities.browse(sorted(batch)), batch)
 
     @api.model
@@ -283,17 +279,30 @@ class HaSync(models.AbstractModel):
         fields = [records._fields[name] for name in sorted(MIRRORED_FIELDS)]
         cache = records.env.cache
 
+        # The mirrored fields and those computed (not stored) from them; the
+        # other fields stay in the cache from one round to the next.
+        names = [field.name for field in fields] + [
+            name
+            for name, field in records._fields.items()
+            if field.compute
+            and not field.store
+            and MIRRORED_FIELDS.intersection(field.get_depends(records)[0])
+        ]
+
         def place(which):
-            records.invalidate_recordset()  # the fields computed from them too
+            records.invalidate_recordset(names)
             for field in fields:
-                cache.update(
-                    records,
-                    field,
-                    [
-                        field.convert_to_cache(changes[r.id][which].get(field.name), r)
-                        for r in records
-                    ],
-                )
+                values = [changes[r.id][which].get(field.name) for r in records]
+                if field.type == "json":
+                    # Already plain JSON (from HA or the database): the
+                    # conversion would only copy it.
+                    values = [value or None for value in values]
+                else:
+                    values = [
+                        field.convert_to_cache(v, r)
+                        for v, r in zip(values, records, strict=True)
+                    ]
+                cache.update(records, field, values)
 
         place(0)
         pre = {a: a._filter_pre(records) for a in automations}
@@ -312,6 +321,8 @@ class HaSync(models.AbstractModel):
                         continue
                     with self.env.cr.savepoint():
                         automation._process(found, domain_post=domain_post)
+                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                    raise  # the pass is run again, as a whole
                 except Exception:  # noqa: BLE001 - one bad rule must not stop the mirror
                     _logger.exception(
                         "Automation rule %s failed on HA states %s",
@@ -320,4 +331,4 @@ class HaSync(models.AbstractModel):
                     )
         finally:
             # The records' next reads see what the database holds.
-            records.invalidate_recordset()
+            records.invalidate_recordset(names)

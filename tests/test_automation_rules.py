@@ -4,7 +4,11 @@ from odoo.addons.odoo_ha_addon.models.bridge.event_dispatcher import (
     DatabaseDispatcher,
 )
 from odoo.addons.odoo_ha_addon.models.bridge.odoo_contexts import odoo_contexts
-from odoo.addons.odoo_ha_addon.models.bridge.rule_changes import take_pending
+from odoo.addons.odoo_ha_addon.models.bridge.rules_runner import (
+    RULES_DELAY,
+    rounds,
+    take_pending,
+)
 
 from .common import HACommon, ha_state, state_changed
 
@@ -78,7 +82,6 @@ class CountingCommon(RulesCommon):
 
 
 class TestAutomationRules(CountingCommon):
-
     def live(self, *events):
         return self.Sync._ha_apply_state_events(self.instance, list(events))
 
@@ -214,12 +217,18 @@ class TestDeferredRules(CountingCommon):
         self.assertEqual(self.freezer.entity_state, "-10")
 
     def test_the_full_sync_records_too(self):
-        states = [ha_state("sensor.freezer", -14, 20), ha_state("sensor.fridge", -17, 20)]
+        states = [
+            ha_state("sensor.freezer", -14, 20),
+            ha_state("sensor.fridge", -17, 20),
+        ]
         self.deferred._ha_sync_states(self.instance, states, notify=False)
         self.assertEqual(self.fired(self.freezer), [])
         changes = take_pending(self.env.cr)
         self.assertEqual(
-            sorted((pk, old["entity_state"], new["entity_state"]) for pk, old, new in changes),
+            sorted(
+                (pk, old["entity_state"], new["entity_state"])
+                for pk, old, new in changes
+            ),
             sorted([(self.freezer.id, "-18", "-14"), (self.fridge.id, "-18", "-17")]),
         )
         self.Sync._ha_run_rules(changes)
@@ -228,24 +237,49 @@ class TestDeferredRules(CountingCommon):
 
     def test_the_dispatcher_runs_the_rules_after_the_mirror(self):
         dispatcher = DatabaseDispatcher(self.env.cr.dbname)
+        runner = dispatcher._rules
         env = self.env(context=dict(self.env.context, ha_rules_deferred=True))
 
         def apply(label, work, **kw):
             result = work(env)
             # What its transaction does once committed.
-            dispatcher._rules.add(take_pending(env.cr))
+            runner.add(take_pending(env.cr))
             return result
 
-        with patch.object(dispatcher, "_apply", side_effect=apply):
-            dispatcher._apply_events({self.instance.id: [{"data": freezer_event(-14, 20)}]})
+        with (
+            patch.object(dispatcher, "_apply", side_effect=apply),
+            patch.object(runner, "start") as start,
+            patch.object(runner, "_transaction", side_effect=lambda work: work(env)),
+        ):
+            events = [{"data": freezer_event(-14, 20)}]
+            dispatcher._apply_events({self.instance.id: events})
+            dispatcher._apply_events({self.instance.id: [{"data": {}}]})
             self.assertEqual(self.fired(self.freezer), [])
-            self.assertGreater(dispatcher._next_due(), 0.0)
-            dispatcher._run_rules()  # not due yet
-            self.assertEqual(self.fired(self.freezer), [])
-            dispatcher._run_rules(now=True)
+            start.assert_called_once()  # the thread, with the first change
+            self.assertEqual(runner.take(), [])  # not due yet
+            runner._due -= RULES_DELAY
+            runner.run_rules(runner.take())
         self.assertEqual(self.fired(self.freezer), ["-14"])
-        self.assertFalse(dispatcher._rules)
-        self.assertIsNone(dispatcher._next_due())
+        self.assertFalse(runner)
+
+    def test_the_pass_runs_one_round_per_change_of_an_entity(self):
+        changes = [(1, "a", "b"), (2, "x", "y"), (1, "b", "c"), (1, "c", "d")]
+        self.assertEqual(
+            rounds(changes),
+            [[(1, "a", "b"), (2, "x", "y")], [(1, "b", "c")], [(1, "c", "d")]],
+        )
+
+    def test_a_failing_pass_is_logged_and_the_runner_lives_on(self):
+        runner = DatabaseDispatcher(self.env.cr.dbname)._rules
+        changes = [(self.freezer.id, {}, {})]
+        with (
+            patch.object(runner, "_transaction", side_effect=RuntimeError("gone")),
+            self.assertLogs(
+                "odoo.addons.odoo_ha_addon.models.bridge.rules_runner", "ERROR"
+            ) as logs,
+        ):
+            runner.run_rules(changes)
+        self.assertIn("1 changes dropped", logs.output[0])
 
 
 class TestRuleActsBack(RulesCommon):

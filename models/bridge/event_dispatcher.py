@@ -40,7 +40,7 @@ from .connections import database_away
 from .instance_feed import STOP, InstanceFeed
 from .owed_pushes import PUSH_GRACE, InstanceState
 from .registry_digests import snapshot_digests
-from .rule_changes import RuleChanges, take_pending
+from .rules_runner import RulesRunner, take_pending
 
 _logger = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class DatabaseDispatcher(threading.Thread):
         self._database_away = False  # the last _apply found PostgreSQL gone
         self._wakeups = BusWakeups()
         self._discarded = set()  # instance ids whose queued items are dropped
-        self._rules = RuleChanges()  # committed changes owed to the rules
+        self._rules = RulesRunner(dbname)  # runs the rules after the commits
 
     # -- producers (any thread)
 
@@ -114,11 +114,9 @@ class DatabaseDispatcher(threading.Thread):
 
     def _next_due(self):
         dues = [s.last_push + s.delay for s in self._states.values() if s.pending]
-        rules = self._rules.wait()
         if not dues:
-            return rules
-        due = max(0.0, min(dues) + PUSH_GRACE - time.monotonic())
-        return due if rules is None else min(due, rules)
+            return None
+        return max(0.0, min(dues) + PUSH_GRACE - time.monotonic())
 
     def run(self):
         threading.current_thread().dbname = self.dbname
@@ -127,7 +125,6 @@ class DatabaseDispatcher(threading.Thread):
                 batch = [self._queue.get(timeout=self._next_due())]
             except queue.Empty:
                 self._flush_due()
-                self._run_rules()
                 continue
             while len(batch) < MAX_BATCH:
                 try:
@@ -146,11 +143,10 @@ class DatabaseDispatcher(threading.Thread):
             if quit_:
                 for instance_id in list(self._states):
                     self._flush(instance_id)
-                self._run_rules(now=True)
+                self._rules.stop()
                 self._wakeups.close()
                 return
             self._flush_due()
-            self._run_rules()
 
     def _process(self, batch):
         """Apply a batch: every instance's leading events in one transaction,
@@ -304,17 +300,6 @@ class DatabaseDispatcher(threading.Thread):
 
         self._apply("notify", send, live=True)
 
-    def _run_rules(self, now=False):
-        """The automation rules on the committed changes they watch, when
-        due, in one transaction after the mirror's (see ``ha_sync_rules``)."""
-        changes = self._rules.take(now)
-        if changes:
-            self._apply(
-                "automation rules",
-                lambda env: env["ha.sync"]._ha_run_rules(changes),
-                live=True,
-            )
-
     def _full_sync(self, instance_id, snapshot, catch_up=None):
         state = self._state(instance_id)
         digests = snapshot_digests(snapshot)
@@ -433,7 +418,7 @@ class DatabaseDispatcher(threading.Thread):
         self._wakeups.install(cr)
         # Mirrored rows carry HA's changes: no chatter message, no tracking
         # (automation rules get a context of their own, see ha_sync_rules,
-        # and run after the commit, see _run_rules).
+        # and run after the commit, see rules_runner).
         context = {
             "ha_rules_deferred": True,
             "from_ha_sync": True,
