@@ -245,11 +245,12 @@ class HaSync(models.AbstractModel):
     # -- the rules pass ----------------------------------------------------------------
 
     @api.model
-    def _ha_run_rules(self, changes):
+    def _ha_run_rules(self, changes, until_fired=False):
         """Run the update rules of ``ha.entity`` on ``changes`` (``[(ha.entity
         id, old vals, new vals)]`` in the mirror's order), as
         ``base.automation`` runs them around ``write``, each change on its
-        own values."""
+        own values. With ``until_fired``, stops after the first round (see
+        :func:`rounds`) on which a rule ran, and returns the changes left."""
         context = {
             k: v
             for k, v in self.env.context.items()
@@ -263,19 +264,24 @@ class HaSync(models.AbstractModel):
         echoes = self._ha_echoes({new.get("ha_context_id") for _i, _o, new in changes})
         changes = [c for c in changes if c[2].get("ha_context_id") not in echoes]
         if not automations or not changes:
-            return
+            return []
         entities = automations.env["ha.entity"].with_context(active_test=False)
         # The watched set may be a few seconds old: an entity deleted since
         # is left out.
         alive = set(entities.browse({pk for pk, _o, _n in changes}).exists().ids)
-        for batch in rounds([c for c in changes if c[0] in alive]):
+        batches = rounds([c for c in changes if c[0] in alive])
+        for number, batch in enumerate(batches, 1):
             batch = {pk: (old, new) for pk, old, new in batch}
-            self._ha_rules_round(automations, entities.browse(sorted(batch)), batch)
+            records = entities.browse(sorted(batch))
+            if self._ha_rules_round(automations, records, batch) and until_fired:
+                return [change for rest in batches[number:] for change in rest]
+        return []
 
     @api.model
     def _ha_rules_round(self, automations, records, changes):
         """One change of each of ``records``: the "before" filters on the old
-        values, the "after" filters and the actions on the new ones."""
+        values, the "after" filters and the actions on the new ones; True if
+        a rule ran."""
         fields = [records._fields[name] for name in sorted(MIRRORED_FIELDS)]
         cache = records.env.cache
 
@@ -311,6 +317,7 @@ class HaSync(models.AbstractModel):
             for r in records
         }
         place(1)
+        fired = False
         try:
             for automation in automations.with_context(old_values=old_values):
                 try:
@@ -319,6 +326,7 @@ class HaSync(models.AbstractModel):
                     )
                     if not found:
                         continue
+                    fired = True
                     with self.env.cr.savepoint():
                         automation._process(found, domain_post=domain_post)
                 except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
@@ -332,3 +340,4 @@ class HaSync(models.AbstractModel):
         finally:
             # The records' next reads see what the database holds.
             records.invalidate_recordset(names)
+        return fired

@@ -211,8 +211,14 @@ class TestDeferredRules(CountingCommon):
             ["-11", "-12", "-19", "-10"],
         )
         # Each change on its own values: the action sees "-11", not the
-        # "-10" the database holds by now.
-        self.Sync._ha_run_rules(changes)
+        # "-10" the database holds by now. The runner's transactions end
+        # after each round a rule ran on.
+        left = self.Sync._ha_run_rules(changes, until_fired=True)
+        self.assertEqual(self.fired(self.freezer), ["-11"])
+        self.assertEqual(
+            [new["entity_state"] for _i, _o, new in left], ["-12", "-19", "-10"]
+        )
+        self.assertEqual(self.Sync._ha_run_rules(left, until_fired=True), [])
         self.assertEqual(self.fired(self.freezer), ["-11", "-10"])
         self.assertEqual(self.freezer.entity_state, "-10")
 

@@ -115,21 +115,24 @@ class RulesRunner(threading.Thread):
                 return
 
     def run_rules(self, changes):
-        """The rules on ``changes``, one round (see :func:`rounds`) a
-        transaction: the rows a rule writes stay locked (the mirror's next
-        write on them waiting) for the rest of one round only, and the other
-        threads get the interpreter between two rounds."""
-        for number, batch in enumerate(rounds(changes)):
-            if number:
+        """The rules on ``changes``, in transactions that each end after the
+        first round (see :func:`rounds`) on which a rule ran: the rows a rule
+        writes stay locked (the mirror's next write on them waiting) for the
+        rest of that round only, and the other threads get the interpreter
+        between two transactions."""
+        while changes:
+            changes = self._run_chunk(changes)
+            if changes:
                 time.sleep(0)
-            self._run_chunk(batch)
 
     def _run_chunk(self, changes):
+        """Run the rules on the first rounds of ``changes``; the changes left."""
         command_holds.wait_released()
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             try:
-                self._transaction(lambda env: env["ha.sync"]._ha_run_rules(changes))
-                return
+                return self._transaction(
+                    lambda env: env["ha.sync"]._ha_run_rules(changes, until_fired=True)
+                )
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 # A rule's write met the mirror's (REPEATABLE READ): again.
                 if attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE:
@@ -138,7 +141,7 @@ class RulesRunner(threading.Thread):
                 self._dropped(changes)
             except Exception:  # noqa: BLE001 - the thread must live on
                 self._dropped(changes)
-            return
+            return []
 
     def _dropped(self, changes):
         _logger.exception(
@@ -153,4 +156,4 @@ class RulesRunner(threading.Thread):
             # newer state. READ COMMITTED waits for the row and writes on it
             # (the rule writes its own fields, not the mirrored ones).
             cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-            work(api.Environment(cr, SUPERUSER_ID, {}))
+            return work(api.Environment(cr, SUPERUSER_ID, {}))
