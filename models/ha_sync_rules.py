@@ -6,18 +6,25 @@ explicit hook instead, built on ``base.automation``'s own methods
 (``_filter_pre``, ``_filter_post_export_domain``, ``_process``, on the rules
 ``_get_actions`` would find), for the rules "on update" of ``ha.entity``:
 
-* only the entities some active rule may fire on take the ORM path: each
-  rule's filter domains, with their conditions on mirrored values taken as
-  true, select them (:meth:`HaSync._ha_rule_domains`, cached until a rule
-  changes; the selected set of each instance is reused for ``WATCH_TTL``
-  seconds); with no rule, the bulk path does one dictionary lookup more, and
-  a batch no rule watches a few more;
-* for those, the "before" filter is evaluated ahead of the SQL write, the
-  "after" filter and the actions after it, in the mirror's transaction, in
-  HA's order: an entity with several changes in one batch gets one round per
-  change;
+* only the entities some active rule may fire on are looked at: each rule's
+  filter domains, with their conditions on mirrored values taken as true,
+  select them (:meth:`HaSync._ha_rule_domains`, cached until a rule changes;
+  the selected set of each instance is reused for ``WATCH_TTL`` seconds);
+  with no rule, the mirror does one dictionary lookup more a batch;
+* the mirror's transaction only records each change of those entities (the
+  values before and after it, in HA's order): the live upsert returns the
+  watched rows' old values from the same statement, the full sync has them
+  from its diff. No query more, no rule run, on the mirror's path;
+* the rules pass (:meth:`HaSync._ha_run_rules`) runs later on the recorded
+  changes, in the order they were committed: for the dispatcher, in a
+  thread and a transaction of their own, batched (see
+  ``bridge/rules_runner.py``); for any other caller of the mirror (a test,
+  a script), at once, in its transaction. Each change is evaluated on its
+  own values, placed in the record cache: the "before" filter on the old
+  ones, the "after" filter and the actions on the new ones (an entity with
+  several changes gets one round per change);
 * a state HA changed because Odoo asked (its context id is one of Odoo's
-  calls) is an echo: no rule fires on it.
+  calls, remembered or logged) is an echo: no rule fires on it.
 
 A failing rule is logged and rolled back to its savepoint: it never costs the
 mirror its batch.
@@ -27,14 +34,15 @@ import logging
 import time
 
 from odoo import api, models, tools
-from odoo.exceptions import MissingError
 from odoo.osv import expression
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
 from odoo.tools.safe_eval import safe_eval
 
 from odoo.addons.base_automation.models.base_automation import WRITE_TRIGGERS
 
 from .bridge.odoo_contexts import odoo_contexts
+from .bridge.rules_runner import PENDING_KEY, rounds
 
 _logger = logging.getLogger(__name__)
 
@@ -158,42 +166,15 @@ class HaSync(models.AbstractModel):
         return watched
 
     @api.model
-    def _ha_rule_targets(self, instance_id, states, key_field="entity_id", logged=True):
-        """``{key: ha.entity id}`` of the entities in ``states`` (``{key:
-        vals}``, keyed by entity_id or by id) that a rule watches and whose
-        new state is no echo of Odoo's own call (see :meth:`_ha_echoes`)."""
-        watched = self._ha_watched(instance_id) if states else {}
-        if not watched:
-            return {}
-        if key_field == "id":
-            ids = set(watched.values())
-            keys = {pk: pk for pk in states if pk in ids}
-        else:
-            keys = {k: watched[k] for k in states if k in watched}
-        echoes = self._ha_echoes(
-            {states[key].get("ha_context_id") for key in keys} - {None}, logged
-        )
-        return {
-            key: entity_id
-            for key, entity_id in keys.items()
-            if states[key].get("ha_context_id") not in echoes
-        }
-
-    @api.model
-    def _ha_echoes(self, context_ids, logged=True):
-        """The ids among ``context_ids`` of the services Odoo called.
-
-        A live event comes on the connection its call went through, from
-        the process that ran the call and remembers it (the mirror lets that
-        call answer first): memory is enough. ``logged`` also looks in the
-        control log, for a full sync (the call may be older than the
-        connection, or another process's).
-        """
+    def _ha_echoes(self, context_ids):
+        """The ids among ``context_ids`` of the services Odoo called: those
+        this process remembers, and those in the control log (a full sync's
+        call may be older than the connection, or another process's)."""
         if not context_ids:
             return set()
         echoes = odoo_contexts.known(context_ids)
         rest = list(context_ids - echoes)
-        if rest and logged:
+        if rest:
             self.env.cr.execute(
                 SQL(
                     "SELECT DISTINCT context_id FROM ha_control_log"
@@ -204,118 +185,159 @@ class HaSync(models.AbstractModel):
             echoes.update(row[0] for row in self.env.cr.fetchall())
         return echoes
 
-    # -- live events: one round per change of a watched entity --------------------
+    # -- recording, on the mirror's path ---------------------------------------------
 
     @api.model
-    def _ha_state_rounds(self, instance_id, latest, all_states):
-        """``[(states, watched)]`` to write in order: the batch's newest states
-        in one round when no rule watches them, else the watched entities'
-        changes one per round (HA's order), the others coalesced in the first.
-        """
-        watched = self._ha_rule_targets(instance_id, latest, logged=False)
-        if not watched:
-            return [(latest, {})]
-        changes = {}
+    def _ha_record_changes(self, changes):
+        """Owe the rules ``changes`` (``[(ha.entity id, old vals, new vals)]``):
+        recorded for the dispatcher's pass after the commit, or run now."""
+        if not changes:
+            return
+        if self.env.context.get("ha_rules_deferred"):
+            self.env.cr.precommit.data.setdefault(PENDING_KEY, []).extend(changes)
+        else:
+            self._ha_run_rules(changes)
+
+    @api.model
+    def _ha_upsert_with_rules(self, instance_id, latest, all_states):
+        """``_ha_upsert_states``, recording the changes of watched entities:
+        every change newer than the stored state, in HA's order."""
+        watched = self._ha_watched(instance_id)
+        keys = [key for key in latest if key in watched]
+        changes, recorded, old_rows = self._ha_upsert_states(instance_id, latest, keys)
+        if not old_rows:
+            return changes, recorded
+        by_key = {}
         for key, vals in all_states:
-            if key in watched:
-                changes.setdefault(key, {})[vals["last_updated"]] = vals
-        ordered = {
-            key: [v for _t, v in sorted(c.items())] for key, c in changes.items()
-        }
-        rounds = [dict(latest, **{key: seq[0] for key, seq in ordered.items()})]
-        for depth in range(1, max(map(len, ordered.values()))):
-            rounds.append({k: s[depth] for k, s in ordered.items() if len(s) > depth})
-        echoes = self._ha_echoes(
-            {v.get("ha_context_id") for seq in ordered.values() for v in seq} - {None},
-            logged=False,
-        )
-        return [
-            (
-                states,
-                {
-                    key: watched[key]
-                    for key in states
-                    if key in watched and states[key].get("ha_context_id") not in echoes
-                },
-            )
-            for states in rounds
-        ]
-
-    # -- the hook ------------------------------------------------------------------
+            if key in old_rows:
+                by_key.setdefault(key, {})[vals["last_updated"]] = vals
+        owed = []
+        for key, (pk, old) in old_rows.items():
+            stored = old["last_updated"]
+            seq = [
+                v for t, v in sorted(by_key[key].items()) if not stored or t > stored
+            ]
+            for vals in seq or [latest[key]]:
+                new = dict(vals, name=vals["name"] or old["name"])
+                owed.append((pk, old, new))
+                old = new
+        self._ha_record_changes(owed)
+        return changes, recorded
 
     @api.model
-    def _ha_with_rules(self, entity_ids, write):
-        """Run ``write()`` (the SQL write; returns ``(result, written ha.entity
-        ids)``) with the update rules of ``ha.entity`` around it, for
-        ``entity_ids``, as ``base.automation`` runs them around ``write``."""
-        if not entity_ids:
-            return write()[0]
-        context = {k: v for k, v in self.env.context.items() if k not in MIRROR_CONTEXT}
-        records = self.env["ha.entity"].with_context(context).browse(sorted(entity_ids))
-        # The rules _get_actions would find, less those the mirror's fields
-        # never trigger (read with the watched entities, on every change).
+    def _ha_update_with_rules(self, instance_id, spec, to_update, guard, existing):
+        """The full sync's ``_ha_update`` of states, recording the changes of
+        watched entities (their old values as ``existing`` loaded them)."""
+        ids = self._ha_update("ha_entity", spec, to_update, guard)
+        watched = set(self._ha_watched(instance_id).values()) if ids else ()
+        if watched:
+            keys = {pk: key for key, pk in existing.id.items() if pk in watched}
+            written = set(ids)
+            self._ha_record_changes(
+                [
+                    (pk, {c: getattr(existing, c)[keys[pk]] for c, _t in spec}, vals)
+                    for pk, vals in to_update
+                    if pk in keys and pk in written
+                ]
+            )
+        return ids
+
+    # -- the rules pass ----------------------------------------------------------------
+
+    @api.model
+    def _ha_run_rules(self, changes, until_fired=False):
+        """Run the update rules of ``ha.entity`` on ``changes`` (``[(ha.entity
+        id, old vals, new vals)]`` in the mirror's order), as
+        ``base.automation`` runs them around ``write``, each change on its
+        own values. With ``until_fired``, stops after the first round (see
+        :func:`rounds`) on which a rule ran, and returns the changes left."""
+        context = {
+            k: v
+            for k, v in self.env.context.items()
+            if k not in MIRROR_CONTEXT and k != "ha_rules_deferred"
+        }
         automations = (
             self.env["base.automation"]
             .with_context(context, __action_done={})
             .browse([rule_id for rule_id, _domain in self._ha_rule_domains()])
         )
-        if not automations:
-            return write()[0]
-        records = records.with_env(automations.env).with_context(active_test=False)
+        echoes = self._ha_echoes({new.get("ha_context_id") for _i, _o, new in changes})
+        changes = [c for c in changes if c[2].get("ha_context_id") not in echoes]
+        if not automations or not changes:
+            return []
+        entities = automations.env["ha.entity"].with_context(active_test=False)
+        # The watched set may be a few seconds old: an entity deleted since
+        # is left out.
+        alive = set(entities.browse({pk for pk, _o, _n in changes}).exists().ids)
+        batches = rounds([c for c in changes if c[0] in alive])
+        for number, batch in enumerate(batches, 1):
+            batch = {pk: (old, new) for pk, old, new in batch}
+            records = entities.browse(sorted(batch))
+            if self._ha_rules_round(automations, records, batch) and until_fired:
+                return [change for rest in batches[number:] for change in rest]
+        return []
+
+    @api.model
+    def _ha_rules_round(self, automations, records, changes):
+        """One change of each of ``records``: the "before" filters on the old
+        values, the "after" filters and the actions on the new ones; True if
+        a rule ran."""
+        fields = [records._fields[name] for name in sorted(MIRRORED_FIELDS)]
+        cache = records.env.cache
+
+        # The mirrored fields and those computed (not stored) from them; the
+        # other fields stay in the cache from one round to the next.
+        names = [field.name for field in fields] + [
+            name
+            for name, field in records._fields.items()
+            if field.compute
+            and not field.store
+            and MIRRORED_FIELDS.intersection(field.get_depends(records)[0])
+        ]
+
+        def place(which):
+            records.invalidate_recordset(names)
+            for field in fields:
+                values = [changes[r.id][which].get(field.name) for r in records]
+                if field.type == "json":
+                    # Already plain JSON (from HA or the database): the
+                    # conversion would only copy it.
+                    values = [value or None for value in values]
+                else:
+                    values = [
+                        field.convert_to_cache(v, r)
+                        for v, r in zip(values, records, strict=True)
+                    ]
+                cache.update(records, field, values)
+
+        place(0)
+        pre = {a: a._filter_pre(records) for a in automations}
+        old_values = {
+            r.id: {f.name: f.convert_to_record(cache.get(r, f), r) for f in fields}
+            for r in records
+        }
+        place(1)
+        fired = False
         try:
-            pre = {a: a._filter_pre(records) for a in automations}
-        except MissingError:
-            # The watched set may be a few seconds old: an entity deleted
-            # since is left out (checked only then: one query less a batch).
-            records = records.exists()
-            pre = {a: a._filter_pre(records) for a in automations}
-        fields = sorted(MIRRORED_FIELDS)
-        old_values = {r.id: {name: r[name] for name in fields} for r in records}
-        result, written = write()
-        records.invalidate_recordset(sorted(MIRRORED_FIELDS))
-        done = records.browse(sorted(set(written) & set(records.ids)))
-        for automation in automations.with_context(old_values=old_values):
-            try:
-                found, domain_post = automation._filter_post_export_domain(
-                    pre[automation] & done, feedback=True
-                )
-                if not found:
-                    continue
-                with self.env.cr.savepoint():
-                    automation._process(found, domain_post=domain_post)
-            except Exception:  # noqa: BLE001 - one bad rule must not stop the mirror
-                _logger.exception(
-                    "Automation rule %s failed on HA states %s",
-                    automation.id,
-                    done.ids,
-                )
-        return result
-
-    # -- the mirror's two writers of states ------------------------------------------
-
-    @api.model
-    def _ha_upsert_with_rules(self, instance_id, latest, all_states):
-        """``_ha_upsert_states`` with the rules: same answer, one round per
-        change of a watched entity (see :meth:`_ha_state_rounds`)."""
-        changes, recorded = {}, {}
-        for states, watched in self._ha_state_rounds(instance_id, latest, all_states):
-
-            def write(states=states):
-                found = self._ha_upsert_states(instance_id, states)
-                return found, [change["id"] for change in found[0]]
-
-            round_changes, round_recorded = self._ha_with_rules(watched.values(), write)
-            changes.update((change["id"], change) for change in round_changes)
-            recorded.update(round_recorded)
-        return list(changes.values()), recorded
-
-    @api.model
-    def _ha_update_with_rules(self, instance_id, spec, to_update, guard):
-        """The full sync's ``_ha_update`` of states with the rules around it."""
-        watched = self._ha_rule_targets(instance_id, dict(to_update), key_field="id")
-
-        def write():
-            ids = self._ha_update("ha_entity", spec, to_update, guard)
-            return ids, ids
-
-        return self._ha_with_rules(watched.values(), write)
+            for automation in automations.with_context(old_values=old_values):
+                try:
+                    found, domain_post = automation._filter_post_export_domain(
+                        pre[automation], feedback=True
+                    )
+                    if not found:
+                        continue
+                    fired = True
+                    with self.env.cr.savepoint():
+                        automation._process(found, domain_post=domain_post)
+                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                    raise  # the pass is run again, as a whole
+                except Exception:  # noqa: BLE001 - one bad rule must not stop the mirror
+                    _logger.exception(
+                        "Automation rule %s failed on HA states %s",
+                        automation.id,
+                        records.ids,
+                    )
+        finally:
+            # The records' next reads see what the database holds.
+            records.invalidate_recordset(names)
+        return fired

@@ -163,7 +163,9 @@ class HaSync(models.AbstractModel):
             "ha_entity", instance_id, "entity_id", insert_spec, to_insert
         )
         updated = set(
-            self._ha_update_with_rules(instance_id, STATE_SPEC, to_update, NEWER_GUARD)
+            self._ha_update_with_rules(
+                instance_id, STATE_SPEC, to_update, NEWER_GUARD, existing
+            )
         )
         archived = []
         if complete and ha_running:
@@ -281,50 +283,71 @@ class HaSync(models.AbstractModel):
         }
 
     @api.model
-    def _ha_upsert_states(self, instance_id, latest):
+    def _ha_upsert_states(self, instance_id, latest, watched=()):
         """Upsert the newest states; returns ``(bus changes, {entity id:
-        recorded})`` for the rows it wrote."""
+        recorded}, {entity id: (ha.entity id, old vals)})`` for the rows it
+        wrote, the old values (as stored before) only for the keys in
+        ``watched``: read in the same statement, no query more."""
         keys = sorted(latest)  # stable row-lock order between concurrent writers
         columns = [(keys, "varchar"), ([k.split(".", 1)[0] for k in keys], "varchar")]
         columns += [
             ([latest[k][c] for k in keys], t) for c, t in STATE_SPEC if c != "active"
         ]
+        names = [c for c, _t in STATE_SPEC]
         cr = self.env.cr
         now = cr.now()
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO ha_entity AS t (
-                    ha_instance_id, entity_id, domain, name, entity_state, attributes,
-                    last_changed, last_updated, ha_context_id, state_value, active,
-                    follows_device_area,
-                    create_uid, create_date, write_uid, write_date)
-                SELECT %(instance)s, v.*, true, true, %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM %(unnest)s AS v
-                 -- A deleted instance gets nothing (the dispatcher does not
-                 -- look it up before each live event).
-                 WHERE EXISTS (SELECT 1 FROM ha_instance WHERE id = %(instance)s)
-                ON CONFLICT (ha_instance_id, entity_id) DO UPDATE
-                   SET name = COALESCE(EXCLUDED.name, t.name),
-                       entity_state = EXCLUDED.entity_state,
-                       attributes = EXCLUDED.attributes,
-                       last_changed = EXCLUDED.last_changed,
-                       last_updated = EXCLUDED.last_updated,
-                       ha_context_id = EXCLUDED.ha_context_id,
-                       state_value = EXCLUDED.state_value,
-                       active = true,
-                       write_uid = EXCLUDED.write_uid,
-                       write_date = EXCLUDED.write_date
-                 WHERE t.last_updated IS NULL OR t.last_updated < EXCLUDED.last_updated
-                       OR NOT t.active
-             RETURNING t.id, t.entity_id, t.enable_record
-                """,
-                instance=instance_id,
-                uid=self.env.uid,
-                now=now,
-                unnest=_unnest(columns),
-            )
+        upsert = SQL(
+            """
+            INSERT INTO ha_entity AS t (
+                ha_instance_id, entity_id, domain, name, entity_state, attributes,
+                last_changed, last_updated, ha_context_id, state_value, active,
+                follows_device_area,
+                create_uid, create_date, write_uid, write_date)
+            SELECT %(instance)s, v.*, true, true, %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM %(unnest)s AS v
+             -- A deleted instance gets nothing (the dispatcher does not
+             -- look it up before each live event).
+             WHERE EXISTS (SELECT 1 FROM ha_instance WHERE id = %(instance)s)
+            ON CONFLICT (ha_instance_id, entity_id) DO UPDATE
+               SET name = COALESCE(EXCLUDED.name, t.name),
+                   entity_state = EXCLUDED.entity_state,
+                   attributes = EXCLUDED.attributes,
+                   last_changed = EXCLUDED.last_changed,
+                   last_updated = EXCLUDED.last_updated,
+                   ha_context_id = EXCLUDED.ha_context_id,
+                   state_value = EXCLUDED.state_value,
+                   active = true,
+                   write_uid = EXCLUDED.write_uid,
+                   write_date = EXCLUDED.write_date
+             WHERE t.last_updated IS NULL OR t.last_updated < EXCLUDED.last_updated
+                   OR NOT t.active
+         RETURNING t.id, t.entity_id, t.enable_record
+            """,
+            instance=instance_id,
+            uid=self.env.uid,
+            now=now,
+            unnest=_unnest(columns),
         )
-        written = cr.fetchall()  # [(ha.entity id, entity_id, enable_record)]
-        changes = [_change(pk, key, latest[key]) for pk, key, _rec in written]
-        return changes, {key: recorded for _pk, key, recorded in written}
+        if watched:
+            # The CTE reads the rows as the statement's snapshot has them:
+            # before its own update.
+            upsert = SQL(
+                "WITH old AS (SELECT id, %s FROM ha_entity"
+                " WHERE ha_instance_id = %s AND entity_id = ANY(%s)),"
+                " up AS (%s) SELECT up.*, old.id, %s FROM up"
+                " LEFT JOIN old ON old.id = up.id",
+                SQL(", ").join(map(SQL.identifier, names)),
+                instance_id,
+                sorted(watched),
+                upsert,
+                SQL(", ").join(SQL.identifier("old", name) for name in names),
+            )
+        cr.execute(upsert)
+        written = cr.fetchall()  # [(ha.entity id, entity_id, enable_record, ...)]
+        changes = [_change(row[0], row[1], latest[row[1]]) for row in written]
+        old = {
+            row[1]: (row[0], dict(zip(names, row[4:], strict=True)))
+            for row in written
+            if len(row) > 3 and row[3] is not None
+        }
+        return changes, {row[1]: row[2] for row in written}, old

@@ -1,6 +1,14 @@
 from unittest.mock import patch
 
+from odoo.addons.odoo_ha_addon.models.bridge.event_dispatcher import (
+    DatabaseDispatcher,
+)
 from odoo.addons.odoo_ha_addon.models.bridge.odoo_contexts import odoo_contexts
+from odoo.addons.odoo_ha_addon.models.bridge.rules_runner import (
+    RULES_DELAY,
+    rounds,
+    take_pending,
+)
 
 from .common import HACommon, ha_state, state_changed
 
@@ -56,7 +64,7 @@ class RulesCommon(HACommon):
         )
 
 
-class TestAutomationRules(RulesCommon):
+class CountingCommon(RulesCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -72,6 +80,8 @@ class TestAutomationRules(RulesCommon):
         entity.invalidate_recordset(["note"])
         return [s for s in (entity.note or "").split(";") if s]
 
+
+class TestAutomationRules(CountingCommon):
     def live(self, *events):
         return self.Sync._ha_apply_state_events(self.instance, list(events))
 
@@ -143,29 +153,30 @@ class TestAutomationRules(RulesCommon):
         self.assertEqual(self.fired(self.freezer), ["-13"])
 
     def test_watched_set_follows_the_rules(self):
-        targets = self.Sync._ha_rule_targets
-        states = {
-            "sensor.freezer": {"ha_context_id": None},
-            "sensor.other": {"ha_context_id": None},
-        }
         self.Sync._ha_sync_states(
             self.instance, [ha_state("sensor.other", 1)], complete=False, notify=False
         )
+        other = self.Entity.search([("entity_id", "=", "sensor.other")])
+
+        def watched():
+            return self.Sync._ha_watched(self.instance.id)
+
         self.assertEqual(
-            targets(self.instance.id, states), {"sensor.freezer": self.freezer.id}
+            watched(),
+            {"sensor.freezer": self.freezer.id, "sensor.fridge": self.fridge.id},
         )
         self.rule.active = False
-        self.assertEqual(targets(self.instance.id, states), {})
+        self.assertEqual(watched(), {})
         self.rule.write({"active": True, "filter_domain": "[('state_value', '>', 0)]"})
         # A "before" domain negating a condition: every entity may match.
         self.rule.filter_pre_domain = "['!', ('entity_state', '=', 'x')]"
-        self.assertEqual(set(targets(self.instance.id, states)), set(states))
+        self.assertEqual(watched()["sensor.other"], other.id)
         self.rule.unlink()
         self.assertEqual(self.Sync._ha_rule_domains(), ())
-        self.assertEqual(targets(self.instance.id, states), {})
+        self.assertEqual(watched(), {})
 
     def test_an_entity_deleted_since_the_watched_set_was_read(self):
-        self.Sync._ha_rule_targets(self.instance.id, {"sensor.fridge": {}})
+        self.assertIn("sensor.fridge", self.Sync._ha_watched(self.instance.id))
         self.fridge.unlink()  # the watched set still holds it
         self.live(freezer_event(-14, 20), state_changed("sensor.fridge", "-14", 20))
         self.assertEqual(self.fired(self.freezer), ["-14"])
@@ -176,6 +187,105 @@ class TestAutomationRules(RulesCommon):
             result = self.live(freezer_event(-14, 20))
         self.assertEqual(len(result["changes"]), 1)
         self.assertEqual(self.freezer.entity_state, "-14")
+
+
+class TestDeferredRules(CountingCommon):
+    """The dispatcher's way: the mirror's transaction only records the
+    changes; the rules run after its commit, in a pass of their own."""
+
+    def setUp(self):
+        super().setUp()
+        self.deferred = self.Sync.with_context(ha_rules_deferred=True)
+
+    def test_the_mirror_records_and_the_pass_fires(self):
+        self.deferred._ha_apply_state_events(
+            self.instance, [freezer_event(-12, 60), freezer_event(-11, 50)]
+        )
+        self.deferred._ha_apply_state_events(
+            self.instance, [freezer_event(-19, 70), freezer_event(-10, 80)]
+        )
+        self.assertEqual(self.fired(self.freezer), [])
+        changes = take_pending(self.env.cr)
+        self.assertEqual(
+            [new["entity_state"] for _id, _old, new in changes],
+            ["-11", "-12", "-19", "-10"],
+        )
+        # Each change on its own values: the action sees "-11", not the
+        # "-10" the database holds by now. The runner's transactions end
+        # after each round a rule ran on.
+        left = self.Sync._ha_run_rules(changes, until_fired=True)
+        self.assertEqual(self.fired(self.freezer), ["-11"])
+        self.assertEqual(
+            [new["entity_state"] for _i, _o, new in left], ["-12", "-19", "-10"]
+        )
+        self.assertEqual(self.Sync._ha_run_rules(left, until_fired=True), [])
+        self.assertEqual(self.fired(self.freezer), ["-11", "-10"])
+        self.assertEqual(self.freezer.entity_state, "-10")
+
+    def test_the_full_sync_records_too(self):
+        states = [
+            ha_state("sensor.freezer", -14, 20),
+            ha_state("sensor.fridge", -17, 20),
+        ]
+        self.deferred._ha_sync_states(self.instance, states, notify=False)
+        self.assertEqual(self.fired(self.freezer), [])
+        changes = take_pending(self.env.cr)
+        self.assertEqual(
+            sorted(
+                (pk, old["entity_state"], new["entity_state"])
+                for pk, old, new in changes
+            ),
+            sorted([(self.freezer.id, "-18", "-14"), (self.fridge.id, "-18", "-17")]),
+        )
+        self.Sync._ha_run_rules(changes)
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+        self.assertEqual(self.fired(self.fridge), [])
+
+    def test_the_dispatcher_runs_the_rules_after_the_mirror(self):
+        dispatcher = DatabaseDispatcher(self.env.cr.dbname)
+        runner = dispatcher._rules
+        env = self.env(context=dict(self.env.context, ha_rules_deferred=True))
+
+        def apply(label, work, **kw):
+            result = work(env)
+            # What its transaction does once committed.
+            runner.add(take_pending(env.cr))
+            return result
+
+        with (
+            patch.object(dispatcher, "_apply", side_effect=apply),
+            patch.object(runner, "start") as start,
+            patch.object(runner, "_transaction", side_effect=lambda work: work(env)),
+        ):
+            events = [{"data": freezer_event(-14, 20)}]
+            dispatcher._apply_events({self.instance.id: events})
+            dispatcher._apply_events({self.instance.id: [{"data": {}}]})
+            self.assertEqual(self.fired(self.freezer), [])
+            start.assert_called_once()  # the thread, with the first change
+            self.assertEqual(runner.take(), [])  # not due yet
+            runner._due -= RULES_DELAY
+            runner.run_rules(runner.take())
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+        self.assertFalse(runner)
+
+    def test_the_pass_runs_one_round_per_change_of_an_entity(self):
+        changes = [(1, "a", "b"), (2, "x", "y"), (1, "b", "c"), (1, "c", "d")]
+        self.assertEqual(
+            rounds(changes),
+            [[(1, "a", "b"), (2, "x", "y")], [(1, "b", "c")], [(1, "c", "d")]],
+        )
+
+    def test_a_failing_pass_is_logged_and_the_runner_lives_on(self):
+        runner = DatabaseDispatcher(self.env.cr.dbname)._rules
+        changes = [(self.freezer.id, {}, {})]
+        with (
+            patch.object(runner, "_transaction", side_effect=RuntimeError("gone")),
+            self.assertLogs(
+                "odoo.addons.odoo_ha_addon.models.bridge.rules_runner", "ERROR"
+            ) as logs,
+        ):
+            runner.run_rules(changes)
+        self.assertIn("1 changes dropped", logs.output[0])
 
 
 class TestRuleActsBack(RulesCommon):

@@ -40,6 +40,7 @@ from .connections import database_away
 from .instance_feed import STOP, InstanceFeed
 from .owed_pushes import PUSH_GRACE, InstanceState
 from .registry_digests import snapshot_digests
+from .rules_runner import RulesRunner, take_pending
 
 _logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class DatabaseDispatcher(threading.Thread):
         self._database_away = False  # the last _apply found PostgreSQL gone
         self._wakeups = BusWakeups()
         self._discarded = set()  # instance ids whose queued items are dropped
+        self._rules = RulesRunner(dbname)  # runs the rules after the commits
 
     # -- producers (any thread)
 
@@ -141,6 +143,7 @@ class DatabaseDispatcher(threading.Thread):
             if quit_:
                 for instance_id in list(self._states):
                     self._flush(instance_id)
+                self._rules.stop()
                 self._wakeups.close()
                 return
             self._flush_due()
@@ -406,13 +409,18 @@ class DatabaseDispatcher(threading.Thread):
             cr.execute("SET LOCAL synchronous_commit TO off")
             # Exits in this order: commit, then signal cache changes.
             with registry.manage_changes(), cr:
-                return work(self._env(cr))
+                result = work(self._env(cr))
+                rule_changes = take_pending(cr)
+            self._rules.add(rule_changes)  # committed: owed to the rules
+            return result
 
     def _env(self, cr):
         self._wakeups.install(cr)
         # Mirrored rows carry HA's changes: no chatter message, no tracking
-        # (automation rules get a context of their own, see ha_sync_rules).
+        # (automation rules get a context of their own, see ha_sync_rules,
+        # and run after the commit, see rules_runner).
         context = {
+            "ha_rules_deferred": True,
             "from_ha_sync": True,
             "tracking_disable": True,
             "mail_create_nolog": True,
