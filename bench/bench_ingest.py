@@ -256,11 +256,9 @@ class BenchRule:
         # cross the threshold in turn too, as real sensors would.
         step = max(1, ENTITIES // count)
         keys = [f"{PREFIX}{i * step:05d}" for i in range(count)]
-        query(
-            db,
-            "UPDATE ha_entity SET note = NULL WHERE entity_id LIKE %s RETURNING id",
-            (PREFIX + "%",),
-        )
+        self.first_message = query(db, "SELECT coalesce(max(id), 0) FROM mail_message")[
+            0
+        ][0]
         # The watched entities are a group's, as a site's freezers would be.
         entity_ids = [
             row[0]
@@ -307,11 +305,14 @@ class BenchRule:
                         0,
                         0,
                         {
-                            "name": "Bench: note the crossing",
+                            "name": "Bench: tell the crossing",
                             "model_id": model,
                             "state": "code",
-                            "code": f"record.write({{'note': {self.NOTE!r}"
-                            " + record.entity_state})",
+                            # As the README's freezer rule tells a manager:
+                            # a message on the entity (no write on the rows
+                            # the mirror keeps writing).
+                            "code": f"record.message_post(body={self.NOTE!r}"
+                            " + record.entity_state)",
                         },
                     )
                 ],
@@ -327,8 +328,9 @@ class BenchRule:
     def fired(self):
         return query(
             self.db,
-            "SELECT count(*) FROM ha_entity WHERE note LIKE %s",
-            (self.NOTE + "%",),
+            "SELECT count(DISTINCT res_id) FROM mail_message"
+            " WHERE model = 'ha.entity' AND body LIKE %s AND id > %s",
+            ("%" + self.NOTE + "%", self.first_message),
         )[0][0]
 
     def remove(self):
