@@ -3,6 +3,7 @@
 # (./dev test compares the two). test_http_* are run by odoo-bin only.
 from . import (
     test_automation_rules,
+    test_availability_alerts,
     test_bus_channels,
     test_connection_lock,
     test_control_log,
@@ -31,6 +32,7 @@ from . import (
     test_mirror_security,
     test_mirror_sync,
     test_portal_bus,
+    test_properties,
     test_request_queue,
     test_shares,
 )
