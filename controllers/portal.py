@@ -15,7 +15,7 @@ from odoo.addons.portal.controllers.portal import pager as portal_pager
 
 from ..models.common import ha_errors
 from ..models.ha_api import HaApiError
-from ..models.ha_portal import PortalAccessError
+from ..models.ha_portal import PortalAccessError, attribute_text
 from ..models.ha_remote_call import ha_error_text
 
 PER_PAGE = 20
@@ -215,7 +215,8 @@ class HaPortal(CustomerPortal):
             "instance": record.ha_instance_id,
             "record": record,
             "permission": permission,
-            "state": Portal.state(kind, record.id, instance_id),
+            "state": Portal._state_payload(kind, record, permission),
+            "attribute_text": attribute_text,
         }
         if kind == "entity":
             shared = [

@@ -16,6 +16,8 @@ PERMISSION_RANK = {"view": 1, "control": 2}
 EXPIRY_NOTICE_DAYS = 7
 CLEANUP_AFTER_DAYS = 30
 MANAGER_GROUP = "odoo_ha_addon.group_ha_manager"
+# Written without changing who reaches what (no cache or channel to renew).
+QUIET_FIELDS = frozenset({"notification_sent"})
 
 
 def strongest(*permissions):
@@ -148,19 +150,22 @@ class HaEntityShare(models.Model):
     def create(self, vals_list):
         before = self._channels_before({vals.get("user_id") for vals in vals_list})
         shares = super().create(vals_list)
-        self.env["ha.portal"]._shares_changed(shares, before)
+        self.env["ha.portal"]._shares_changed(before)
         return shares
 
     def write(self, vals):
+        if not set(vals) - QUIET_FIELDS:
+            # The reminder cron's mark: no share map or channel changes.
+            return super().write(vals)
         before = self._channels_before(set(self.user_id.ids) | {vals.get("user_id")})
         result = super().write(vals)
-        self.env["ha.portal"]._shares_changed(self, before)
+        self.env["ha.portal"]._shares_changed(before)
         return result
 
     def unlink(self):
         before = self._channels_before(set(self.user_id.ids))
         result = super().unlink()
-        self.env["ha.portal"]._shares_changed(self.browse(), before)
+        self.env["ha.portal"]._shares_changed(before)
         return result
 
     def _channels_before(self, user_ids):
@@ -219,11 +224,10 @@ class HaEntityShare(models.Model):
         return self._user_shares(user, instance)
 
     @api.model
-    def _entity_permissions(self, user=None, instance=None, shares=None):
+    def _entity_permissions(self, user=None, instance=None):
         """``{ha.entity id: 'view' | 'control'}``: every active entity the
         user reaches through a non-expired share, with its strongest right."""
-        if shares is None:
-            shares = self._user_shares(user, instance)
+        shares = self._user_shares(user, instance)
         result = {}
 
         def grant(entities, permission):

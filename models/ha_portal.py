@@ -8,6 +8,8 @@ reached through ``ha.api``'s request-queue path, which never commits the
 caller's transaction.
 """
 
+import json
+
 from odoo import _, api, fields, models, tools
 from odoo.tools import SQL
 
@@ -96,6 +98,18 @@ class PortalAccessError(Exception):
     def __init__(self, reason):
         super().__init__(reason)
         self.reason = reason
+
+
+def attribute_text(value):
+    """An attribute's value as a person reads it: lists joined, objects as
+    JSON, nothing for null (never Python's repr)."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(attribute_text(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
 
 
 def filter_attributes(attributes):
@@ -202,10 +216,10 @@ class HaPortal(models.AbstractModel):
         return payload
 
     @api.model
-    def _members_payload(self, entities, permission):
+    def _members_payload(self, entities, permission, instance):
         """Payloads of a group's or device's active entities: each with the
         strongest of ``permission`` and the user's other shares on it."""
-        others = self.env["ha.entity.share"]._entity_permissions()
+        others = self.env["ha.entity.share"]._entity_permissions(instance=instance)
         return [
             self._entity_payload(entity, strongest(permission, others.get(entity.id)))
             for entity in entities.filtered("active").sorted(
@@ -216,14 +230,20 @@ class HaPortal(models.AbstractModel):
     @api.model
     def state(self, kind, record_id, instance_id=None):
         """The ``/state`` payload of a shared entity, group or device."""
-        record, permission = self._resolve(kind, record_id, instance_id)
+        return self._state_payload(kind, *self._resolve(kind, record_id, instance_id))
+
+    @api.model
+    def _state_payload(self, kind, record, permission):
+        """The ``/state`` payload of ``record``, resolved for the user."""
         if kind == "entity":
             return self._entity_payload(record, permission)
         payload = {
             "id": record.id,
             "name": record.display_name,
             "permission": permission,
-            "entities": self._members_payload(record.entity_ids, permission),
+            "entities": self._members_payload(
+                record.entity_ids, permission, record.ha_instance_id
+            ),
         }
         if kind == "device":
             payload.update(
@@ -399,7 +419,7 @@ class HaPortal(models.AbstractModel):
         return keys
 
     @api.model
-    def _shares_changed(self, shares, before):
+    def _shares_changed(self, before):
         """After a share change: forget the cached share maps (every process,
         and again if the transaction rolls back) and tell the users whose
         portal channels changed to ask for them again."""

@@ -6,8 +6,10 @@ from psycopg2 import IntegrityError
 
 from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import new_test_user
+from odoo.tests import TransactionCase, new_test_user
 from odoo.tools import mute_logger
+
+from odoo.addons.odoo_ha_addon.models.ha_portal import attribute_text
 
 from .common import HACommon
 
@@ -236,3 +238,11 @@ class TestShares(HACommon):
             self.assertEqual(
                 self.Share.search([(field, "=", record.id)]).user_id, self.portal
             )
+
+
+class TestPortalAttributeText(TransactionCase):
+    def test_values_read_as_text_never_as_python_repr(self):
+        self.assertEqual(attribute_text(["rainbow", "none"]), "rainbow, none")
+        self.assertEqual(attribute_text(None), "")
+        self.assertEqual(attribute_text({"b": 1, "a": [2]}), '{"a": [2], "b": 1}')
+        self.assertEqual(attribute_text(4), "4")
