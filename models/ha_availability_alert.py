@@ -159,11 +159,16 @@ class HaAvailabilityAlert(models.Model):
     @api.model
     def _cron_evaluate(self):
         """Raise and close every active rule's episodes (every minute)."""
-        for alert in self.search([]):
-            # One rule's failure (a concurrent raise, say) leaves the others be.
+        self.search([])._ha_evaluate_each()
+
+    def _ha_evaluate_each(self, entity_ids=None):
+        """:meth:`_ha_evaluate` on each of these rules, each in a savepoint:
+        one rule's failure (a concurrent raise, say) leaves the others, and
+        the caller's transaction, be; the cron tries again within a minute."""
+        for alert in self:
             try:
                 with self.env.cr.savepoint():
-                    alert._ha_evaluate()
+                    alert._ha_evaluate(entity_ids)
             except Exception:  # pylint: disable=broad-except
                 _logger.exception("HA availability alert %s failed", alert.id)
 
@@ -174,30 +179,18 @@ class HaAvailabilityAlert(models.Model):
         batch (savepoint); the cron tries again within a minute."""
         if not entity_ids or instance_id not in self._ha_watched_instance_ids():
             return
-        alerts = self.sudo().search(
+        self.sudo().search(
             [("ha_instance_id", "=", instance_id), ("target", "!=", "connection")]
-        )
-        for alert in alerts:
-            try:
-                with self.env.cr.savepoint():
-                    alert._ha_evaluate(entity_ids)
-            except Exception:  # pylint: disable=broad-except
-                _logger.exception("HA availability alert %s failed", alert.id)
+        )._ha_evaluate_each(entity_ids)
 
     @api.model
     def _ha_connection_changed(self, instance):
         """The instance's connection status changed: its connection rules
         tell "back" now rather than at the next cron run (rare: a status
         change, not a state)."""
-        alerts = self.sudo().search(
+        self.sudo().search(
             [("ha_instance_id", "=", instance.id), ("target", "=", "connection")]
-        )
-        for alert in alerts:
-            try:
-                with self.env.cr.savepoint():
-                    alert._ha_evaluate()
-            except Exception:  # pylint: disable=broad-except
-                _logger.exception("HA availability alert %s failed", alert.id)
+        )._ha_evaluate_each()
 
     def _ha_down_states(self):
         self.ensure_one()

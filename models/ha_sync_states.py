@@ -264,11 +264,10 @@ class HaSync(models.AbstractModel):
         self.env["ha.control.log"]._ha_confirm(instance_id, all_states, pending)
         if changes or archived or history:
             self._ha_invalidate()
-        alerts = self.env["ha.availability.alert"]
-        if instance_id in alerts._ha_watched_instance_ids():  # cached: cheap
-            alerts._ha_states_changed(
-                instance_id, [change["id"] for change in changes] + archived
-            )
+        # Cached check first: an instance no alert watches costs no query.
+        self.env["ha.availability.alert"]._ha_states_changed(
+            instance_id, [change["id"] for change in changes] + archived
+        )
         if notify:
             notifier = self.env["ha.realtime.update"]
             bus_changes = changes + [{"id": i, "removed": True} for i in archived]
