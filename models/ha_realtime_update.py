@@ -84,12 +84,15 @@ class HaRealtimeUpdate(models.Model):
 
     @api.model
     def _ha_group_ids(self):
-        """``(HA Manager group id, HA User group id)`` (None when missing)."""
-        ids = []
-        for xmlid in (MANAGER_GROUP, USER_GROUP):
-            group = self.env.ref(xmlid, raise_if_not_found=False)
-            ids.append(group.id if group else None)
-        return tuple(ids)
+        """``(HA Manager group id, HA User group id)`` (None when missing).
+
+        From the cached XML id map: every push asks, and ``env.ref`` would
+        query each group's existence again."""
+        model_data = self.env["ir.model.data"]
+        return tuple(
+            model_data._xmlid_to_res_id(xmlid, raise_if_not_found=False) or None
+            for xmlid in (MANAGER_GROUP, USER_GROUP)
+        )
 
     @api.model
     def _ha_channel(self, key):
