@@ -21,6 +21,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import SQL, format_datetime
 
+from .bridge.odoo_contexts import result_context_id
+
 _logger = logging.getLogger(__name__)
 
 CONFIRM_WITHIN = 30  # seconds HA is given to confirm a control
@@ -94,8 +96,6 @@ class HaControlLog(models.Model):
     @api.model
     def _ha_record(self, entities, service, data, result, origin, requested_at):
         """Log a control HA accepted; ``result``: HA's answer (its context)."""
-        context = (result or {}).get("context") if isinstance(result, dict) else None
-        context_id = context.get("id") if isinstance(context, dict) else None
         automation_id = self.env.context.get("ha_automation_id")
         vals = {
             "user_id": self.env.uid,
@@ -104,7 +104,7 @@ class HaControlLog(models.Model):
             "service": service,
             "service_data": data or {},
             "requested_at": requested_at,
-            "context_id": context_id if isinstance(context_id, str) else False,
+            "context_id": result_context_id(result) or False,
         }
         # sudo: nobody writes the log by hand; the caller's rights on the
         # entities were checked by the service path.

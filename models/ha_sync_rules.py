@@ -42,7 +42,7 @@ from odoo.tools.safe_eval import safe_eval
 from odoo.addons.base_automation.models.base_automation import WRITE_TRIGGERS
 
 from .bridge.odoo_contexts import odoo_contexts
-from .bridge.rules_runner import PENDING_KEY, rounds
+from .bridge.rules_runner import MIRROR_CONTEXT, PENDING_KEY, rounds
 
 _logger = logging.getLogger(__name__)
 
@@ -58,10 +58,6 @@ MIRRORED_FIELDS = frozenset(
         "state_value",
         "active",
     }
-)
-# Context keys of the mirror's own transaction that a rule must not inherit.
-MIRROR_CONTEXT = frozenset(
-    {"from_ha_sync", "tracking_disable", "mail_create_nolog", "mail_notrack"}
 )
 ALL = "all"  # a rule that may fire on any entity
 # Seconds a watched set is reused: an entity that joins it (a new member of
@@ -251,11 +247,7 @@ class HaSync(models.AbstractModel):
         ``base.automation`` runs them around ``write``, each change on its
         own values. With ``until_fired``, stops after the first round (see
         :func:`rounds`) on which a rule ran, and returns the changes left."""
-        context = {
-            k: v
-            for k, v in self.env.context.items()
-            if k not in MIRROR_CONTEXT and k != "ha_rules_deferred"
-        }
+        context = {k: v for k, v in self.env.context.items() if k not in MIRROR_CONTEXT}
         automations = (
             self.env["base.automation"]
             .with_context(context, __action_done={})

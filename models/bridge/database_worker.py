@@ -135,16 +135,15 @@ class DatabaseWorker(threading.Thread):
         rather than at the next reconciliation. What it had not applied yet
         comes with their next leaders' full sync and history catch-up.
         """
-        handed = []
-        if leaving and self.control is not None and not self.control.closed:
-            handed = sorted(self.locks.held)
-            self._drop_leaders(list(self.leaders), unlock=False)
+        leaving = leaving and self.control is not None and not self.control.closed
+        handed = sorted(self.locks.held) if leaving else []
+        self._drop_leaders(list(self.leaders), unlock=False)
+        if leaving:
             try:
                 self.locks.withdraw()
                 self._notify_released(handed)
             except psycopg2.Error:
                 _logger.debug("handing over on a broken connection", exc_info=True)
-        self._drop_leaders(list(self.leaders), unlock=False)
         if self.control is not None:
             try:
                 self.control.close()  # ends the session: every lock is released

@@ -40,7 +40,7 @@ from .connections import database_away
 from .instance_feed import STOP, InstanceFeed
 from .owed_pushes import PUSH_GRACE, InstanceState
 from .registry_digests import snapshot_digests
-from .rules_runner import RulesRunner, take_pending
+from .rules_runner import MIRROR_CONTEXT, RulesRunner, take_pending
 
 _logger = logging.getLogger(__name__)
 
@@ -416,16 +416,7 @@ class DatabaseDispatcher(threading.Thread):
 
     def _env(self, cr):
         self._wakeups.install(cr)
-        # Mirrored rows carry HA's changes: no chatter message, no tracking
-        # (automation rules get a context of their own, see ha_sync_rules,
-        # and run after the commit, see rules_runner).
-        context = {
-            "ha_rules_deferred": True,
-            "from_ha_sync": True,
-            "tracking_disable": True,
-            "mail_create_nolog": True,
-            "mail_notrack": True,
-        }
+        context = dict(MIRROR_CONTEXT)
         if self._company_id:
             # Creating bus rows reads env.company (for defaults): given here,
             # a push no longer fetches the superuser's whole row each time.

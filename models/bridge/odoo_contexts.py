@@ -14,6 +14,13 @@ KEEP = 300.0  # seconds an id is remembered
 MAX_IDS = 50000  # a bound, whatever the rate of calls
 
 
+def result_context_id(result):
+    """The context id of a ``call_service`` result (HA's answer), or None."""
+    context = result.get("context") if isinstance(result, dict) else None
+    context_id = context.get("id") if isinstance(context, dict) else None
+    return context_id if isinstance(context_id, str) else None
+
+
 class OdooContexts:
     """Context ids of this process's recent ``call_service`` results."""
 
@@ -25,9 +32,8 @@ class OdooContexts:
         """Keep the context id of a ``call_service`` result."""
         if not isinstance(payload, dict) or payload.get("type") != "call_service":
             return
-        context = result.get("context") if isinstance(result, dict) else None
-        context_id = context.get("id") if isinstance(context, dict) else None
-        if not isinstance(context_id, str):
+        context_id = result_context_id(result)
+        if context_id is None:
             return
         now = time.monotonic()
         with self._lock:

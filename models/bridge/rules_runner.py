@@ -33,6 +33,16 @@ _logger = logging.getLogger(__name__)
 
 # The key of the changes recorded in a transaction, in its precommit data.
 PENDING_KEY = "ha.rule_changes"
+# The context of the dispatcher's transactions: mirrored rows carry HA's
+# changes (no chatter message, no tracking) and their rules run after the
+# commit. A rule inherits none of it (see ha_sync_rules).
+MIRROR_CONTEXT = {
+    "ha_rules_deferred": True,
+    "from_ha_sync": True,
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_notrack": True,
+}
 RULES_DELAY = 0.5  # seconds a committed change may wait for its rules
 STOP_TIMEOUT = 10.0
 
