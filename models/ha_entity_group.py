@@ -99,23 +99,26 @@ class HaEntityGroup(models.Model):
     # Fields whose change may change which HA bus channels a member has.
     CHANNEL_FIELDS = frozenset({"user_ids", "active", "ha_instance_id"})
 
-    def _ha_members_channels(self):
-        """``{user id: HA channel keys}`` of this group's members, now."""
+    def _ha_member_ids(self):
+        """The ids of this group's members, now."""
         self.env.flush_all()
         self.env.cr.execute(
             "SELECT DISTINCT user_id FROM ha_entity_group_user_rel"
             " WHERE group_id = ANY(%s)",
             [self.ids],
         )
-        user_ids = [row[0] for row in self.env.cr.fetchall()]
-        return self.env["ha.realtime.update"]._ha_channel_keys(user_ids)
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    def _ha_members_channels(self):
+        """``{user id: HA channel keys}`` of this group's members, now."""
+        return self.env["ha.realtime.update"]._ha_channel_keys(self._ha_member_ids())
 
     @api.model_create_multi
     def create(self, vals_list):
         groups = super().create(vals_list)
         # None: whatever they have now is new (a redundant refresh is harmless)
         self.env["ha.realtime.update"]._ha_channels_changed(
-            dict.fromkeys(groups._ha_members_channels())
+            dict.fromkeys(groups._ha_member_ids())
         )
         return groups
 
@@ -124,7 +127,7 @@ class HaEntityGroup(models.Model):
             return super().write(vals)
         before = self._ha_members_channels()
         result = super().write(vals)
-        for uid in self._ha_members_channels():
+        for uid in self._ha_member_ids():
             before.setdefault(uid, None)  # a new member: tell them anyway
         self.env["ha.realtime.update"]._ha_channels_changed(before)
         return result

@@ -223,7 +223,7 @@ class HaInstance(models.Model):
             # Without mirrored data there is nothing to confuse: the new URL
             # is simply where the data will come from.
             self.filtered(
-                lambda i: not i._ha_mirrored_counts(with_queue=False)
+                lambda i: not i._ha_holds_mirrored_data()
             )._ha_stamp_identity()
         if CONNECTION_FIELDS & set(vals):
             self._notify_supervisors("reload")
@@ -231,7 +231,7 @@ class HaInstance(models.Model):
 
     def unlink(self):
         for instance in self:
-            if instance._ha_mirrored_counts(with_queue=False):
+            if instance._ha_holds_mirrored_data():
                 raise UserError(
                     _(
                         "%(name)s still holds data mirrored from Home Assistant. "

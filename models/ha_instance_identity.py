@@ -55,7 +55,7 @@ class HaInstance(models.Model):
         Home Assistant the data came from (the identity is then confirmed or
         refined), else the warning to show."""
         self.ensure_one()
-        if not self._ha_mirrored_counts(with_queue=False):
+        if not self._ha_holds_mirrored_data():
             self._ha_stamp_identity(ha_uuid)
             return None
         stored = self.ha_instance_uuid

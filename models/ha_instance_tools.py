@@ -37,14 +37,12 @@ class HaInstance(models.Model):
 
     # -- the data the instance holds -------------------------------------------
 
-    def _ha_mirrored_counts(self, with_queue=True):
+    def _ha_mirrored_counts(self):
         """``{key: rows}`` of this instance, archived rows included; only the
         keys with rows, so an empty dict means nothing is held."""
         self.ensure_one()
         counts = {}
         for key, model in MIRRORED_DATA:
-            if key == "queue" and not with_queue:
-                continue
             table = self.env[model]._table
             # SQL: every row counts, whatever the user's rules or archived state.
             self.env.cr.execute(
@@ -55,6 +53,22 @@ class HaInstance(models.Model):
             if rows:
                 counts[key] = rows
         return counts
+
+    def _ha_holds_mirrored_data(self):
+        """Whether this instance holds mirrored data (the request queue aside):
+        a row's existence, not a count of millions of history rows."""
+        self.ensure_one()
+        for key, model in MIRRORED_DATA:
+            if key == "queue":
+                continue
+            self.env.cr.execute(
+                f"SELECT EXISTS (SELECT 1 FROM {self.env[model]._table}"  # noqa: S608
+                " WHERE ha_instance_id = %s)",
+                [self.id],
+            )
+            if self.env.cr.fetchone()[0]:
+                return True
+        return False
 
     def _ha_clear_mirrored_data(self):
         """Delete everything this instance holds, keep the instance; returns
