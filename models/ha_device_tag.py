@@ -34,13 +34,3 @@ class HaDeviceTag(models.Model):
                     name=tag.name,
                 )
             )
-
-    def action_view_devices(self):
-        self.ensure_one()
-        return {
-            "type": "ir.actions.act_window",
-            "name": _("Devices tagged %(name)s", name=self.name),
-            "res_model": "ha.device",
-            "view_mode": "list,form",
-            "domain": [("tag_ids", "in", self.ids)],
-        }

@@ -195,10 +195,8 @@ class HaEntity(models.Model):
             )
 
     def _inverse_attributes_str(self):
-        if not (
-            self.env.su or self.env.user.has_group("odoo_ha_addon.group_ha_manager")
-        ):
-            raise AccessError(_("Only Home Assistant managers may edit attributes."))
+        # HA users never get here: write() refuses them every field but the
+        # custom properties (_ha_check_user_fields).
         for entity in self:
             try:
                 attributes = json.loads(entity.attributes_str or "{}")

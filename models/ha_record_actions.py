@@ -103,6 +103,14 @@ class HaEntityTag(models.Model):
         return open_members(self, "ha.entity", title, "tag_ids")
 
 
+class HaDeviceTag(models.Model):
+    _inherit = "ha.device.tag"
+
+    def action_view_devices(self):
+        title = _("Devices tagged %(name)s", name=self.name)
+        return open_members(self, "ha.device", title, "tag_ids")
+
+
 class HaEntityGroupTag(models.Model):
     _inherit = "ha.entity.group.tag"
 
