@@ -11,7 +11,7 @@ export const GLOBAL_SCOPE = "global";
 export const STATE_KEYS = /^(ha_data|area_dashboard|entities_by_area)/;
 /** Keys built from the area, device and entity registries. */
 export const REGISTRY_KEYS =
-    /^(areas|area_dashboard|entities_by_area|entity_related|ha_data)/;
+    /^(areas|area_dashboard|entities_by_area|entity_related|glances_devices|ha_data)/;
 /** The instance list (global scope): it carries each instance's status and counts. */
 export const INSTANCES_KEY = /^instances$/;
 

@@ -92,3 +92,11 @@ export function statusLabel(status) {
 export function labelledStatuses() {
     return Object.keys(statusStyles());
 }
+
+/**
+ * A device's "Manufacturer Model", leaving out what HA does not know (real HA
+ * sends null for either; the API returns false).
+ */
+export function deviceMaker(device) {
+    return [device.manufacturer, device.model].filter(Boolean).join(" ");
+}

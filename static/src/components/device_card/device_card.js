@@ -4,6 +4,7 @@
  */
 import {Component, useState} from "@odoo/owl";
 import {EntityController} from "@odoo_ha_addon/components/entity_controller/entity_controller";
+import {deviceMaker} from "@odoo_ha_addon/util/ha_labels";
 
 export class DeviceCard extends Component {
     static template = "odoo_ha_addon.DeviceCard";
@@ -19,13 +20,8 @@ export class DeviceCard extends Component {
         this.state = useState({collapsed: false});
     }
 
-    /**
-     * "Manufacturer Model", leaving out what HA does not know (real HA sends
-     * null for either; the API returns false).
-     */
     get maker() {
-        const {manufacturer, model} = this.props.device;
-        return [manufacturer, model].filter(Boolean).join(" ");
+        return deviceMaker(this.props.device);
     }
 
     withInstance(entity) {

@@ -2,12 +2,10 @@
  * GlancesBlock: the Glances hosts of an instance (computers Home Assistant
  * watches through its Glances integration), each opening its dashboard.
  */
-import {Component, onWillDestroy, onWillStart, useState} from "@odoo/owl";
-import {browser} from "@web/core/browser/browser";
+import {Component, onWillStart, useState} from "@odoo/owl";
 import {useService} from "@web/core/utils/hooks";
+import {deviceMaker} from "@odoo_ha_addon/util/ha_labels";
 import {useHaGlobalState} from "@odoo_ha_addon/util/use_ha_global_state";
-
-export const GLANCES_LIST_REFRESH_MS = 30000;
 
 export class GlancesBlock extends Component {
     static template = "odoo_ha_addon.GlancesBlock";
@@ -18,8 +16,8 @@ export class GlancesBlock extends Component {
         this.action = useService("action");
         this.state = useState({devices: [], loading: true, error: false});
         onWillStart(() => this.load());
-        const timer = browser.setInterval(() => this.load(), GLANCES_LIST_REFRESH_MS);
-        onWillDestroy(() => browser.clearInterval(timer));
+        // The host list is cached with the registries (ha_data_cache), so a
+        // device registry change reloads it fresh: no polling.
         useHaGlobalState(
             ["device_registry_update", "entity_update_all"],
             ({instanceId}) => {
@@ -43,7 +41,7 @@ export class GlancesBlock extends Component {
     }
 
     maker(device) {
-        return [device.manufacturer, device.model].filter(Boolean).join(" ");
+        return deviceMaker(device);
     }
 
     open(device) {

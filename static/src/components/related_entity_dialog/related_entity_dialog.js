@@ -7,7 +7,7 @@ import {Component, onWillStart, useState} from "@odoo/owl";
 import {Dialog} from "@web/core/dialog/dialog";
 import {_t} from "@web/core/l10n/translation";
 import {useService} from "@web/core/utils/hooks";
-import {stateLabel} from "@odoo_ha_addon/util/ha_labels";
+import {deviceMaker, stateLabel} from "@odoo_ha_addon/util/ha_labels";
 
 /** [key of the answer, label, model, Font Awesome icon], in display order. */
 function relatedGroups() {
@@ -67,7 +67,7 @@ export class RelatedEntityDialog extends Component {
         if (item.state) {
             return stateLabel(item.state);
         }
-        return [item.manufacturer, item.model].filter(Boolean).join(" ");
+        return deviceMaker(item);
     }
 
     /** Bootstrap badge class of an entity's state: on/active stand out. */
