@@ -44,6 +44,10 @@ from odoo.tools import SQL
 
 from .ha_entity import display_area
 
+# The transaction's time as ``cr.now()`` has it, in the statement itself: the
+# live path's writes save the query ``cr.now()`` makes once a transaction.
+TX_NOW = SQL("(now() AT TIME ZONE 'UTC')")
+
 
 def parse_ha_time(value):
     """HA time (ISO string with offset, or epoch seconds) → naive UTC datetime."""

@@ -11,7 +11,7 @@ from odoo import api, models
 from odoo.tools import SQL
 
 from .ha_entity_history import to_num_state
-from .ha_sync import _text, _unnest, parse_ha_time
+from .ha_sync import TX_NOW, _text, _unnest, parse_ha_time
 from .ha_sync_states import _state_vals
 
 _logger = logging.getLogger(__name__)
@@ -61,7 +61,6 @@ class HaSync(models.AbstractModel):
             ([v["last_updated"] for _k, v in states], "timestamp"),
         ]
         cr = self.env.cr
-        now = cr.now()
         cr.execute(
             SQL(
                 """
@@ -79,7 +78,7 @@ class HaSync(models.AbstractModel):
              RETURNING entity_id
                 """,
                 uid=self.env.uid,
-                now=now,
+                now=TX_NOW,
                 unnest=_unnest(columns),
                 instance=instance_id,
                 recorded=SQL("AND e.enable_record") if only_recorded else SQL(""),

@@ -11,7 +11,7 @@ import math
 from odoo import api, models
 from odoo.tools import SQL
 
-from .ha_sync import _text, _unnest, diff_rows, parse_ha_time
+from .ha_sync import TX_NOW, _text, _unnest, diff_rows, parse_ha_time
 
 _logger = logging.getLogger(__name__)
 
@@ -286,7 +286,7 @@ class HaSync(models.AbstractModel):
         """Upsert the newest states; returns ``(bus changes, {entity id:
         recorded}, {entity id: (ha.entity id, old vals)})`` for the rows it
         wrote, the old values (as stored before) only for the keys in
-        ``watched``: read in the same statement, no query more."""
+        ``watched``: read by one query more, in the same transaction."""
         keys = sorted(latest)  # stable row-lock order between concurrent writers
         columns = [(keys, "varchar"), ([k.split(".", 1)[0] for k in keys], "varchar")]
         columns += [
@@ -294,7 +294,6 @@ class HaSync(models.AbstractModel):
         ]
         names = [c for c, _t in STATE_SPEC]
         cr = self.env.cr
-        now = cr.now()
         upsert = SQL(
             """
             INSERT INTO ha_entity AS t (
@@ -324,29 +323,30 @@ class HaSync(models.AbstractModel):
             """,
             instance=instance_id,
             uid=self.env.uid,
-            now=now,
+            now=TX_NOW,
             unnest=_unnest(columns),
         )
+        before = {}
         if watched:
-            # The CTE reads the rows as the statement's snapshot has them:
-            # before its own update.
-            upsert = SQL(
-                "WITH old AS (SELECT id, %s FROM ha_entity"
-                " WHERE ha_instance_id = %s AND entity_id = ANY(%s)),"
-                " up AS (%s) SELECT up.*, old.id, %s FROM up"
-                " LEFT JOIN old ON old.id = up.id",
-                SQL(", ").join(map(SQL.identifier, names)),
-                instance_id,
-                sorted(watched),
-                upsert,
-                SQL(", ").join(SQL.identifier("old", name) for name in names),
+            # What the upsert replaces: Odoo's REPEATABLE READ lets no other
+            # write in between. (A CTE around the upsert, reading them in the
+            # same statement, costs PostgreSQL several times this query.)
+            cr.execute(
+                SQL(
+                    "SELECT entity_id, id, %s FROM ha_entity"
+                    " WHERE ha_instance_id = %s AND entity_id = ANY(%s)",
+                    SQL(", ").join(map(SQL.identifier, names)),
+                    instance_id,
+                    sorted(watched),
+                )
             )
+            before = {row[0]: row[1:] for row in cr.fetchall()}
         cr.execute(upsert)
-        written = cr.fetchall()  # [(ha.entity id, entity_id, enable_record, ...)]
+        written = cr.fetchall()  # [(ha.entity id, entity_id, enable_record)]
         changes = [_change(row[0], row[1], latest[row[1]]) for row in written]
         old = {
-            row[1]: (row[0], dict(zip(names, row[4:], strict=True)))
-            for row in written
-            if len(row) > 3 and row[3] is not None
+            key: (pk, dict(zip(names, before[key][1:], strict=True)))
+            for pk, key, _recorded in written
+            if key in before
         }
         return changes, {row[1]: row[2] for row in written}, old
