@@ -2,9 +2,10 @@
 
 The mirror writes HA's states with bulk SQL (see ``ha_sync.py``), so the
 ``write`` that ``base.automation`` patches never runs for them. This is the
-explicit hook instead, built on ``base.automation``'s own methods
-(``_filter_pre``, ``_filter_post_export_domain``, ``_process``, on the rules
-``_get_actions`` would find), for the rules "on update" of ``ha.entity``:
+explicit hook instead, for the rules "on update" of ``ha.entity``
+(``_get_actions`` would find): their filters applied as ``_filter_pre`` and
+``_filter_post_export_domain`` apply them (each domain evaluated once a
+pass, not once a round), their actions run by ``_process``:
 
 * only the entities some active rule may fire on are looked at: each rule's
   filter domains, with their conditions on mirrored values taken as true,
@@ -12,12 +13,12 @@ explicit hook instead, built on ``base.automation``'s own methods
   the selected set of each instance is reused for ``WATCH_TTL`` seconds);
   with no rule, the mirror does one dictionary lookup more a batch;
 * the mirror's transaction only records each change of those entities (the
-  values before and after it, in HA's order): the live upsert returns the
-  watched rows' old values from the same statement, the full sync has them
-  from its diff. No query more, no rule run, on the mirror's path;
+  values before and after it, in HA's order): a live batch with a watched
+  entity reads their old values by one query more (indexed), the full sync
+  has them from its diff. No rule run on the mirror's path;
 * the rules pass (:meth:`HaSync._ha_run_rules`) runs later on the recorded
   changes, in the order they were committed: for the dispatcher, in a
-  thread and a transaction of their own, batched (see
+  thread and transactions of their own, batched and paced (see
   ``bridge/rules_runner.py``); for any other caller of the mirror (a test,
   a script), at once, in its transaction. Each change is evaluated on its
   own values, placed in the record cache: the "before" filter on the old
@@ -26,12 +27,13 @@ explicit hook instead, built on ``base.automation``'s own methods
 * a state HA changed because Odoo asked (its context id is one of Odoo's
   calls, remembered or logged) is an echo: no rule fires on it.
 
-A failing rule is logged and rolled back to its savepoint: it never costs the
-mirror its batch.
+A failing rule is logged and rolled back to its savepoint (one per action):
+it never costs the mirror its batch, nor another action its run.
 """
 
 import logging
 import time
+from contextlib import contextmanager
 
 from odoo import api, models, tools
 from odoo.osv import expression
@@ -64,6 +66,20 @@ ALL = "all"  # a rule that may fire on any entity
 # a watched group, say) is watched within this time.
 WATCH_TTL = 5.0
 _watched = {}  # (dbname, instance id) -> (rules, monotonic expiry, watched)
+
+
+@contextmanager
+def _guarded(automation, records):
+    """Logs the failure of ``automation`` on ``records``: one bad rule must
+    not stop the others, nor cost the mirror its batch."""
+    try:
+        yield
+    except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+        raise  # the pass is run again, as a whole
+    except Exception:  # noqa: BLE001
+        _logger.exception(
+            "Automation rule %s failed on HA states %s", automation.id, records.ids
+        )
 
 
 def relax(domain):
@@ -241,95 +257,154 @@ class HaSync(models.AbstractModel):
     # -- the rules pass ----------------------------------------------------------------
 
     @api.model
-    def _ha_run_rules(self, changes, until_fired=False):
+    def _ha_run_rules(
+        self, changes, until_fired=False, size=None, pause=None, screened=False
+    ):
         """Run the update rules of ``ha.entity`` on ``changes`` (``[(ha.entity
         id, old vals, new vals)]`` in the mirror's order), as
         ``base.automation`` runs them around ``write``, each change on its
-        own values. With ``until_fired``, stops after the first round (see
-        :func:`rounds`) on which a rule ran, and returns the changes left."""
+        own values, by rounds of at most ``size`` entities (see
+        :func:`rounds`), calling ``pause()`` between two. With
+        ``until_fired``, stops after the first change on which a rule ran,
+        and returns the changes left; ``screened``: ``changes`` are such
+        a rest (Odoo's echoes are out)."""
         context = {k: v for k, v in self.env.context.items() if k not in MIRROR_CONTEXT}
         automations = (
             self.env["base.automation"]
             .with_context(context, __action_done={})
             .browse([rule_id for rule_id, _domain in self._ha_rule_domains()])
         )
-        echoes = self._ha_echoes({new.get("ha_context_id") for _i, _o, new in changes})
-        changes = [c for c in changes if c[2].get("ha_context_id") not in echoes]
+        if not screened:
+            echoes = self._ha_echoes({n.get("ha_context_id") for _i, _o, n in changes})
+            changes = [c for c in changes if c[2].get("ha_context_id") not in echoes]
         if not automations or not changes:
             return []
         entities = automations.env["ha.entity"].with_context(active_test=False)
         # The watched set may be a few seconds old: an entity deleted since
         # is left out.
         alive = set(entities.browse({pk for pk, _o, _n in changes}).exists().ids)
-        batches = rounds([c for c in changes if c[0] in alive])
+        filters = {a: self._ha_rule_filters(a) for a in automations}
+        batches = rounds([c for c in changes if c[0] in alive], size)
         for number, batch in enumerate(batches, 1):
+            if pause and number > 1:
+                pause()
             batch = {pk: (old, new) for pk, old, new in batch}
-            records = entities.browse(sorted(batch))
-            if self._ha_rules_round(automations, records, batch) and until_fired:
-                return [change for rest in batches[number:] for change in rest]
+            # Prefetched with every round's: the fields the filters read on
+            # other models (groups, say) are fetched once a pass.
+            records = entities.browse(sorted(batch)).with_prefetch(alive)
+            done, fired = self._ha_rules_round(filters, records, batch, until_fired)
+            if fired and until_fired:
+                left = [(pk, *batch[pk]) for pk in records.ids if pk not in done]
+                return left + [change for rest in batches[number:] for change in rest]
         return []
 
     @api.model
-    def _ha_rules_round(self, automations, records, changes):
-        """One change of each of ``records``: the "before" filters on the old
-        values, the "after" filters and the actions on the new ones; True if
-        a rule ran."""
-        fields = [records._fields[name] for name in sorted(MIRRORED_FIELDS)]
-        cache = records.env.cache
+    def _ha_rule_filters(self, automation):
+        """``automation``'s "before" and "after" domains (None: none), as
+        ``_filter_pre`` and ``_filter_post_export_domain`` evaluate them: once
+        a pass here, not once a round."""
+        rule = automation.sudo()
+        context = automation._get_eval_context()
+        return tuple(
+            safe_eval(text, context) if text else None
+            for text in (rule.filter_pre_domain, rule.filter_domain)
+        )
 
-        # The mirrored fields and those computed (not stored) from them; the
-        # other fields stay in the cache from one round to the next.
-        names = [field.name for field in fields] + [
+    @api.model
+    @tools.ormcache()
+    def _ha_rules_placed(self):
+        """The fields a rules round places in the cache: the mirrored ones and
+        those computed (not stored) from them; the other fields stay in the
+        cache from one round to the next."""
+        entities = self.env["ha.entity"]
+        return tuple(sorted(MIRRORED_FIELDS)) + tuple(
             name
-            for name, field in records._fields.items()
+            for name, field in entities._fields.items()
             if field.compute
             and not field.store
-            and MIRRORED_FIELDS.intersection(field.get_depends(records)[0])
-        ]
+            and MIRRORED_FIELDS.intersection(field.get_depends(entities)[0])
+        )
+
+    @api.model
+    def _ha_rules_round(self, filters, records, changes, first_only=False):
+        """One change of each of ``records``: the "before" filters on the old
+        values, the "after" filters and the actions on the new ones. With
+        ``first_only``, only the first record some rule is found for gets
+        its actions. Returns the ids of the records whose change is done,
+        and whether a rule ran.
+
+        ``filters``: ``{automation: (before, after)}`` (see
+        :meth:`_ha_rule_filters`), filtered as ``base.automation`` does.
+        """
+        fields = [records._fields[name] for name in sorted(MIRRORED_FIELDS)]
+        cache = records.env.cache
+        ids = records._ids
+        names = self._ha_rules_placed()
+
+        def cached(field, value):
+            # JSON comes plain (from HA or the database): converting it would
+            # only copy it. The mirrored fields convert without their record.
+            if field.type == "json":
+                return value or None
+            return field.convert_to_cache(value, records)
 
         def place(which):
             records.invalidate_recordset(names)
             for field in fields:
-                values = [changes[r.id][which].get(field.name) for r in records]
-                if field.type == "json":
-                    # Already plain JSON (from HA or the database): the
-                    # conversion would only copy it.
-                    values = [value or None for value in values]
-                else:
-                    values = [
-                        field.convert_to_cache(v, r)
-                        for v, r in zip(values, records, strict=True)
-                    ]
-                cache.update(records, field, values)
+                name = field.name
+                cache.update(
+                    records,
+                    field,
+                    [cached(field, changes[i][which].get(name)) for i in ids],
+                )
+
+        def filtered(found, domain, feedback=False):
+            # As base.automation's _filter_pre (no feedback) and
+            # _filter_post_export_domain (the flag tells a rule run while the
+            # filter computes a field).
+            if domain is None or not found:
+                return found
+            if feedback:
+                found = found.with_context(__action_feedback=True)
+            return found.sudo().filtered_domain(domain).with_env(found.env)
 
         place(0)
-        pre = {a: a._filter_pre(records) for a in automations}
-        old_values = {
-            r.id: {f.name: f.convert_to_record(cache.get(r, f), r) for f in fields}
-            for r in records
-        }
+        pre = {a: filtered(records, before) for a, (before, _a) in filters.items()}
         place(1)
-        fired = False
+        # base.automation reads the old values of the records it acts on
+        # only (the trigger fields' check): made for those.
+        old_values = {}
+
+        def remember(found):
+            for record_id in found._ids:
+                old = changes[record_id][0]
+                old_values[record_id] = {
+                    field.name: field.convert_to_record(
+                        cached(field, old.get(field.name)), records.browse(record_id)
+                    )
+                    for field in fields
+                }
+
         try:
-            for automation in automations.with_context(old_values=old_values):
-                try:
-                    found, domain_post = automation._filter_post_export_domain(
-                        pre[automation], feedback=True
-                    )
-                    if not found:
-                        continue
-                    fired = True
-                    with self.env.cr.savepoint():
-                        automation._process(found, domain_post=domain_post)
-                except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                    raise  # the pass is run again, as a whole
-                except Exception:  # noqa: BLE001 - one bad rule must not stop the mirror
-                    _logger.exception(
-                        "Automation rule %s failed on HA states %s",
-                        automation.id,
-                        records.ids,
-                    )
+            found = {}
+            for rule, (_before, domain_post) in filters.items():
+                found[rule] = records.browse()
+                with _guarded(rule, records):
+                    found[rule] = filtered(pre[rule], domain_post, feedback=True)
+            hit = records.browse().union(*found.values())
+            done = set(records.ids) - set(hit.ids)
+            if first_only and hit:
+                hit = hit.sorted("id")[:1]
+                found = {rule: matched & hit for rule, matched in found.items()}
+            done.update(hit.ids)
+            remember(hit)
+            for rule, (_before, domain_post) in filters.items():
+                automation = rule.with_context(old_values=old_values)
+                for record in found[rule]:
+                    # Each action on its own: a failing one costs no other.
+                    with _guarded(rule, record), self.env.cr.savepoint():
+                        automation._process(record, domain_post=domain_post)
+            return done, bool(hit)
         finally:
             # The records' next reads see what the database holds.
             records.invalidate_recordset(names)
-        return fired

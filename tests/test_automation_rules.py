@@ -6,6 +6,7 @@ from odoo.addons.odoo_ha_addon.models.bridge.event_dispatcher import (
 from odoo.addons.odoo_ha_addon.models.bridge.odoo_contexts import odoo_contexts
 from odoo.addons.odoo_ha_addon.models.bridge.rules_runner import (
     RULES_DELAY,
+    Pacer,
     rounds,
     take_pending,
 )
@@ -222,6 +223,47 @@ class TestDeferredRules(CountingCommon):
         self.assertEqual(self.fired(self.freezer), ["-11", "-10"])
         self.assertEqual(self.freezer.entity_state, "-10")
 
+    def test_small_rounds_with_pauses_fire_the_same(self):
+        self.deferred._ha_apply_state_events(
+            self.instance,
+            [
+                freezer_event(-14, 60),
+                state_changed("sensor.fridge", "-14", 60),
+                freezer_event(-19, 70),
+                freezer_event(-10, 80),
+            ],
+        )
+        changes = take_pending(self.env.cr)
+        pauses = []
+        left = self.Sync._ha_run_rules(
+            changes,
+            size=1,
+            pause=lambda: pauses.append(
+                (self.fired(self.freezer), self.fired(self.fridge))
+            ),
+        )
+        self.assertEqual(left, [])
+        self.assertEqual(self.fired(self.freezer), ["-14", "-10"])
+        self.assertEqual(self.fired(self.fridge), ["-14"])
+        # One entity a round, a pause between two: the freezer's first
+        # change, the fridge's, then the freezer's next two.
+        self.assertEqual(
+            pauses, [(["-14"], []), (["-14"], ["-14"]), (["-14"], ["-14"])]
+        )
+
+    def test_the_runner_ends_its_transaction_after_each_firing(self):
+        self.deferred._ha_apply_state_events(
+            self.instance,
+            [freezer_event(-14, 60), state_changed("sensor.fridge", "-14", 60)],
+        )
+        changes = take_pending(self.env.cr)
+        first, second = sorted([self.freezer, self.fridge], key=lambda e: e.id)
+        left = self.Sync._ha_run_rules(changes, until_fired=True)
+        self.assertEqual((self.fired(first), self.fired(second)), (["-14"], []))
+        self.assertEqual([pk for pk, _old, _new in left], [second.id])
+        self.assertEqual(self.Sync._ha_run_rules(left, until_fired=True), [])
+        self.assertEqual((self.fired(first), self.fired(second)), (["-14"], ["-14"]))
+
     def test_the_full_sync_records_too(self):
         states = [
             ha_state("sensor.freezer", -14, 20),
@@ -273,6 +315,25 @@ class TestDeferredRules(CountingCommon):
         self.assertEqual(
             rounds(changes),
             [[(1, "a", "b"), (2, "x", "y")], [(1, "b", "c")], [(1, "c", "d")]],
+        )
+
+    def test_rounds_are_cut_to_their_size(self):
+        changes = [(1, "a", "b"), (2, "x", "y"), (3, "p", "q"), (1, "b", "c")]
+        self.assertEqual(
+            rounds(changes, 2),
+            [[(1, "a", "b"), (2, "x", "y")], [(3, "p", "q")], [(1, "b", "c")]],
+        )
+
+    def test_the_pacer_sleeps_for_the_rest_of_its_share(self):
+        with (
+            patch("time.thread_time", side_effect=[10.0, 10.02, 10.02, 10.05, 10.05]),
+            patch("time.sleep") as sleep,
+        ):
+            pacer = Pacer(0.2)  # at most a fifth: four times the work asleep
+            pacer()
+            pacer()
+        self.assertEqual(
+            [round(c.args[0], 6) for c in sleep.call_args_list], [0.08, 0.12]
         )
 
     def test_a_failing_pass_is_logged_and_the_runner_lives_on(self):

@@ -3,9 +3,12 @@
 The mirror's transaction only records the changes of the entities some
 automation rule watches (see ``ha_sync_rules``); the dispatcher hands them,
 once committed, to its :class:`RulesRunner`, which runs the rules on them
-``RULES_DELAY`` seconds after the first one waiting, in one transaction of
-its own, in commit order. The dispatcher never waits for a rule: its next
-batch is written meanwhile, on its own connection.
+``RULES_DELAY`` seconds after the first one waiting, in transactions of its
+own, in commit order. The dispatcher never waits for a rule: its next batch
+is written meanwhile, on its own connection. The pass shares the
+interpreter with the mirror's threads, so it is paced: it takes at most
+``RULES_SHARE`` of it (a burst of firing rules is spread over time, not
+run at once ahead of the events that keep arriving).
 
 Kept in memory, not in a table: a crash between the mirror's commit and the
 rules pass loses the firings of at most that window, the very window whose
@@ -44,19 +47,44 @@ MIRROR_CONTEXT = {
     "mail_notrack": True,
 }
 RULES_DELAY = 0.5  # seconds a committed change may wait for its rules
+# A pass goes by rounds of at most ROUND_SIZE entities (well under a
+# millisecond each) and sleeps between two, so as to take at most RULES_SHARE
+# of the interpreter: the mirror's threads share it, and a pass run at once
+# would hold up the events that arrive meanwhile.
+ROUND_SIZE = 25
+RULES_SHARE = 0.1
+# Changes owed beyond which a pass runs unpaced: rules that need more than
+# their share must not fall behind for ever.
+BACKLOG = 10000
 STOP_TIMEOUT = 10.0
 
 
-def rounds(changes):
+def rounds(changes, size=None):
     """``changes`` (``[(ha.entity id, old, new)]``, in order) as rounds: the
-    first change of each entity, then the second, etc."""
+    first change of each entity, then the second, etc.; each round cut in
+    rounds of at most ``size`` changes."""
     result, depth = [], {}
     for change in changes:
         level = depth[change[0]] = depth.get(change[0], -1) + 1
         if level == len(result):
             result.append([])
         result[level].append(change)
-    return result
+    if not size:
+        return result
+    return [batch[i : i + size] for batch in result for i in range(0, len(batch), size)]
+
+
+class Pacer:
+    """Called between two rounds of work: sleeps so that the work takes at
+    most ``share`` of this thread's time (its CPU time since the last call)."""
+
+    def __init__(self, share):
+        self.factor = (1 - share) / share
+        self.mark = time.thread_time()
+
+    def __call__(self):
+        time.sleep((time.thread_time() - self.mark) * self.factor)
+        self.mark = time.thread_time()
 
 
 def take_pending(cr):
@@ -126,22 +154,30 @@ class RulesRunner(threading.Thread):
 
     def run_rules(self, changes):
         """The rules on ``changes``, in transactions that each end after the
-        first round (see :func:`rounds`) on which a rule ran: the rows a rule
-        writes stay locked (the mirror's next write on them waiting) for the
-        rest of that round only, and the other threads get the interpreter
-        between two transactions."""
+        first change on which a rule ran: the rows a rule writes stay locked
+        (the mirror's next write on them waiting) for that change only. The
+        pass is paced (see ``RULES_SHARE``) unless it is behind."""
+        pause = Pacer(RULES_SHARE) if len(changes) < BACKLOG else None
+        screened = False
         while changes:
-            changes = self._run_chunk(changes)
-            if changes:
-                time.sleep(0)
+            changes = self._run_chunk(changes, pause, screened)
+            screened = True
+            if changes and pause:
+                pause()
 
-    def _run_chunk(self, changes):
-        """Run the rules on the first rounds of ``changes``; the changes left."""
+    def _run_chunk(self, changes, pause, screened):
+        """Run the rules on the first changes of ``changes``; the changes left."""
         command_holds.wait_released()
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             try:
                 return self._transaction(
-                    lambda env: env["ha.sync"]._ha_run_rules(changes, until_fired=True)
+                    lambda env: env["ha.sync"]._ha_run_rules(
+                        changes,
+                        until_fired=True,
+                        size=ROUND_SIZE,
+                        pause=pause,
+                        screened=screened,
+                    )
                 )
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 # A rule's write met the mirror's (REPEATABLE READ): again.
