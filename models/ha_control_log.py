@@ -121,20 +121,23 @@ class HaControlLog(models.Model):
         whose change was written before the control was logged still finds
         that change after the batch moved the entity on."""
         self.flush_model()
-        cr = self.env.cr
-        cr.execute(
-            SQL(
-                """
-                SELECT l.id, l.context_id, l.requested_at, e.entity_id,
-                       e.ha_context_id, e.entity_state, e.last_updated
-                  FROM ha_control_log l
-                  JOIN ha_entity e ON e.id = l.entity_id
-                 WHERE l.state = 'pending' AND l.ha_instance_id = %s
-                """,
-                instance_id,
-            )
+        self.env.cr.execute(self._ha_pending_query(instance_id))
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _ha_pending_query(self, instance_id):
+        """The query of :meth:`_ha_pending` (the mirror's live path reads it
+        together with what its rules need)."""
+        return SQL(
+            """
+            SELECT l.id, l.context_id, l.requested_at, e.entity_id,
+                   e.ha_context_id, e.entity_state, e.last_updated
+              FROM ha_control_log l
+              JOIN ha_entity e ON e.id = l.entity_id
+             WHERE l.state = 'pending' AND l.ha_instance_id = %s
+            """,
+            instance_id,
         )
-        return cr.fetchall()
 
     @api.model
     def _ha_confirm(self, instance_id, states=(), pending=None):

@@ -13,9 +13,10 @@ pass, not once a round), their actions run by ``_process``:
   the selected set of each instance is reused for ``WATCH_TTL`` seconds);
   with no rule, the mirror does one dictionary lookup more a batch;
 * the mirror's transaction only records each change of those entities (the
-  values before and after it, in HA's order): a live batch with a watched
-  entity reads their old values by one query more (indexed), the full sync
-  has them from its diff. No rule run on the mirror's path;
+  values before and after it, in HA's order): a live batch reads the old
+  values of its watched entities in the query it makes anyway (for the
+  pending controls), the full sync has them from its diff. No query more,
+  no rule run, on the mirror's path;
 * the rules pass (:meth:`HaSync._ha_run_rules`) runs later on the recorded
   changes, in the order they were committed: for the dispatcher, in a
   thread and transactions of their own, batched and paced (see
@@ -45,6 +46,7 @@ from odoo.addons.base_automation.models.base_automation import WRITE_TRIGGERS
 
 from .bridge.odoo_contexts import odoo_contexts
 from .bridge.rules_runner import MIRROR_CONTEXT, PENDING_KEY, rounds
+from .ha_sync_states import STATE_SPEC
 
 _logger = logging.getLogger(__name__)
 
@@ -211,12 +213,55 @@ class HaSync(models.AbstractModel):
             self._ha_run_rules(changes)
 
     @api.model
-    def _ha_upsert_with_rules(self, instance_id, latest, all_states):
-        """``_ha_upsert_states``, recording the changes of watched entities:
-        every change newer than the stored state, in HA's order."""
+    def _ha_pending_and_before(self, instance_id, latest):
+        """Before a live batch: the instance's pending controls (as
+        ``ha.control.log._ha_pending`` reads them) and the stored values of
+        the watched entities among ``latest`` (``{entity_id: (ha.entity id,
+        vals)}``), read by one query: the rules cost the batch no round trip."""
+        log = self.env["ha.control.log"]
+        log.flush_model()
         watched = self._ha_watched(instance_id)
-        keys = [key for key in latest if key in watched]
-        changes, recorded, old_rows = self._ha_upsert_states(instance_id, latest, keys)
+        keys = sorted(key for key in latest if key in watched)
+        pending = log._ha_pending_query(instance_id)
+        cr = self.env.cr
+        if not keys:
+            cr.execute(pending)
+            return cr.fetchall(), {}
+        # Pending rows (a control id first) then watched rows (none), in one
+        # shape; the second part's NULLs take the first part's types.
+        cr.execute(
+            SQL(
+                "SELECT p.*, %(nothing)s FROM (%(pending)s) p"
+                " UNION ALL SELECT NULL, NULL, NULL, entity_id, NULL, NULL, NULL,"
+                " id, %(columns)s FROM ha_entity"
+                " WHERE ha_instance_id = %(instance)s AND entity_id = ANY(%(keys)s)",
+                nothing=SQL(", ").join([SQL("NULL")] * (len(STATE_SPEC) + 1)),
+                pending=pending,
+                columns=SQL(", ").join(SQL.identifier(c) for c, _t in STATE_SPEC),
+                instance=instance_id,
+                keys=keys,
+            )
+        )
+        rows = cr.fetchall()
+        names = [c for c, _t in STATE_SPEC]
+        before = {
+            row[3]: (row[7], dict(zip(names, row[8:], strict=True)))
+            for row in rows
+            if row[0] is None
+        }
+        return [row[:7] for row in rows if row[0] is not None], before
+
+    @api.model
+    def _ha_upsert_with_rules(self, instance_id, latest, all_states, before):
+        """``_ha_upsert_states``, recording the changes of the watched entities
+        (``before``: their stored values, see :meth:`_ha_pending_and_before`):
+        every change newer than the stored state, in HA's order."""
+        changes, recorded = self._ha_upsert_states(instance_id, latest)
+        old_rows = {
+            change["entity_id"]: before[change["entity_id"]]
+            for change in changes
+            if change["entity_id"] in before
+        }
         if not old_rows:
             return changes, recorded
         by_key = {}

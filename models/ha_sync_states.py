@@ -248,9 +248,9 @@ class HaSync(models.AbstractModel):
             if current is None or current["last_updated"] <= vals["last_updated"]:
                 latest[key] = vals
         self.env.flush_all()
-        pending = self.env["ha.control.log"]._ha_pending(instance_id)
+        pending, before = self._ha_pending_and_before(instance_id, latest)
         changes, recorded = (
-            self._ha_upsert_with_rules(instance_id, latest, all_states)
+            self._ha_upsert_with_rules(instance_id, latest, all_states, before)
             if latest
             else ([], {})
         )
@@ -282,17 +282,14 @@ class HaSync(models.AbstractModel):
         }
 
     @api.model
-    def _ha_upsert_states(self, instance_id, latest, watched=()):
+    def _ha_upsert_states(self, instance_id, latest):
         """Upsert the newest states; returns ``(bus changes, {entity id:
-        recorded}, {entity id: (ha.entity id, old vals)})`` for the rows it
-        wrote, the old values (as stored before) only for the keys in
-        ``watched``: read by one query more, in the same transaction."""
+        recorded})`` for the rows it wrote."""
         keys = sorted(latest)  # stable row-lock order between concurrent writers
         columns = [(keys, "varchar"), ([k.split(".", 1)[0] for k in keys], "varchar")]
         columns += [
             ([latest[k][c] for k in keys], t) for c, t in STATE_SPEC if c != "active"
         ]
-        names = [c for c, _t in STATE_SPEC]
         cr = self.env.cr
         upsert = SQL(
             """
@@ -326,27 +323,7 @@ class HaSync(models.AbstractModel):
             now=TX_NOW,
             unnest=_unnest(columns),
         )
-        before = {}
-        if watched:
-            # What the upsert replaces: Odoo's REPEATABLE READ lets no other
-            # write in between. (A CTE around the upsert, reading them in the
-            # same statement, costs PostgreSQL several times this query.)
-            cr.execute(
-                SQL(
-                    "SELECT entity_id, id, %s FROM ha_entity"
-                    " WHERE ha_instance_id = %s AND entity_id = ANY(%s)",
-                    SQL(", ").join(map(SQL.identifier, names)),
-                    instance_id,
-                    sorted(watched),
-                )
-            )
-            before = {row[0]: row[1:] for row in cr.fetchall()}
         cr.execute(upsert)
         written = cr.fetchall()  # [(ha.entity id, entity_id, enable_record)]
         changes = [_change(row[0], row[1], latest[row[1]]) for row in written]
-        old = {
-            key: (pk, dict(zip(names, before[key][1:], strict=True)))
-            for pk, key, _recorded in written
-            if key in before
-        }
-        return changes, {row[1]: row[2] for row in written}, old
+        return changes, {row[1]: row[2] for row in written}
