@@ -264,6 +264,27 @@ class TestDeferredRules(CountingCommon):
         self.assertEqual(self.Sync._ha_run_rules(left, until_fired=True), [])
         self.assertEqual((self.fired(first), self.fired(second)), (["-14"], ["-14"]))
 
+    def test_a_stopping_runner_runs_what_is_owed_at_once(self):
+        runner = DatabaseDispatcher(self.env.cr.dbname)._rules
+        passes = [
+            # Running: the freezer and the fridge cross, a pause between.
+            (False, [freezer_event(-16, 50), freezer_event(-14, 60)], True),
+            # Stopping: its stop waits, no pause.
+            (True, [freezer_event(-16, 70), freezer_event(-10, 80)], False),
+        ]
+        for quitting, events, paused in passes:
+            fridge = state_changed("sensor.fridge", "-14", 60)
+            self.deferred._ha_apply_state_events(self.instance, [*events, fridge])
+            runner._quit = quitting
+            with (
+                patch.object(runner, "_transaction", side_effect=lambda w: w(self.env)),
+                patch("time.sleep") as sleep,
+            ):
+                runner.run_rules(take_pending(self.env.cr))
+            self.assertEqual(sleep.called, paused)
+        self.assertEqual(self.fired(self.freezer), ["-14", "-10"])
+        self.assertEqual(self.fired(self.fridge), ["-14"])
+
     def test_the_full_sync_records_too(self):
         states = [
             ha_state("sensor.freezer", -14, 20),

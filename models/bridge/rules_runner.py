@@ -156,8 +156,10 @@ class RulesRunner(threading.Thread):
         """The rules on ``changes``, in transactions that each end after the
         first change on which a rule ran: the rows a rule writes stay locked
         (the mirror's next write on them waiting) for that change only. The
-        pass is paced (see ``RULES_SHARE``) unless it is behind."""
-        pause = Pacer(RULES_SHARE) if len(changes) < BACKLOG else None
+        pass is paced (see ``RULES_SHARE``) unless it is behind, or the
+        runner is stopping (its stop waits for what is owed)."""
+        pacer = Pacer(RULES_SHARE) if len(changes) < BACKLOG else None
+        pause = pacer and (lambda: self._quit or pacer())
         screened = False
         while changes:
             changes = self._run_chunk(changes, pause, screened)
