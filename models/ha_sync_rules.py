@@ -131,11 +131,7 @@ class HaSync(models.AbstractModel):
             fields = set(automation.trigger_field_ids.mapped("name"))
             if fields and not fields & MIRRORED_FIELDS:
                 continue  # watches fields the mirror never writes
-            context = automation._get_eval_context()
-            relaxed = []
-            for text in (automation.filter_pre_domain, automation.filter_domain):
-                domain = safe_eval(text, context) if text else []
-                relaxed.append(relax(domain))
+            relaxed = [relax(d or []) for d in self._ha_rule_filters(automation)]
             if any(domain is None for domain in relaxed):
                 domains.append((automation.id, ALL))
                 continue
@@ -219,14 +215,12 @@ class HaSync(models.AbstractModel):
         the watched entities among ``latest`` (``{entity_id: (ha.entity id,
         vals)}``), read by one query: the rules cost the batch no round trip."""
         log = self.env["ha.control.log"]
-        log.flush_model()
         watched = self._ha_watched(instance_id)
         keys = sorted(key for key in latest if key in watched)
-        pending = log._ha_pending_query(instance_id)
-        cr = self.env.cr
         if not keys:
-            cr.execute(pending)
-            return cr.fetchall(), {}
+            return log._ha_pending(instance_id), {}
+        log.flush_model()
+        cr = self.env.cr
         # Pending rows (a control id first) then watched rows (none), in one
         # shape; the second part's NULLs take the first part's types.
         cr.execute(
@@ -236,7 +230,7 @@ class HaSync(models.AbstractModel):
                 " id, %(columns)s FROM ha_entity"
                 " WHERE ha_instance_id = %(instance)s AND entity_id = ANY(%(keys)s)",
                 nothing=SQL(", ").join([SQL("NULL")] * (len(STATE_SPEC) + 1)),
-                pending=pending,
+                pending=log._ha_pending_query(instance_id),
                 columns=SQL(", ").join(SQL.identifier(c) for c, _t in STATE_SPEC),
                 instance=instance_id,
                 keys=keys,
