@@ -9,6 +9,8 @@ permission and expiry, reminder reset) instead of getting a duplicate.
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from .ha_instance import notification
+
 TARGET_FIELDS = {
     "ha.entity": ("entity_ids", "entity_id"),
     "ha.entity.group": ("group_ids", "group_id"),
@@ -111,16 +113,12 @@ class HaEntityShareWizard(models.TransientModel):
                     new.append({**values, field: record.id, "user_id": user.id})
         updated.write(values)
         Share.create(new)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": _(
-                    "%(created)s shares created, %(updated)s updated.",
-                    created=len(new),
-                    updated=len(updated),
-                ),
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(
+            _(
+                "%(created)s shares created, %(updated)s updated.",
+                created=len(new),
+                updated=len(updated),
+            ),
+            kind="success",
+            next={"type": "ir.actions.act_window_close"},
+        )
