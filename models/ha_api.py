@@ -63,6 +63,11 @@ class HaApi(models.AbstractModel):
             )
 
     @api.model
+    def _ha_is_manager(self):
+        """True for the superuser and HA Managers."""
+        return self.env.su or self.env.user.has_group(MANAGER_GROUP)
+
+    @api.model
     def _check_ha_manager(self):
         if not self.env.user.has_group(MANAGER_GROUP):
             raise HaApiError(

@@ -285,9 +285,7 @@ class HaEntity(models.Model):
     def _ha_user_limited(self):
         """True for an HA User who is no manager: they may write only
         :data:`USER_EDITABLE_FIELDS` (their ACL grants write for that)."""
-        return not self.env.su and not self.env.user.has_group(
-            "odoo_ha_addon.group_ha_manager"
-        )
+        return not self.env["ha.api"]._ha_is_manager()
 
     def _ha_check_user_fields(self, vals):
         forbidden = set(vals) - USER_EDITABLE_FIELDS

@@ -15,7 +15,6 @@ TARGETS = ("entity_id", "group_id", "device_id")
 PERMISSION_RANK = {"view": 1, "control": 2}
 EXPIRY_NOTICE_DAYS = 7
 CLEANUP_AFTER_DAYS = 30
-MANAGER_GROUP = "odoo_ha_addon.group_ha_manager"
 # Written without changing who reaches what (no cache or channel to renew).
 QUIET_FIELDS = frozenset({"notification_sent"})
 
@@ -212,9 +211,7 @@ class HaEntityShare(models.Model):
         if isinstance(user, int) and not isinstance(user, bool):
             user = self.env["res.users"].browse(user)
         user = user or self.env.user
-        if user != self.env.user and not (
-            self.env.su or self.env.user.has_group(MANAGER_GROUP)
-        ):
+        if user != self.env.user and not self.env["ha.api"]._ha_is_manager():
             raise AccessError(_("You may only list your own shares."))
         return user
 

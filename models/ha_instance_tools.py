@@ -103,7 +103,7 @@ class HaInstance(models.Model):
     # -- buttons ---------------------------------------------------------------
 
     def _ha_is_manager(self):
-        return self.env.su or self.env.user.has_group("odoo_ha_addon.group_ha_manager")
+        return self.env["ha.api"]._ha_is_manager()
 
     def _ha_check_manager(self):
         if not self._ha_is_manager():
