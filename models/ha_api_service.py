@@ -365,6 +365,28 @@ class HaApi(models.AbstractModel):
         return data
 
     @api.model
+    def _ha_call_logged(
+        self, instance, entities, domain, service, data, origin, requested_at, targets
+    ):
+        """Call ``domain.service`` on ``targets`` (entity ids, in the caller's
+        order), the ``entities`` the caller checked, and log the control in
+        the audit trail; HA's result."""
+        result = self._ha_call(
+            instance,
+            {
+                "type": "call_service",
+                "domain": domain,
+                "service": service,
+                "service_data": data,
+                "target": {"entity_id": targets},
+            },
+        )
+        self.env["ha.control.log"]._ha_record(
+            entities, f"{domain}.{service}", data, result, origin, requested_at
+        )
+        return result
+
+    @api.model
     def call_service(
         self, instance_id, domain, service, service_data, origin="backend"
     ):
@@ -392,18 +414,8 @@ class HaApi(models.AbstractModel):
             )
         entities = entities.filtered(lambda entity: entity.entity_id in entity_ids)
         data = self._clamp_data(domain, data, entities)
-        result = self._ha_call(
-            instance,
-            {
-                "type": "call_service",
-                "domain": domain,
-                "service": service,
-                "service_data": data,
-                "target": {"entity_id": entity_ids},
-            },
-        )
-        self.env["ha.control.log"]._ha_record(
-            entities, f"{domain}.{service}", data, result, origin, requested_at
+        result = self._ha_call_logged(
+            instance, entities, domain, service, data, origin, requested_at, entity_ids
         )
         return {
             "entity_ids": entity_ids,

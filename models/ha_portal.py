@@ -296,19 +296,16 @@ class HaPortal(models.AbstractModel):
         instance = api_model._validate_instance(entity.ha_instance_id.id)
         data = api_model._clamp_data(domain, data, entity)
         requested_at = fields.Datetime.now()
-        result = api_model._ha_call(
-            instance,
-            {
-                "type": "call_service",
-                "domain": domain,
-                "service": service,
-                "service_data": data,
-                "target": {"entity_id": [entity.entity_id]},
-            },
-        )
         # The audit trail: as the portal user (sudo keeps the caller's uid).
-        self.env["ha.control.log"]._ha_record(
-            entity, f"{domain}.{service}", data, result, "portal", requested_at
+        api_model._ha_call_logged(
+            instance,
+            entity,
+            domain,
+            service,
+            data,
+            "portal",
+            requested_at,
+            [entity.entity_id],
         )
         return self._entity_payload(entity, permission)
 
