@@ -233,34 +233,14 @@ class HaPortal(CustomerPortal):
         return self._page(f"odoo_ha_addon.portal_{kind}_detail", values)
 
     @http.route(
-        "/my/ha/<int:instance_id>/entity/<int:entity_id>",
+        "/my/ha/<int:instance_id>/<any(entity,group,device):kind>/<int:record_id>",
         type="http",
         auth="user",
         website=True,
         sitemap=False,
     )
-    def portal_entity(self, instance_id, entity_id, **kw):
-        return self._record_page("entity", instance_id, entity_id)
-
-    @http.route(
-        "/my/ha/<int:instance_id>/group/<int:group_id>",
-        type="http",
-        auth="user",
-        website=True,
-        sitemap=False,
-    )
-    def portal_group(self, instance_id, group_id, **kw):
-        return self._record_page("group", instance_id, group_id)
-
-    @http.route(
-        "/my/ha/<int:instance_id>/device/<int:device_id>",
-        type="http",
-        auth="user",
-        website=True,
-        sitemap=False,
-    )
-    def portal_device(self, instance_id, device_id, **kw):
-        return self._record_page("device", instance_id, device_id)
+    def portal_record(self, instance_id, kind, record_id, **kw):
+        return self._record_page(kind, instance_id, record_id)
 
     @http.route(
         [
