@@ -8,6 +8,7 @@ import {Dialog} from "@web/core/dialog/dialog";
 import {_t} from "@web/core/l10n/translation";
 import {useService} from "@web/core/utils/hooks";
 import {deviceMaker, stateLabel} from "@odoo_ha_addon/util/ha_labels";
+import {isOn} from "@odoo_ha_addon/components/entity_controller/domain_config";
 
 /** [key of the answer, label, model, Font Awesome icon], in display order. */
 function relatedGroups() {
@@ -70,11 +71,9 @@ export class RelatedEntityDialog extends Component {
         return deviceMaker(item);
     }
 
-    /** Bootstrap badge class of an entity's state: on/active stand out. */
+    /** Bootstrap badge class of a related state: "on" stands out. */
     stateClass(item) {
-        return ["on", "active", "playing"].includes(item.state)
-            ? "text-bg-success"
-            : "text-bg-light";
+        return isOn(item.state) ? "text-bg-success" : "text-bg-light";
     }
 
     open(model, item) {
