@@ -49,6 +49,8 @@
         # with the portal's own ha_data service.
         "web.assets_frontend": [
             "odoo_ha_addon/static/src/util/ha_labels.js",
+            "odoo_ha_addon/static/src/util/debug.js",
+            "odoo_ha_addon/static/src/services/ha_data_subscriptions.js",
             "odoo_ha_addon/static/src/components/entity_controller/**/*",
             "odoo_ha_addon/static/src/portal/**/*",
         ],

@@ -9,6 +9,7 @@
 import {rpc} from "@web/core/network/rpc";
 import {registry} from "@web/core/registry";
 import {_t} from "@web/core/l10n/translation";
+import {HaSubscriptions} from "@odoo_ha_addon/services/ha_data_subscriptions";
 
 export const PORTAL_STATE = "ha_portal_state";
 export const CHANNELS_CHANGED = "ha_channels_changed";
@@ -20,7 +21,7 @@ function keyOf(instanceId, entityId) {
 export class PortalHaData {
     constructor(bus) {
         this.bus = bus;
-        this.callbacks = new Map();
+        this.subscriptions = new HaSubscriptions();
         this.recordIds = new Map();
         this.started = false;
     }
@@ -38,12 +39,8 @@ export class PortalHaData {
     }
 
     onPush(payload) {
-        const instanceId = payload && payload.ha_instance_id;
-        for (const change of (payload && payload.changes) || []) {
-            const callbacks = this.callbacks.get(keyOf(instanceId, change.entity_id));
-            for (const callback of callbacks || []) {
-                callback(change);
-            }
+        for (const change of payload?.changes || []) {
+            this.subscriptions.triggerEntityCallbacks(payload.ha_instance_id, change);
         }
     }
 
@@ -53,13 +50,13 @@ export class PortalHaData {
     }
 
     onEntityUpdate(instanceId, entityId, callback) {
-        const key = keyOf(instanceId, entityId);
-        if (!this.callbacks.has(key)) {
-            this.callbacks.set(key, new Set());
-        }
-        this.callbacks.get(key).add(callback);
+        const unsubscribe = this.subscriptions.onEntityUpdate(
+            instanceId,
+            entityId,
+            callback
+        );
         this.start();
-        return () => this.callbacks.get(key)?.delete(callback);
+        return unsubscribe;
     }
 
     async callService(domain, service, serviceData, instanceId) {
