@@ -23,8 +23,14 @@ export class PortalEntity extends Component {
     setup() {
         this.haData = useService("ha_data");
         this.haData.register(this.props.instanceId, this.props.entity);
-        this.control = useEntityControl((props = this.props) => this.entityOf(props));
-        this.live = this.control.state;
+        if (!this.canControl) {
+            // A controller follows the entity itself; the badge needs its own
+            // subscription (the props of a public component never change).
+            const control = useEntityControl((props = this.props) =>
+                this.entityOf(props)
+            );
+            this.live = control.state;
+        }
     }
 
     entityOf(props) {
