@@ -221,10 +221,12 @@ class HaEntityShare(models.Model):
         return self._user_shares(user, instance)
 
     @api.model
-    def _entity_permissions(self, user=None, instance=None):
+    def _entity_permissions(self, user=None, instance=None, shares=None):
         """``{ha.entity id: 'view' | 'control'}``: every active entity the
-        user reaches through a non-expired share, with its strongest right."""
-        shares = self._user_shares(user, instance)
+        user reaches through a non-expired share (or through ``shares``, the
+        user's already read), with its strongest right."""
+        if shares is None:
+            shares = self._user_shares(user, instance)
         result = {}
 
         def grant(entities, permission):
@@ -253,9 +255,11 @@ class HaEntityShare(models.Model):
         ]
 
     @api.model
-    def _target_permissions(self, field, user=None, instance=None):
+    def _target_permissions(self, field, user=None, instance=None, shares=None):
         permissions = {}
-        for share in self._user_shares(user, instance):
+        if shares is None:
+            shares = self._user_shares(user, instance)
+        for share in shares:
             target = share[field]
             if target and target.active:
                 permissions[target] = strongest(

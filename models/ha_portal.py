@@ -159,19 +159,21 @@ class HaPortal(models.AbstractModel):
         """``[{instance, entity_count, group_count, device_count}]`` of the
         instances where the user has non-expired shares, by name."""
         Share = self.env["ha.entity.share"]
+        shares = Share.get_shares_for_user()  # read once for every count
         result = []
-        for instance in Share.get_shares_for_user().ha_instance_id.sorted("name"):
+        for instance in shares.ha_instance_id.sorted("name"):
             if not instance.active:
                 continue
+            mine = shares.filtered(lambda share, i=instance: share.ha_instance_id == i)
             result.append(
                 {
                     "instance": instance,
-                    "entity_count": len(Share._entity_permissions(instance=instance)),
+                    "entity_count": len(Share._entity_permissions(shares=mine)),
                     "group_count": len(
-                        Share.get_shared_groups_for_user(instance=instance)
+                        Share._target_permissions("group_id", shares=mine)
                     ),
                     "device_count": len(
-                        Share.get_shared_devices_for_user(instance=instance)
+                        Share._target_permissions("device_id", shares=mine)
                     ),
                 }
             )
