@@ -13,10 +13,12 @@ pass, not once a round), their actions run by ``_process``:
   the selected set of each instance is reused for ``WATCH_TTL`` seconds);
   with no rule, the mirror does one dictionary lookup more a batch;
 * the mirror's transaction only records each change of those entities (the
-  values before and after it, in HA's order): a live batch reads the old
-  values of its watched entities in the query it makes anyway (for the
-  pending controls), the full sync has them from its diff. No query more,
-  no rule run, on the mirror's path;
+  values before and after it, in HA's order): the dispatcher's live batch
+  takes the old values from the events' ``old_state`` while its connection
+  is in step (every event applied since its full sync), any other reads
+  them in the query it makes anyway (for the pending controls), the full
+  sync has them from its diff. No query more, no rule run, on the mirror's
+  path;
 * the rules pass (:meth:`HaSync._ha_run_rules`) runs later on the recorded
   changes, in the order they were committed: for the dispatcher, in a
   thread and transactions of their own, batched and paced (see
@@ -46,7 +48,7 @@ from odoo.addons.base_automation.models.base_automation import WRITE_TRIGGERS
 
 from .bridge.odoo_contexts import odoo_contexts
 from .bridge.rules_runner import MIRROR_CONTEXT, PENDING_KEY, rounds
-from .ha_sync_states import STATE_SPEC
+from .ha_sync_states import STATE_SPEC, _state_vals
 
 _logger = logging.getLogger(__name__)
 
@@ -82,6 +84,27 @@ def _guarded(automation, records):
         _logger.exception(
             "Automation rule %s failed on HA states %s", automation.id, records.ids
         )
+
+
+def _known_vals(vals, name=None):
+    """``vals`` (see ``_state_vals``) as a recorded change holds them: the
+    name the mirror keeps when HA gives none, else no name (a rules round
+    leaves the record's own)."""
+    known = dict(vals)
+    if not known["name"]:
+        known.pop("name")
+        if name:
+            known["name"] = name
+    return known
+
+
+def _cached(field, value, records):
+    """``value`` of a mirrored field in the cache's format: JSON comes plain
+    (from HA or the database), converting it would only copy it; the others
+    convert without their record."""
+    if field.type == "json":
+        return value or None
+    return field.convert_to_cache(value, records)
 
 
 def relax(domain):
@@ -209,16 +232,28 @@ class HaSync(models.AbstractModel):
             self._ha_run_rules(changes)
 
     @api.model
-    def _ha_pending_and_before(self, instance_id, latest):
+    def _ha_pending_and_before(self, instance_id, latest, olds=None):
         """Before a live batch: the instance's pending controls (as
         ``ha.control.log._ha_pending`` reads them) and the stored values of
         the watched entities among ``latest`` (``{entity_id: (ha.entity id,
-        vals)}``), read by one query: the rules cost the batch no round trip."""
+        vals)}``), read by one query: the rules cost the batch no round trip.
+
+        ``olds``: ``{entity_id: HA's old_state}`` when they are the stored
+        states (see ``_ha_apply_state_events``' ``in_step``): taken from
+        there, not read. Reading rows the mirror rewrites several times a
+        second is what watching cost the batch (their index entries lead
+        to many dead versions).
+        """
         log = self.env["ha.control.log"]
         watched = self._ha_watched(instance_id)
         keys = sorted(key for key in latest if key in watched)
+        before = {}
+        for key in keys if olds else ():
+            if olds.get(key):
+                before[key] = (watched[key], _known_vals(_state_vals(olds[key])))
+        keys = [key for key in keys if key not in before]
         if not keys:
-            return log._ha_pending(instance_id), {}
+            return log._ha_pending(instance_id), before
         log.flush_model()
         cr = self.env.cr
         # Pending rows (a control id first) then watched rows (none), in one
@@ -238,11 +273,11 @@ class HaSync(models.AbstractModel):
         )
         rows = cr.fetchall()
         names = [c for c, _t in STATE_SPEC]
-        before = {
-            row[3]: (row[7], dict(zip(names, row[8:], strict=True)))
+        before.update(
+            (row[3], (row[7], dict(zip(names, row[8:], strict=True))))
             for row in rows
             if row[0] is None
-        }
+        )
         return [row[:7] for row in rows if row[0] is not None], before
 
     @api.model
@@ -269,7 +304,7 @@ class HaSync(models.AbstractModel):
                 v for t, v in sorted(by_key[key].items()) if not stored or t > stored
             ]
             for vals in seq or [latest[key]]:
-                new = dict(vals, name=vals["name"] or old["name"])
+                new = _known_vals(vals, old.get("name"))
                 owed.append((pk, old, new))
                 old = new
         self._ha_record_changes(owed)
@@ -296,29 +331,36 @@ class HaSync(models.AbstractModel):
     # -- the rules pass ----------------------------------------------------------------
 
     @api.model
-    def _ha_run_rules(
-        self, changes, until_fired=False, size=None, pause=None, screened=False
-    ):
+    def _ha_run_rules(self, changes):
         """Run the update rules of ``ha.entity`` on ``changes`` (``[(ha.entity
-        id, old vals, new vals)]`` in the mirror's order), as
-        ``base.automation`` runs them around ``write``, each change on its
-        own values, by rounds of at most ``size`` entities (see
-        :func:`rounds`), calling ``pause()`` between two. With
-        ``until_fired``, stops after the first change on which a rule ran,
-        and returns the changes left; ``screened``: ``changes`` are such
-        a rest (Odoo's echoes are out)."""
-        context = {k: v for k, v in self.env.context.items() if k not in MIRROR_CONTEXT}
-        automations = (
-            self.env["base.automation"]
-            .with_context(context, __action_done={})
-            .browse([rule_id for rule_id, _domain in self._ha_rule_domains()])
-        )
+        id, old vals, new vals)]`` in the mirror's order) now, in this
+        transaction, as ``base.automation`` runs them around ``write``."""
+        screened = False
+        while changes:
+            firings, changes = self._ha_screen_rules(changes, screened=screened)
+            screened = True
+            for firing in firings:
+                self._ha_fire(*firing)
+
+    @api.model
+    def _ha_screen_rules(self, changes, size=None, pause=None, screened=False):
+        """The rules' filters on ``changes`` (see :meth:`_ha_run_rules`),
+        each change on its own values, by rounds of at most ``size``
+        entities (see :func:`rounds`), calling ``pause()`` between two; up
+        to the first round a rule matched in. Returns ``(firings, changes
+        left)``: the round's firings (see :meth:`_ha_fire`), to run before
+        the changes left are screened (a round is one write: all filtered,
+        then all acted on, as ``base.automation`` does). ``screened``:
+        ``changes`` are such a rest (Odoo's echoes are out)."""
         if not screened:
             echoes = self._ha_echoes({n.get("ha_context_id") for _i, _o, n in changes})
             changes = [c for c in changes if c[2].get("ha_context_id") not in echoes]
+        automations = self.env["base.automation"].browse(
+            [rule_id for rule_id, _domain in self._ha_rule_domains()]
+        )
         if not automations or not changes:
-            return []
-        entities = automations.env["ha.entity"].with_context(active_test=False)
+            return [], []
+        entities = self.env["ha.entity"].with_context(active_test=False)
         # The watched set may be a few seconds old: an entity deleted since
         # is left out.
         alive = set(entities.browse({pk for pk, _o, _n in changes}).exists().ids)
@@ -331,11 +373,10 @@ class HaSync(models.AbstractModel):
             # Prefetched with every round's: the fields the filters read on
             # other models (groups, say) are fetched once a pass.
             records = entities.browse(sorted(batch)).with_prefetch(alive)
-            done, fired = self._ha_rules_round(filters, records, batch, until_fired)
-            if fired and until_fired:
-                left = [(pk, *batch[pk]) for pk in records.ids if pk not in done]
-                return left + [change for rest in batches[number:] for change in rest]
-        return []
+            firings = self._ha_rules_round(filters, records, batch)
+            if firings:
+                return firings, [change for rest in batches[number:] for change in rest]
+        return [], []
 
     @api.model
     def _ha_rule_filters(self, automation):
@@ -365,37 +406,30 @@ class HaSync(models.AbstractModel):
         )
 
     @api.model
-    def _ha_rules_round(self, filters, records, changes, first_only=False):
-        """One change of each of ``records``: the "before" filters on the old
-        values, the "after" filters and the actions on the new ones. With
-        ``first_only``, only the first record some rule is found for gets
-        its actions. Returns the ids of the records whose change is done,
-        and whether a rule ran.
+    def _ha_place(self, records, values):
+        """Put ``values`` (``{id: vals}``) of ``records`` in the cache, for
+        the mirrored fields; what a change does not know (a name HA never
+        gave) is read from the database."""
+        records.invalidate_recordset(self._ha_rules_placed())
+        cache = records.env.cache
+        for name in sorted(MIRRORED_FIELDS):
+            field = records._fields[name]
+            known = [i for i in records._ids if name in values[i]]
+            cache.update(
+                records.browse(known),
+                field,
+                [_cached(field, values[i][name], records) for i in known],
+            )
+
+    @api.model
+    def _ha_rules_round(self, filters, records, changes):
+        """One change of each of ``records`` (``{id: (old, new)}``): the
+        "before" filters on the old values, the "after" filters on the new
+        ones. Returns the firings (see :meth:`_ha_fire`), by rule then id.
 
         ``filters``: ``{automation: (before, after)}`` (see
         :meth:`_ha_rule_filters`), filtered as ``base.automation`` does.
         """
-        fields = [records._fields[name] for name in sorted(MIRRORED_FIELDS)]
-        cache = records.env.cache
-        ids = records._ids
-        names = self._ha_rules_placed()
-
-        def cached(field, value):
-            # JSON comes plain (from HA or the database): converting it would
-            # only copy it. The mirrored fields convert without their record.
-            if field.type == "json":
-                return value or None
-            return field.convert_to_cache(value, records)
-
-        def place(which):
-            records.invalidate_recordset(names)
-            for field in fields:
-                name = field.name
-                cache.update(
-                    records,
-                    field,
-                    [cached(field, changes[i][which].get(name)) for i in ids],
-                )
 
         def filtered(found, domain, feedback=False):
             # As base.automation's _filter_pre (no feedback) and
@@ -407,43 +441,48 @@ class HaSync(models.AbstractModel):
                 found = found.with_context(__action_feedback=True)
             return found.sudo().filtered_domain(domain).with_env(found.env)
 
-        place(0)
-        pre = {a: filtered(records, before) for a, (before, _a) in filters.items()}
-        place(1)
-        # base.automation reads the old values of the records it acts on
-        # only (the trigger fields' check): made for those.
-        old_values = {}
-
-        def remember(found):
-            for record_id in found._ids:
-                old = changes[record_id][0]
-                old_values[record_id] = {
-                    field.name: field.convert_to_record(
-                        cached(field, old.get(field.name)), records.browse(record_id)
-                    )
-                    for field in fields
-                }
-
         try:
-            found = {}
-            for rule, (_before, domain_post) in filters.items():
-                found[rule] = records.browse()
+            self._ha_place(records, {i: changes[i][0] for i in records._ids})
+            pre = {a: filtered(records, before) for a, (before, _a) in filters.items()}
+            self._ha_place(records, {i: changes[i][1] for i in records._ids})
+            firings = []
+            for rule, (_before, after) in filters.items():
                 with _guarded(rule, records):
-                    found[rule] = filtered(pre[rule], domain_post, feedback=True)
-            hit = records.browse().union(*found.values())
-            done = set(records.ids) - set(hit.ids)
-            if first_only and hit:
-                hit = hit.sorted("id")[:1]
-                found = {rule: matched & hit for rule, matched in found.items()}
-            done.update(hit.ids)
-            remember(hit)
-            for rule, (_before, domain_post) in filters.items():
-                automation = rule.with_context(old_values=old_values)
-                for record in found[rule]:
-                    # Each action on its own: a failing one costs no other.
-                    with _guarded(rule, record), self.env.cr.savepoint():
-                        automation._process(record, domain_post=domain_post)
-            return done, bool(hit)
+                    found = filtered(pre[rule], after, feedback=True)
+                    firings += [(rule.id, i, *changes[i], after) for i in found.ids]
+            return firings
         finally:
             # The records' next reads see what the database holds.
-            records.invalidate_recordset(names)
+            records.invalidate_recordset(self._ha_rules_placed())
+
+    @api.model
+    def _ha_fire(self, rule_id, entity_id, old, new, domain_post):
+        """Run the actions of rule ``rule_id`` on entity ``entity_id``, which
+        its filters matched (``domain_post``: its "after" domain) on the
+        change ``old`` → ``new``: on the new values, with the old ones as
+        ``base.automation`` gives them (its trigger fields' check). Nothing
+        if the rule or the entity is gone meanwhile."""
+        context = {k: v for k, v in self.env.context.items() if k not in MIRROR_CONTEXT}
+        env = self.with_context(context, __action_done={}).env
+        rule = env["base.automation"].browse(rule_id).exists()
+        record = env["ha.entity"].with_context(active_test=False).browse(entity_id)
+        if not rule.active or not record.exists():
+            return
+        self._ha_place(record, {entity_id: new})
+        old_values = {
+            entity_id: {
+                name: record._fields[name].convert_to_record(
+                    _cached(record._fields[name], value, record), record
+                )
+                for name, value in old.items()
+                if name in MIRRORED_FIELDS
+            }
+        }
+        try:
+            # A failing action is rolled back alone: it costs no other.
+            with _guarded(rule, record), self.env.cr.savepoint():
+                rule.with_context(old_values=old_values)._process(
+                    record, domain_post=domain_post
+                )
+        finally:
+            record.invalidate_recordset(self._ha_rules_placed())

@@ -212,7 +212,9 @@ class HaSync(models.AbstractModel):
     # -- live events -----------------------------------------------------------
 
     @api.model
-    def _ha_apply_state_events(self, instance, events, ha_running=True, notify=True):
+    def _ha_apply_state_events(
+        self, instance, events, ha_running=True, notify=True, in_step=False
+    ):
         """Apply a batch of live state events in one statement.
 
         ``events`` are ``state_changed`` event data (``{entity_id, new_state,
@@ -224,13 +226,21 @@ class HaSync(models.AbstractModel):
         [...], "archived": [ids], "history": [entity ids], "history_count": n}``;
         with ``notify`` the
         permitted users get one bus message for the whole batch.
+
+        ``in_step``: the caller has applied every event of its connection to
+        HA, in order, since a full sync (the dispatcher, see
+        ``InstanceState.in_step``), so an event's ``old_state`` is what the
+        database holds: the rules take their old values from it.
         """
         instance_id = self._ha_instance_id(instance)
         latest, removed, all_states = {}, set(), []
+        olds = {} if in_step else None  # entity_id -> its first event's old_state
         for event in events or []:
             if "new_state" in event or "old_state" in event:
                 state = event.get("new_state")
                 key = event.get("entity_id") or (state or {}).get("entity_id")
+                if in_step and key:
+                    olds.setdefault(key, event.get("old_state"))
             else:
                 state, key = event, event.get("entity_id")
             if not key or "." not in key:
@@ -238,6 +248,8 @@ class HaSync(models.AbstractModel):
             if state is None:
                 latest.pop(key, None)
                 removed.add(key)
+                if in_step:
+                    olds[key] = None  # removed then back: as the database says
                 continue
             vals = _state_vals(state)
             if not vals["last_updated"]:
@@ -248,7 +260,7 @@ class HaSync(models.AbstractModel):
             if current is None or current["last_updated"] <= vals["last_updated"]:
                 latest[key] = vals
         self.env.flush_all()
-        pending, before = self._ha_pending_and_before(instance_id, latest)
+        pending, before = self._ha_pending_and_before(instance_id, latest, olds)
         changes, recorded = (
             self._ha_upsert_with_rules(instance_id, latest, all_states, before)
             if latest

@@ -115,6 +115,49 @@ class TestAutomationRules(CountingCommon):
         self.assertEqual(self.fired(self.freezer), ["-14"])
         self.assertEqual(self.fired(self.fridge), [])
 
+    def test_in_step_the_old_values_come_from_ha(self):
+        """In step, a batch takes the old values from HA's ``old_state``
+        (the database holds the same): none is read."""
+
+        def crossing(key, old, new, seconds=20):
+            event = state_changed(key, str(new), seconds)
+            event["old_state"] = ha_state(key, old, seconds - 10)
+            return event
+
+        log = type(self.env["ha.control.log"])
+        with patch.object(log, "_ha_pending", autospec=True, return_value=[]) as read:
+            # HA says the freezer was at -14: it crosses nothing (the
+            # database's -18 is not asked).
+            self.Sync._ha_apply_state_events(
+                self.instance, [crossing("sensor.freezer", -14, -13)], in_step=True
+            )
+            # The fridge (-18 stored) crosses: it fires, once.
+            self.Sync._ha_apply_state_events(
+                self.instance,
+                [crossing("sensor.fridge", -18, -14)],
+                in_step=True,
+            )
+        self.assertEqual(read.call_count, 2)  # the pending controls alone
+        self.assertEqual(self.fired(self.freezer), [])
+        self.assertEqual(self.fired(self.fridge), ["-14"])
+        # Not in step (a connection's first events), or no old_state: the
+        # database is read (the stored -13: no crossing).
+        self.Sync._ha_apply_state_events(
+            self.instance, [crossing("sensor.freezer", -20, -11, 40)]
+        )
+        self.Sync._ha_apply_state_events(
+            self.instance, [freezer_event(-10, 50)], in_step=True
+        )
+        self.assertEqual(self.fired(self.freezer), [])
+
+    def test_a_value_the_change_does_not_know_is_the_databases(self):
+        self.Sync._ha_place(self.freezer, {self.freezer.id: {"entity_state": "5"}})
+        self.assertEqual(
+            (self.freezer.entity_state, self.freezer.name), ("5", "Freezer")
+        )
+        self.freezer.invalidate_recordset(["entity_state"])
+        self.assertEqual(self.freezer.entity_state, "-18")
+
     def test_full_sync_fires_once(self):
         states = [
             ha_state("sensor.freezer", -14, 20),
@@ -211,15 +254,22 @@ class TestDeferredRules(CountingCommon):
             [new["entity_state"] for _id, _old, new in changes],
             ["-11", "-12", "-19", "-10"],
         )
-        # Each change on its own values: the action sees "-11", not the
-        # "-10" the database holds by now. The runner's transactions end
-        # after each round a rule ran on.
-        left = self.Sync._ha_run_rules(changes, until_fired=True)
-        self.assertEqual(self.fired(self.freezer), ["-11"])
+        # Screened up to the first round a rule matched in: its firing is
+        # run on its own values (the action sees "-11", not the "-10" the
+        # database holds by now), then the rest is screened.
+        firings, left = self.Sync._ha_screen_rules(changes)
+        self.assertEqual(
+            [(f[1], f[3]["entity_state"]) for f in firings], [(self.freezer.id, "-11")]
+        )
         self.assertEqual(
             [new["entity_state"] for _i, _o, new in left], ["-12", "-19", "-10"]
         )
-        self.assertEqual(self.Sync._ha_run_rules(left, until_fired=True), [])
+        self.assertEqual(self.fired(self.freezer), [])
+        self.Sync._ha_fire(*firings[0])
+        self.assertEqual(self.fired(self.freezer), ["-11"])
+        firings, left = self.Sync._ha_screen_rules(left, screened=True)
+        self.assertEqual(left, [])
+        self.Sync._ha_fire(*firings[0])
         self.assertEqual(self.fired(self.freezer), ["-11", "-10"])
         self.assertEqual(self.freezer.entity_state, "-10")
 
@@ -233,23 +283,24 @@ class TestDeferredRules(CountingCommon):
                 freezer_event(-10, 80),
             ],
         )
-        changes = take_pending(self.env.cr)
-        pauses = []
-        left = self.Sync._ha_run_rules(
-            changes,
-            size=1,
-            pause=lambda: pauses.append(
-                (self.fired(self.freezer), self.fired(self.fridge))
-            ),
-        )
-        self.assertEqual(left, [])
+        left, screened, pauses = take_pending(self.env.cr), False, []
+        while left:
+            firings, left = self.Sync._ha_screen_rules(
+                left,
+                size=1,
+                pause=lambda: pauses.append(
+                    (self.fired(self.freezer), self.fired(self.fridge))
+                ),
+                screened=screened,
+            )
+            screened = True
+            for firing in firings:
+                self.Sync._ha_fire(*firing)
         self.assertEqual(self.fired(self.freezer), ["-14", "-10"])
         self.assertEqual(self.fired(self.fridge), ["-14"])
-        # One entity a round, a pause between two: the freezer's first
-        # change, the fridge's, then the freezer's next two.
-        self.assertEqual(
-            pauses, [(["-14"], []), (["-14"], ["-14"]), (["-14"], ["-14"])]
-        )
+        # One entity a round: the freezer's first change fires, then the
+        # fridge's; the freezer's "-19" does not, a pause, its "-10" does.
+        self.assertEqual(pauses, [(["-14"], ["-14"])])
 
     def test_the_runner_ends_its_transaction_after_each_firing(self):
         self.deferred._ha_apply_state_events(
@@ -258,11 +309,18 @@ class TestDeferredRules(CountingCommon):
         )
         changes = take_pending(self.env.cr)
         first, second = sorted([self.freezer, self.fridge], key=lambda e: e.id)
-        left = self.Sync._ha_run_rules(changes, until_fired=True)
-        self.assertEqual((self.fired(first), self.fired(second)), (["-14"], []))
-        self.assertEqual([pk for pk, _old, _new in left], [second.id])
-        self.assertEqual(self.Sync._ha_run_rules(left, until_fired=True), [])
-        self.assertEqual((self.fired(first), self.fired(second)), (["-14"], ["-14"]))
+        runner = DatabaseDispatcher(self.env.cr.dbname)._rules
+        seen = []
+
+        def transaction(work):
+            result = work(self.env)
+            seen.append((self.fired(first), self.fired(second)))
+            return result
+
+        with patch.object(runner, "_transaction", side_effect=transaction):
+            runner.run_rules(changes)
+        # The round screened once (both match), then one firing each.
+        self.assertEqual(seen, [([], []), (["-14"], []), (["-14"], ["-14"])])
 
     def test_a_stopping_runner_runs_what_is_owed_at_once(self):
         runner = DatabaseDispatcher(self.env.cr.dbname)._rules
@@ -284,6 +342,29 @@ class TestDeferredRules(CountingCommon):
             self.assertEqual(sleep.called, paused)
         self.assertEqual(self.fired(self.freezer), ["-14", "-10"])
         self.assertEqual(self.fired(self.fridge), ["-14"])
+
+    def test_the_dispatcher_is_in_step_from_its_full_sync_on(self):
+        dispatcher = DatabaseDispatcher(self.env.cr.dbname)
+        state = dispatcher._state(self.instance.id)
+        self.assertFalse(state.in_step)  # a connection's first events
+        with patch.object(dispatcher, "_apply", return_value=True):
+            dispatcher._full_sync(self.instance.id, {})
+        self.assertTrue(state.in_step)
+        sync = type(self.Sync)
+        run = patch.object(
+            dispatcher, "_apply", side_effect=lambda _label, work, **kw: work(self.env)
+        )
+        with run, patch.object(sync, "_ha_apply_state_events", autospec=True) as apply:
+            dispatcher._apply_events({self.instance.id: [{"data": {}}]})
+        self.assertTrue(apply.call_args.kwargs["in_step"])
+        # A batch lost, or a new connection: no more.
+        with patch.object(dispatcher, "_apply", return_value=None):
+            dispatcher._apply_events({self.instance.id: [{"data": {}}]})
+        self.assertFalse(state.in_step)
+        state.in_step = True
+        with patch.object(dispatcher, "_apply", return_value=None):
+            dispatcher._status(self.instance.id, ("connecting", ""))
+        self.assertFalse(state.in_step)
 
     def test_the_full_sync_records_too(self):
         states = [

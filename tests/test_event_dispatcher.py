@@ -250,7 +250,7 @@ class _Sync:
     def _browse(self, instance_id):
         return SimpleNamespace(id=instance_id, env=self.env)
 
-    def _ha_apply_state_events(self, instance, data, notify=True):
+    def _ha_apply_state_events(self, instance, data, notify=True, in_step=False):
         assert not notify, "the dispatcher sends the bus messages itself"
         self.applied_for.append(instance.id)
         return self.results.pop(0)

@@ -140,6 +140,8 @@ class DatabaseDispatcher(threading.Thread):
                 # A dead dispatcher would freeze the mirror without a word;
                 # the next (re)connect's full sync repairs this batch.
                 _logger.exception("HA mirror of %s: batch dropped", self.dbname)
+                for state in self._states.values():
+                    state.in_step = False
             if quit_:
                 for instance_id in list(self._states):
                     self._flush(instance_id)
@@ -239,7 +241,12 @@ class DatabaseDispatcher(threading.Thread):
                     continue  # handed over meanwhile (a retry): leave it be
                 instance = env["ha.instance"].browse(instance_id)
                 data = [e.get("data") or {} for e in events if isinstance(e, dict)]
-                result = sync._ha_apply_state_events(instance, data, notify=False)
+                result = sync._ha_apply_state_events(
+                    instance,
+                    data,
+                    notify=False,
+                    in_step=self._state(instance_id).in_step,
+                )
                 owed = None
                 if instance_id in due:
                     owed = self._states[instance_id].pending.duplicate()
@@ -261,6 +268,9 @@ class DatabaseDispatcher(threading.Thread):
                 # when PostgreSQL is gone: each would fail (and say so) again.
                 for instance_id, events in events_by_instance.items():
                     self._apply_events({instance_id: events})
+                return
+            for instance_id in events_by_instance:
+                self._state(instance_id).in_step = False  # these events are lost
             return  # rolled back: nothing new is owed, nothing owed was sent
         pushed_at = time.monotonic()
         for instance_id, (result, pushed) in outcomes.items():
@@ -316,6 +326,7 @@ class DatabaseDispatcher(threading.Thread):
             instance_id=instance_id,
         )
         state.applied_digests = digests if done else {}
+        state.in_step = bool(done)
         gap, state.history_gap = state.history_gap, None
         if done and gap and catch_up is not None:
             catch_up(*gap)
@@ -329,6 +340,8 @@ class DatabaseDispatcher(threading.Thread):
         connection's full sync is applied.
         """
         connecting = status[0] == STATUS_CONNECTING
+        if connecting:
+            self._state(instance_id).in_step = False
 
         def work(instance):
             instance._ha_set_ws_status(*status)

@@ -83,6 +83,11 @@ class InstanceState:
         self.last_push = float("-inf")  # monotonic time of the last bus push
         self.delay = NOTIFY_DELAY  # before the next push (see STORM_DELAY)
         self.history_gap = None  # (start, entity ids) read when connecting
+        # Every event of the connection applied, in order, since its full
+        # sync: an event's old_state is the stored state (see
+        # ha.sync._ha_apply_state_events). Lost on a new connection, or a
+        # batch dropped.
+        self.in_step = False
 
     def push_due(self, now=None):
         return (now or time.monotonic()) - self.last_push >= self.delay

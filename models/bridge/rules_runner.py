@@ -17,6 +17,7 @@ the WAL flush); a table would cost every such batch an insert for a
 guarantee the states themselves do not have.
 """
 
+import functools
 import logging
 import random
 import threading
@@ -87,6 +88,16 @@ class Pacer:
         self.mark = time.thread_time()
 
 
+def _screen(env, changes, pause, screened):
+    return env["ha.sync"]._ha_screen_rules(
+        changes, size=ROUND_SIZE, pause=pause, screened=screened
+    )
+
+
+def _fire(env, firing):
+    env["ha.sync"]._ha_fire(*firing)
+
+
 def take_pending(cr):
     """The rule changes recorded on ``cr`` (before its commit), cleared."""
     return cr.precommit.data.pop(PENDING_KEY, None) or []
@@ -153,48 +164,48 @@ class RulesRunner(threading.Thread):
                 return
 
     def run_rules(self, changes):
-        """The rules on ``changes``, in transactions that each end after the
-        first change on which a rule ran: the rows a rule writes stay locked
-        (the mirror's next write on them waiting) for that change only. The
-        pass is paced (see ``RULES_SHARE``) unless it is behind, or the
+        """The rules on ``changes``: screened by rounds in one transaction, up
+        to a round a rule matched in; then each of its firings in a
+        transaction of its own (the rows a rule writes stay locked, the
+        mirror's next write on them waiting, for that firing only); then
+        the rest. Paced (see ``RULES_SHARE``) unless it is behind, or the
         runner is stopping (its stop waits for what is owed)."""
         pacer = Pacer(RULES_SHARE) if len(changes) < BACKLOG else None
         pause = pacer and (lambda: self._quit or pacer())
         screened = False
         while changes:
-            changes = self._run_chunk(changes, pause, screened)
+            screen = functools.partial(
+                _screen, changes=changes, pause=pause, screened=screened
+            )
+            found = self._retried(screen, f"{len(changes)} changes dropped")
+            firings, changes = found or ([], [])
             screened = True
+            for firing in firings:
+                if pause:
+                    pause()
+                self._retried(
+                    functools.partial(_fire, firing=firing),
+                    f"rule {firing[0]} on HA entity {firing[1]} dropped",
+                )
             if changes and pause:
                 pause()
 
-    def _run_chunk(self, changes, pause, screened):
-        """Run the rules on the first changes of ``changes``; the changes left."""
+    def _retried(self, work, dropped):
+        """``work(env)`` in a transaction, run again when it met a concurrent
+        write; its result, or None when it failed (logged: ``dropped``)."""
         command_holds.wait_released()
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             try:
-                return self._transaction(
-                    lambda env: env["ha.sync"]._ha_run_rules(
-                        changes,
-                        until_fired=True,
-                        size=ROUND_SIZE,
-                        pause=pause,
-                        screened=screened,
-                    )
-                )
+                return self._transaction(work)
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 # A rule's write met the mirror's (REPEATABLE READ): again.
                 if attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE:
                     time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
                     continue
-                self._dropped(changes)
+                _logger.exception("HA automation rules of %s: %s", self.dbname, dropped)
             except Exception:  # noqa: BLE001 - the thread must live on
-                self._dropped(changes)
-            return []
-
-    def _dropped(self, changes):
-        _logger.exception(
-            "HA automation rules of %s: %d changes dropped", self.dbname, len(changes)
-        )
+                _logger.exception("HA automation rules of %s: %s", self.dbname, dropped)
+            return None
 
     def _transaction(self, work):
         registry = odoo.modules.registry.Registry(self.dbname)
