@@ -6,10 +6,12 @@ import os
 import select
 import time
 from types import SimpleNamespace
+from unittest.mock import patch
 
+from odoo.service.server import PreforkServer, WorkerCron, WorkerHTTP
 from odoo.tests import TransactionCase
 
-from odoo.addons.odoo_ha_addon.models.bridge import request_queue
+from odoo.addons.odoo_ha_addon.models.bridge import process_policy, request_queue
 from odoo.addons.odoo_ha_addon.models.bridge.connections import connect_autocommit
 from odoo.addons.odoo_ha_addon.models.bridge.database_worker import DatabaseWorker
 from odoo.addons.odoo_ha_addon.models.bridge.instance_leader import InstanceLeader
@@ -215,6 +217,30 @@ class TestSupervisorGating(TransactionCase):
         # Tests, shells and --stop-after-init runs must never connect to HA.
         self.assertFalse(wtm.supervisor_enabled())
         self.assertIsNone(wtm.start_supervisor())
+
+    def test_a_prefork_cron_worker_leads_nothing(self):
+        """It runs the cron jobs (the rules' actions) at a lower priority:
+        the mirror is an HTTP worker's."""
+        seen = []
+
+        def fork():
+            seen.append(process_policy._forking_cron_worker())
+            return 4242  # the parent's side: worker_spawn returns
+
+        class Cron(WorkerCron):
+            def __init__(self, multi):
+                pass
+
+        class Http(WorkerHTTP):
+            def __init__(self, multi):
+                pass
+
+        server = SimpleNamespace(generation=0, workers={})
+        with patch("odoo.service.server.os.fork", fork):
+            for klass in (Cron, Http):
+                PreforkServer.worker_spawn(server, klass, {})
+        self.assertEqual(seen, [True, False])
+        self.assertFalse(process_policy._forking_cron_worker())  # no fork at all
 
     def test_error_round_trip_through_the_queue_row(self):
         from odoo.addons.odoo_ha_addon.models.common import ha_errors

@@ -1,7 +1,9 @@
 """Which Odoo process may hold HA connections, and what a fork inherits.
 
 Only a serving process runs a supervisor: a threaded server with its HTTP
-server up, or a prefork worker. Never the prefork master (every worker it
+server up, or a prefork HTTP worker. Never a prefork cron worker (it runs
+the cron jobs, the automation rules' actions among them, at a lower
+priority), nor the prefork master (every worker it
 forks would inherit its sockets and keep the lock's session alive after the
 master died), the gevent process (asyncio and gevent patching do not mix),
 ``--stop-after-init`` runs, shells or tests. ``ODOO_HA_SUPERVISOR=0`` turns it
@@ -12,6 +14,7 @@ import atexit
 import logging
 import os
 import socket
+import sys
 
 import odoo
 from odoo.tools import config
@@ -51,6 +54,22 @@ def in_prefork_worker():
     return isinstance(odoo_server.server, odoo_server.PreforkServer)
 
 
+def _forking_cron_worker():
+    """Whether this fork is a prefork cron worker's: it runs the cron jobs
+    (the automation rules' actions among them) at a lower priority, and
+    leads no instance, so that neither holds up the mirror. Read from the
+    spawning frame: the worker class is known there only."""
+    from odoo.service import server as odoo_server
+
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is odoo_server.PreforkServer.worker_spawn.__code__:
+            klass = frame.f_locals.get("klass")
+            return isinstance(klass, type) and issubclass(klass, odoo_server.WorkerCron)
+        frame = frame.f_back
+    return False
+
+
 # Supervisors inherited from a parent: kept so nothing ever closes (writes to)
 # their descriptors, which now point at /dev/null.
 _inherited = []
@@ -78,7 +97,7 @@ def _after_fork():
                     _logger.debug("fd %s already closed", fd)
         finally:
             os.close(devnull)
-    if in_prefork_worker():
+    if in_prefork_worker() and not _forking_cron_worker():
         supervisor.start_supervisor()
         # A worker Odoo recycles (memory or request limit) ends with
         # sys.exit(), which runs this: its instances are handed over at once.
