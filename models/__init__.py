@@ -20,6 +20,7 @@ from . import ha_sync_registries
 from . import ha_sync_states
 from . import ha_sync_history
 from . import ha_sync_rules
+from . import ha_rule_firing
 from . import ha_control_log
 from . import base_automation
 from . import ha_remote_call

@@ -343,7 +343,9 @@ class HaSync(models.AbstractModel):
                 self._ha_fire(*firing)
 
     @api.model
-    def _ha_screen_rules(self, changes, size=None, pause=None, screened=False):
+    def _ha_screen_rules(
+        self, changes, size=None, pause=None, screened=False, through=False
+    ):
         """The rules' filters on ``changes`` (see :meth:`_ha_run_rules`),
         each change on its own values, by rounds of at most ``size``
         entities (see :func:`rounds`), calling ``pause()`` between two; up
@@ -351,7 +353,9 @@ class HaSync(models.AbstractModel):
         left)``: the round's firings (see :meth:`_ha_fire`), to run before
         the changes left are screened (a round is one write: all filtered,
         then all acted on, as ``base.automation`` does). ``screened``:
-        ``changes`` are such a rest (Odoo's echoes are out)."""
+        ``changes`` are such a rest (Odoo's echoes are out). ``through``:
+        every round, the firings of all (the dispatcher's runner queues them
+        for the cron: its filters do not see what the actions will do)."""
         if not screened:
             echoes = self._ha_echoes({n.get("ha_context_id") for _i, _o, n in changes})
             changes = [c for c in changes if c[2].get("ha_context_id") not in echoes]
@@ -366,6 +370,7 @@ class HaSync(models.AbstractModel):
         alive = set(entities.browse({pk for pk, _o, _n in changes}).exists().ids)
         filters = {a: self._ha_rule_filters(a) for a in automations}
         batches = rounds([c for c in changes if c[0] in alive], size)
+        found = []
         for number, batch in enumerate(batches, 1):
             if pause and number > 1:
                 pause()
@@ -373,10 +378,10 @@ class HaSync(models.AbstractModel):
             # Prefetched with every round's: the fields the filters read on
             # other models (groups, say) are fetched once a pass.
             records = entities.browse(sorted(batch)).with_prefetch(alive)
-            firings = self._ha_rules_round(filters, records, batch)
-            if firings:
-                return firings, [change for rest in batches[number:] for change in rest]
-        return [], []
+            found += self._ha_rules_round(filters, records, batch)
+            if found and not through:
+                return found, [change for rest in batches[number:] for change in rest]
+        return found, []
 
     @api.model
     def _ha_rule_filters(self, automation):

@@ -1,5 +1,7 @@
 from unittest.mock import patch
 
+from odoo import fields
+
 from odoo.addons.odoo_ha_addon.models.bridge.event_dispatcher import (
     DatabaseDispatcher,
 )
@@ -12,6 +14,8 @@ from odoo.addons.odoo_ha_addon.models.bridge.rules_runner import (
 )
 
 from .common import HACommon, ha_state, state_changed
+
+FIRINGS = "odoo.addons.odoo_ha_addon.models.ha_rule_firing"
 
 
 def freezer_event(value, seconds, context_id=None):
@@ -310,17 +314,24 @@ class TestDeferredRules(CountingCommon):
         changes = take_pending(self.env.cr)
         first, second = sorted([self.freezer, self.fridge], key=lambda e: e.id)
         runner = DatabaseDispatcher(self.env.cr.dbname)._rules
-        seen = []
-
-        def transaction(work):
-            result = work(self.env)
-            seen.append((self.fired(first), self.fired(second)))
-            return result
-
-        with patch.object(runner, "_transaction", side_effect=transaction):
+        queue = self.env["ha.rule.firing"]
+        with patch.object(runner, "_transaction", side_effect=lambda w: w(self.env)):
             runner.run_rules(changes)
-        # The round screened once (both match), then one firing each.
+        # Screened: both match, queued for the cron, which is woken.
+        self.assertEqual((self.fired(first), self.fired(second)), ([], []))
+        self.assertEqual(queue.search([]).entity_id, first | second)
+        cron = self.env.ref("odoo_ha_addon.ir_cron_ha_rule_firings")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]))
+        seen = []
+        with patch.object(
+            type(queue),
+            "_ha_next_transaction",
+            side_effect=lambda: seen.append((self.fired(first), self.fired(second))),
+        ):
+            queue._cron_fire()
+        # A transaction a firing, in their order.
         self.assertEqual(seen, [([], []), (["-14"], []), (["-14"], ["-14"])])
+        self.assertFalse(queue.search([]))
 
     def test_a_stopping_runner_runs_what_is_owed_at_once(self):
         runner = DatabaseDispatcher(self.env.cr.dbname)._rules
@@ -340,6 +351,7 @@ class TestDeferredRules(CountingCommon):
             ):
                 runner.run_rules(take_pending(self.env.cr))
             self.assertEqual(sleep.called, paused)
+            self.env["ha.rule.firing"]._cron_fire(auto_commit=False)
         self.assertEqual(self.fired(self.freezer), ["-14", "-10"])
         self.assertEqual(self.fired(self.fridge), ["-14"])
 
@@ -409,6 +421,8 @@ class TestDeferredRules(CountingCommon):
             self.assertEqual(runner.take(), [])  # not due yet
             runner._due -= RULES_DELAY
             runner.run_rules(runner.take())
+        self.assertEqual(self.fired(self.freezer), [])  # queued for the cron
+        self.env["ha.rule.firing"]._cron_fire(auto_commit=False)
         self.assertEqual(self.fired(self.freezer), ["-14"])
         self.assertFalse(runner)
 
@@ -449,6 +463,82 @@ class TestDeferredRules(CountingCommon):
         ):
             runner.run_rules(changes)
         self.assertIn("1 changes dropped", logs.output[0])
+
+
+class TestRuleFirings(CountingCommon):
+    """What the runner queues, the cron runs: in order, on the queued values."""
+
+    def setUp(self):
+        super().setUp()
+        self.queue = self.env["ha.rule.firing"]
+        self.cron = self.env.ref("odoo_ha_addon.ir_cron_ha_rule_firings")
+
+    def queue_crossing(self, entity, value, seconds):
+        self.Sync.with_context(ha_rules_deferred=True)._ha_apply_state_events(
+            self.instance, [state_changed(entity.entity_id, str(value), seconds)]
+        )
+        firings, _left = self.Sync._ha_screen_rules(
+            take_pending(self.env.cr), through=True
+        )
+        return self.queue._ha_queue(firings)
+
+    def test_the_action_sees_the_queued_values(self):
+        stored = fields.Datetime.to_string(self.freezer.last_updated)
+        queued = self.queue_crossing(self.freezer, -14, 20)
+        self.assertEqual(queued.new_values["entity_state"], "-14")
+        self.assertEqual(queued.old_values["last_updated"], stored)
+        self.Sync._ha_apply_state_events(self.instance, [freezer_event(-10, 30)])
+        self.queue._cron_fire(auto_commit=False)
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+        self.assertEqual(self.freezer.entity_state, "-10")
+        self.assertFalse(self.queue.search([]))
+
+    def test_a_failing_action_is_logged_and_the_next_one_runs(self):
+        self.queue_crossing(self.freezer, -14, 20)
+        self.queue_crossing(self.fridge, -14, 20)
+        process = type(self.env["base.automation"])._process
+        calls = []
+
+        def flaky(rule, records, domain_post=None):
+            calls.extend(records.ids)  # (the action's own write: none)
+            if len(calls) == 1:
+                raise ValueError("the maintenance team is gone")
+            return process(rule, records, domain_post=domain_post)
+
+        with (
+            patch.object(type(self.env["base.automation"]), "_process", flaky),
+            self.assertLogs("odoo.addons.odoo_ha_addon.models.ha_sync_rules", "ERROR"),
+        ):
+            self.queue._cron_fire(auto_commit=False)
+        self.assertEqual(calls, [self.freezer.id, self.fridge.id])
+        self.assertEqual(self.fired(self.freezer), [])
+        self.assertEqual(self.fired(self.fridge), ["-14"])
+        self.assertFalse(self.queue.search([]))
+
+    def test_a_rule_or_entity_gone_takes_its_firings_along(self):
+        self.queue_crossing(self.freezer, -14, 20)
+        self.queue_crossing(self.fridge, -14, 20)
+        self.fridge.unlink()
+        self.assertEqual(self.queue.search([]).entity_id, self.freezer)
+        self.rule.active = False  # still there: the firing goes, unrun
+        self.queue._cron_fire(auto_commit=False)
+        self.assertEqual(self.fired(self.freezer), [])
+        self.rule.active = True
+        self.queue_crossing(self.freezer, -16, 30)
+        self.queue_crossing(self.freezer, -13, 40)
+        self.rule.unlink()
+        self.assertFalse(self.queue.search([]))
+
+    def test_a_run_out_of_time_wakes_the_next(self):
+        self.queue_crossing(self.freezer, -14, 20)
+        triggers = self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+        triggers.unlink()
+        with patch(f"{FIRINGS}.FIRE_BUDGET", 0.0):
+            self.queue._cron_fire(auto_commit=False)
+        self.assertTrue(self.queue.search([]))
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search([("cron_id", "=", self.cron.id)])
+        )
 
 
 class TestRuleActsBack(RulesCommon):

@@ -2,19 +2,21 @@
 
 The mirror's transaction only records the changes of the entities some
 automation rule watches (see ``ha_sync_rules``); the dispatcher hands them,
-once committed, to its :class:`RulesRunner`, which runs the rules on them
-``RULES_DELAY`` seconds after the first one waiting, in transactions of its
-own, in commit order. The dispatcher never waits for a rule: its next batch
-is written meanwhile, on its own connection. The pass shares the
-interpreter with the mirror's threads, so it is paced: it takes at most
-``RULES_SHARE`` of it (a burst of firing rules is spread over time, not
-run at once ahead of the events that keep arriving).
+once committed, to its :class:`RulesRunner`, which screens them (the rules'
+"before" and "after" filters) ``RULES_DELAY`` seconds after the first one
+waiting, in a transaction of its own, in commit order, and queues what
+matched for Odoo's cron (``ha.rule.firing``): the actions run there, in a
+process of their own in a prefork deployment. The dispatcher never waits
+for a rule: its next batch is written meanwhile, on its own connection.
+The screening shares the interpreter with the mirror's threads, so it is
+paced: it takes at most ``RULES_SHARE`` of it.
 
-Kept in memory, not in a table: a crash between the mirror's commit and the
-rules pass loses the firings of at most that window, the very window whose
-mirror commits a crash may lose too (the mirror commits without waiting for
-the WAL flush); a table would cost every such batch an insert for a
-guarantee the states themselves do not have.
+The changes are kept in memory until screened, not in a table: a crash
+between the mirror's commit and the screening loses at most that window,
+the very window whose mirror commits a crash may lose too (the mirror
+commits without waiting for the WAL flush); a table would cost every such
+batch an insert for a guarantee the states themselves do not have. A
+firing, once queued, outlives a crash.
 """
 
 import functools
@@ -88,14 +90,11 @@ class Pacer:
         self.mark = time.thread_time()
 
 
-def _screen(env, changes, pause, screened):
-    return env["ha.sync"]._ha_screen_rules(
-        changes, size=ROUND_SIZE, pause=pause, screened=screened
+def _screen(env, changes, pause):
+    firings, _left = env["ha.sync"]._ha_screen_rules(
+        changes, size=ROUND_SIZE, pause=pause, through=True
     )
-
-
-def _fire(env, firing):
-    env["ha.sync"]._ha_fire(*firing)
+    env["ha.rule.firing"]._ha_queue(firings)
 
 
 def take_pending(cr):
@@ -164,31 +163,18 @@ class RulesRunner(threading.Thread):
                 return
 
     def run_rules(self, changes):
-        """The rules on ``changes``: screened by rounds in one transaction, up
-        to a round a rule matched in; then each of its firings in a
-        transaction of its own (the rows a rule writes stay locked, the
-        mirror's next write on them waiting, for that firing only); then
-        the rest. Paced (see ``RULES_SHARE``) unless it is behind, or the
+        """Screen ``changes`` by rounds, in one transaction that queues what
+        matched for the cron (see ``ha.rule.firing``): the actions run there,
+        not here. Paced (see ``RULES_SHARE``) unless it is behind, or the
         runner is stopping (its stop waits for what is owed)."""
+        if not changes:
+            return
         pacer = Pacer(RULES_SHARE) if len(changes) < BACKLOG else None
         pause = pacer and (lambda: self._quit or pacer())
-        screened = False
-        while changes:
-            screen = functools.partial(
-                _screen, changes=changes, pause=pause, screened=screened
-            )
-            found = self._retried(screen, f"{len(changes)} changes dropped")
-            firings, changes = found or ([], [])
-            screened = True
-            for firing in firings:
-                if pause:
-                    pause()
-                self._retried(
-                    functools.partial(_fire, firing=firing),
-                    f"rule {firing[0]} on HA entity {firing[1]} dropped",
-                )
-            if changes and pause:
-                pause()
+        self._retried(
+            functools.partial(_screen, changes=changes, pause=pause),
+            f"{len(changes)} changes dropped",
+        )
 
     def _retried(self, work, dropped):
         """``work(env)`` in a transaction, run again when it met a concurrent

@@ -1,0 +1,130 @@
+"""The firings of automation rules on HA states, waiting for Odoo's cron.
+
+The mirror's rules runner screens the changes (``ha.sync._ha_screen_rules``)
+in the process that leads the instance, and queues what matched here; the
+actions run in the cron (``_cron_fire``): in a prefork deployment, a process
+of its own, so a rule's action (a message, a maintenance request) never
+holds up the mirror's next batch. A queued firing outlives a restart.
+"""
+
+import logging
+import time
+from datetime import datetime
+
+from odoo import api, fields, models
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
+
+from .bridge.process_policy import in_prefork_worker
+from .bridge.rules_runner import RULES_SHARE, Pacer
+
+_logger = logging.getLogger(__name__)
+
+# Seconds a cron run fires for; what is left triggers the next run (a cron
+# run holds a cron worker, which has other jobs).
+FIRE_BUDGET = 60.0
+# The values of a change that are datetimes (JSON holds them as text).
+TIMES = ("last_changed", "last_updated")
+
+
+def dump(vals):
+    return {
+        key: fields.Datetime.to_string(value) if isinstance(value, datetime) else value
+        for key, value in vals.items()
+    }
+
+
+def load(vals):
+    vals = dict(vals or {})
+    for key in TIMES:
+        if vals.get(key):
+            vals[key] = fields.Datetime.to_datetime(vals[key])
+    return vals
+
+
+class HaRuleFiring(models.Model):
+    _name = "ha.rule.firing"
+    _description = "Automation rule firing on a Home Assistant state"
+    _order = "id"
+
+    automation_id = fields.Many2one(
+        "base.automation", string="Rule", required=True, ondelete="cascade"
+    )
+    entity_id = fields.Many2one(
+        "ha.entity", string="Entity", required=True, ondelete="cascade"
+    )
+    old_values = fields.Json(string="Before")
+    new_values = fields.Json(string="After")
+
+    @api.model
+    def _ha_queue(self, firings):
+        """Queue ``firings`` (see ``ha.sync._ha_fire``) for the cron, which
+        is woken when this transaction commits."""
+        if not firings:
+            return self.browse()
+        queued = self.sudo().create(
+            [
+                {
+                    "automation_id": rule_id,
+                    "entity_id": entity_id,
+                    "old_values": dump(old),
+                    "new_values": dump(new),
+                }
+                for rule_id, entity_id, old, new, _after in firings
+            ]
+        )
+        self.env.ref("odoo_ha_addon.ir_cron_ha_rule_firings").sudo()._trigger()
+        return queued
+
+    @api.model
+    def _cron_fire(self, auto_commit=True):
+        """Run the queued firings in their order, each in a transaction of
+        its own (the rows a rule writes stay locked, the mirror's next write
+        on them waiting, for that firing only), for ``FIRE_BUDGET`` seconds
+        at most. A threaded server runs its cron beside the mirror: paced
+        there, as the screening is."""
+        pacer = Pacer(RULES_SHARE) if auto_commit and not in_prefork_worker() else None
+        deadline = time.monotonic() + FIRE_BUDGET
+        cr = self.env.cr
+        while time.monotonic() < deadline:
+            if auto_commit:
+                self._ha_next_transaction()
+            cr.execute(
+                SQL(
+                    "SELECT id FROM ha_rule_firing ORDER BY id LIMIT 1"
+                    " FOR UPDATE SKIP LOCKED"
+                )
+            )
+            row = cr.fetchone()
+            if row is None:
+                return
+            firing = self.sudo().browse(row[0])
+            try:
+                firing._fire()
+            except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+                if not auto_commit:
+                    raise
+                cr.rollback()  # queued still: the next run tries again
+                _logger.info("HA rule firing %s met a concurrent update", row[0])
+                break
+            if pacer:
+                pacer()
+        self.env.ref("odoo_ha_addon.ir_cron_ha_rule_firings").sudo()._trigger()
+
+    @api.model
+    def _ha_next_transaction(self):
+        # The cron's own cursor, between two firings: the firing done stays
+        # done (and its locks go) whatever the next one does.
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+        # A rule's write on a row the mirror rewrites meanwhile waits for it
+        # rather than failing (REPEATABLE READ would).
+        self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+
+    def _fire(self):
+        self.ensure_one()
+        rule, entity = self.automation_id, self.entity_id
+        old, new = load(self.old_values), load(self.new_values)
+        self.unlink()
+        sync = self.env["ha.sync"]
+        after = sync._ha_rule_filters(rule)[1] if rule.active else None
+        sync._ha_fire(rule.id, entity.id, old, new, after)
