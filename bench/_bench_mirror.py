@@ -23,14 +23,14 @@ from bench_failover import (  # noqa: E402
 CHANNEL = "bench_ha_commit"
 
 
-def start_synced_server(args, servers, instance_id, name):
-    """Start one Odoo server (``--workers 0``, log ``<logdir>/<name>.log``) on
-    ``args.db``, added to ``servers``; return its HTTP port once its first
-    full sync is committed (exit after 60 s without)."""
+def start_synced_server(args, servers, instance_id, name, workers=0, extra_args=()):
+    """Start one Odoo server (``--workers 0`` unless ``workers``, log
+    ``<logdir>/<name>.log``) on ``args.db``, added to ``servers``; return its
+    HTTP port once its first full sync is committed (exit after 60 s
+    without)."""
     port = free_port()
-    servers.append(
-        start_odoo(args.db, args.stage, port, 0, f"{args.logdir}/{name}.log")
-    )
+    log = f"{args.logdir}/{name}.log"
+    servers.append(start_odoo(args.db, args.stage, port, workers, log, extra_args))
     if not wait_for_sync(args.db, instance_id):
         raise SystemExit("FAILED: no full sync within 60 s")
     return port
