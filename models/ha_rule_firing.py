@@ -85,31 +85,48 @@ class HaRuleFiring(models.Model):
         there, as the screening is."""
         pacer = Pacer(RULES_SHARE) if auto_commit and not in_prefork_worker() else None
         deadline = time.monotonic() + FIRE_BUDGET
-        cr = self.env.cr
+        sync = self.env["ha.sync"].sudo()
+        afters = {}  # rule id -> its "after" domain, evaluated once a run
         while time.monotonic() < deadline:
             if auto_commit:
                 self._ha_next_transaction()
-            cr.execute(
-                SQL(
-                    "SELECT id FROM ha_rule_firing ORDER BY id LIMIT 1"
-                    " FOR UPDATE SKIP LOCKED"
-                )
-            )
-            row = cr.fetchone()
-            if row is None:
+            firing = self._ha_take()
+            if firing is None:
                 return
-            firing = self.sudo().browse(row[0])
+            rule_id, entity_id, old, new = firing
+            rule = sync.env["base.automation"].browse(rule_id)
+            if rule_id not in afters:
+                afters[rule_id] = (
+                    sync._ha_rule_filters(rule)[1] if rule.active else None
+                )
             try:
-                firing._fire()
+                sync._ha_fire(rule_id, entity_id, load(old), load(new), afters[rule_id])
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if not auto_commit:
                     raise
-                cr.rollback()  # queued still: the next run tries again
-                _logger.info("HA rule firing %s met a concurrent update", row[0])
+                self.env.cr.rollback()  # queued still: the next run tries again
+                _logger.info("HA rule %s on entity %s met a concurrent update", *firing)
                 break
             if pacer:
                 pacer()
         self.env.ref("odoo_ha_addon.ir_cron_ha_rule_firings").sudo()._trigger()
+
+    @api.model
+    def _ha_take(self):
+        """The oldest firing no other run holds, deleted (in this transaction):
+        ``(rule id, entity id, old, new)``, or None. By SQL: the ORM's unlink
+        would empty the whole record cache, that the next firing refills."""
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM ha_rule_firing WHERE id = (SELECT id FROM ha_rule_firing"
+                " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+                " RETURNING automation_id, entity_id, old_values, new_values"
+            )
+        )
+        taken = self.env.cr.fetchone()
+        if taken:
+            self.invalidate_model()
+        return taken
 
     @api.model
     def _ha_next_transaction(self):
@@ -119,12 +136,3 @@ class HaRuleFiring(models.Model):
         # A rule's write on a row the mirror rewrites meanwhile waits for it
         # rather than failing (REPEATABLE READ would).
         self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-
-    def _fire(self):
-        self.ensure_one()
-        rule, entity = self.automation_id, self.entity_id
-        old, new = load(self.old_values), load(self.new_values)
-        self.unlink()
-        sync = self.env["ha.sync"]
-        after = sync._ha_rule_filters(rule)[1] if rule.active else None
-        sync._ha_fire(rule.id, entity.id, old, new, after)
