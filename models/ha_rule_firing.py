@@ -28,8 +28,9 @@ TIMES = ("last_changed", "last_updated")
 
 
 def dump(vals):
+    # ISO text, not Odoo's datetime format: HA's times keep their microseconds.
     return {
-        key: fields.Datetime.to_string(value) if isinstance(value, datetime) else value
+        key: value.isoformat() if isinstance(value, datetime) else value
         for key, value in vals.items()
     }
 
@@ -38,7 +39,7 @@ def load(vals):
     vals = dict(vals or {})
     for key in TIMES:
         if vals.get(key):
-            vals[key] = fields.Datetime.to_datetime(vals[key])
+            vals[key] = datetime.fromisoformat(vals[key])
     return vals
 
 

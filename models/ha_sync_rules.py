@@ -19,14 +19,16 @@ pass, not once a round), their actions run by ``_process``:
   them in the query it makes anyway (for the pending controls), the full
   sync has them from its diff. No query more, no rule run, on the mirror's
   path;
-* the rules pass (:meth:`HaSync._ha_run_rules`) runs later on the recorded
-  changes, in the order they were committed: for the dispatcher, in a
-  thread and transactions of their own, batched and paced (see
-  ``bridge/rules_runner.py``); for any other caller of the mirror (a test,
-  a script), at once, in its transaction. Each change is evaluated on its
-  own values, placed in the record cache: the "before" filter on the old
-  ones, the "after" filter and the actions on the new ones (an entity with
-  several changes gets one round per change);
+* the rules run later on the recorded changes, in the order they were
+  committed: for the dispatcher, a thread of its own screens them (the
+  filters, :meth:`HaSync._ha_screen_rules`, batched and paced, see
+  ``bridge/rules_runner.py``) and queues the firings for the cron, which
+  runs the actions (:meth:`HaSync._ha_fire`, see ``ha_rule_firing.py``);
+  for any other caller of the mirror (a test, a script), at once, in its
+  transaction (:meth:`HaSync._ha_run_rules`). Each change is evaluated on
+  its own values, placed in the record cache: the "before" filter on the
+  old ones, the "after" filter and the actions on the new ones (an entity
+  with several changes gets one round per change);
 * a state HA changed because Odoo asked (its context id is one of Odoo's
   calls, remembered or logged) is an echo: no rule fires on it.
 

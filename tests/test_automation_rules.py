@@ -1,7 +1,6 @@
 from unittest.mock import patch
 
-from odoo import fields
-
+from odoo.addons.odoo_ha_addon.models import ha_rule_firing as firings
 from odoo.addons.odoo_ha_addon.models.bridge.event_dispatcher import (
     DatabaseDispatcher,
 )
@@ -483,7 +482,7 @@ class TestRuleFirings(CountingCommon):
         return self.queue._ha_queue(firings)
 
     def test_the_action_sees_the_queued_values(self):
-        stored = fields.Datetime.to_string(self.freezer.last_updated)
+        stored = self.freezer.last_updated.isoformat()
         queued = self.queue_crossing(self.freezer, -14, 20)
         self.assertEqual(queued.new_values["entity_state"], "-14")
         self.assertEqual(queued.old_values["last_updated"], stored)
@@ -492,6 +491,13 @@ class TestRuleFirings(CountingCommon):
         self.assertEqual(self.fired(self.freezer), ["-14"])
         self.assertEqual(self.freezer.entity_state, "-10")
         self.assertFalse(self.queue.search([]))
+
+    def test_queued_values_keep_the_microseconds_of_ha(self):
+        self.queue_crossing(self.freezer, -14, 20.25)
+        firing = self.queue.search([])
+        self.assertEqual(
+            firings.load(firing.new_values)["last_updated"].microsecond, 250000
+        )
 
     def test_a_failing_action_is_logged_and_the_next_one_runs(self):
         self.queue_crossing(self.freezer, -14, 20)

@@ -19,7 +19,6 @@ batch an insert for a guarantee the states themselves do not have. A
 firing, once queued, outlives a crash.
 """
 
-import functools
 import logging
 import random
 import threading
@@ -171,34 +170,29 @@ class RulesRunner(threading.Thread):
             return
         pacer = Pacer(RULES_SHARE) if len(changes) < BACKLOG else None
         pause = pacer and (lambda: self._quit or pacer())
-        self._retried(
-            functools.partial(_screen, changes=changes, pause=pause),
-            f"{len(changes)} changes dropped",
-        )
-
-    def _retried(self, work, dropped):
-        """``work(env)`` in a transaction, run again when it met a concurrent
-        write; its result, or None when it failed (logged: ``dropped``)."""
         command_holds.wait_released()
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             try:
-                return self._transaction(work)
+                self._transaction(lambda env: _screen(env, changes, pause))
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-                # A rule's write met the mirror's (REPEATABLE READ): again.
                 if attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE:
                     time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
                     continue
-                _logger.exception("HA automation rules of %s: %s", self.dbname, dropped)
+                self._dropped(changes)
             except Exception:  # noqa: BLE001 - the thread must live on
-                _logger.exception("HA automation rules of %s: %s", self.dbname, dropped)
-            return None
+                self._dropped(changes)
+            return
+
+    def _dropped(self, changes):
+        _logger.exception(
+            "HA automation rules of %s: %d changes dropped", self.dbname, len(changes)
+        )
 
     def _transaction(self, work):
         registry = odoo.modules.registry.Registry(self.dbname)
         with closing(registry.cursor()) as cr, registry.manage_changes(), cr:
-            # The mirror keeps writing the watched rows meanwhile: a rule's
-            # write on one (REPEATABLE READ, Odoo's level) would fail on the
-            # newer state. READ COMMITTED waits for the row and writes on it
-            # (the rule writes its own fields, not the mirrored ones).
+            # The mirror keeps writing the watched rows meanwhile; the
+            # screening writes none of them, and needs no snapshot older
+            # than each of its statements.
             cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             return work(api.Environment(cr, SUPERUSER_ID, {}))
