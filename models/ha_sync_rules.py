@@ -431,8 +431,10 @@ class HaSync(models.AbstractModel):
     @api.model
     def _ha_rules_round(self, filters, records, changes):
         """One change of each of ``records`` (``{id: (old, new)}``): the
-        "before" filters on the old values, the "after" filters on the new
-        ones. Returns the firings (see :meth:`_ha_fire`), by rule then id.
+        "after" filters on the new values, then the "before" filters on the
+        old values of the records an "after" filter kept (most changes cross
+        nothing: their old values are not even placed). Returns the firings
+        (see :meth:`_ha_fire`), by rule then id.
 
         ``filters``: ``{automation: (before, after)}`` (see
         :meth:`_ha_rule_filters`), filtered as ``base.automation`` does.
@@ -449,14 +451,20 @@ class HaSync(models.AbstractModel):
             return found.sudo().filtered_domain(domain).with_env(found.env)
 
         try:
-            self._ha_place(records, {i: changes[i][0] for i in records._ids})
-            pre = {a: filtered(records, before) for a, (before, _a) in filters.items()}
             self._ha_place(records, {i: changes[i][1] for i in records._ids})
-            firings = []
+            post = {}
             for rule, (_before, after) in filters.items():
+                post[rule] = records.browse()
                 with _guarded(rule, records):
-                    found = filtered(pre[rule], after, feedback=True)
-                    firings += [(rule.id, i, *changes[i], after) for i in found.ids]
+                    post[rule] = filtered(records, after, feedback=True)
+            kept = records.browse().union(*post.values())
+            if not kept:
+                return []
+            self._ha_place(kept, {i: changes[i][0] for i in kept._ids})
+            firings = []
+            for rule, (before, after) in filters.items():
+                found = filtered(post[rule], before)
+                firings += [(rule.id, i, *changes[i], after) for i in found.ids]
             return firings
         finally:
             # The records' next reads see what the database holds.
