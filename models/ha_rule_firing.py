@@ -23,6 +23,10 @@ _logger = logging.getLogger(__name__)
 # Seconds a cron run fires for; what is left triggers the next run (a cron
 # run holds a cron worker, which has other jobs).
 FIRE_BUDGET = 60.0
+# Seconds of firings a transaction holds at most (see _ha_commit_due).
+BATCH_SECONDS = 0.05
+# The tables whose rows the mirror updates.
+MIRRORED_TABLES = ("ha_entity", "ha_control_log")
 # The values of a change that are datetimes (JSON holds them as text).
 TIMES = ("last_changed", "last_updated")
 
@@ -79,20 +83,23 @@ class HaRuleFiring(models.Model):
 
     @api.model
     def _cron_fire(self, auto_commit=True):
-        """Run the queued firings in their order, each in a transaction of
-        its own (the rows a rule writes stay locked, the mirror's next write
-        on them waiting, for that firing only), for ``FIRE_BUDGET`` seconds
-        at most. A threaded server runs its cron beside the mirror: paced
+        """Run the queued firings in their order, in transactions of their
+        own (see :meth:`_ha_commit_due`), for ``FIRE_BUDGET`` seconds at
+        most. A threaded server runs its cron beside the mirror: paced
         there, as the screening is."""
         pacer = Pacer(RULES_SHARE) if auto_commit and not in_prefork_worker() else None
         deadline = time.monotonic() + FIRE_BUDGET
         sync = self.env["ha.sync"].sudo()
         afters = {}  # rule id -> its "after" domain, evaluated once a run
+        started = None  # when the open transaction's first firing began
         while time.monotonic() < deadline:
-            if auto_commit:
+            if auto_commit and (started is None or self._ha_commit_due(started)):
                 self._ha_next_transaction()
+                started = time.monotonic()
             firing = self._ha_take()
             if firing is None:
+                if auto_commit:
+                    self._ha_next_transaction()
                 return
             rule_id, entity_id, old, new = firing
             rule = sync.env["base.automation"].browse(rule_id)
@@ -128,6 +135,29 @@ class HaRuleFiring(models.Model):
         if taken:
             self.invalidate_model()
         return taken
+
+    @api.model
+    def _ha_commit_due(self, started):
+        """Whether the open transaction ends now: it has fired for
+        ``BATCH_SECONDS``, or written a row the mirror writes too (which
+        stays locked, the mirror's next write on it waiting, until the
+        commit). Several firings a transaction otherwise: a commit empties
+        Odoo's record cache, that the next action would fill again."""
+        return time.monotonic() - started >= BATCH_SECONDS or self._ha_mirror_writes()
+
+    @api.model
+    def _ha_mirror_writes(self):
+        """The rows of the tables the mirror writes that this transaction
+        updated or deleted (PostgreSQL counts them for it)."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT coalesce(sum(n_tup_upd + n_tup_del), 0)"
+                " FROM pg_stat_xact_user_tables WHERE relname IN %s",
+                MIRRORED_TABLES,
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _ha_next_transaction(self):

@@ -1,3 +1,4 @@
+import time
 from unittest.mock import patch
 
 from odoo.addons.odoo_ha_addon.models import ha_rule_firing as firings
@@ -328,8 +329,11 @@ class TestDeferredRules(CountingCommon):
             side_effect=lambda: seen.append((self.fired(first), self.fired(second))),
         ):
             queue._cron_fire()
-        # A transaction a firing, in their order.
-        self.assertEqual(seen, [([], []), (["-14"], []), (["-14"], ["-14"])])
+        # In their order; a transaction ends after each (their action wrote
+        # the entity, a row the mirror writes too), and at the end.
+        self.assertEqual(
+            seen, [([], []), (["-14"], []), (["-14"], ["-14"]), (["-14"], ["-14"])]
+        )
         self.assertFalse(queue.search([]))
 
     def test_a_stopping_runner_runs_what_is_owed_at_once(self):
@@ -534,6 +538,18 @@ class TestRuleFirings(CountingCommon):
         self.queue_crossing(self.freezer, -13, 40)
         self.rule.unlink()
         self.assertFalse(self.queue.search([]))
+
+    def test_a_transaction_ends_once_it_wrote_a_row_the_mirror_writes(self):
+        started = time.monotonic() - firings.BATCH_SECONDS
+        self.assertTrue(self.queue._ha_commit_due(started))
+        # The test's own transaction wrote entities before: counted from here.
+        before = self.queue._ha_mirror_writes()
+        self.env["mail.message"].create(
+            {"model": "ha.entity", "res_id": self.freezer.id, "body": "a note"}
+        )
+        self.assertEqual(self.queue._ha_mirror_writes(), before)  # a message only
+        self.freezer.note = "seen"
+        self.assertEqual(self.queue._ha_mirror_writes(), before + 1)
 
     def test_a_run_out_of_time_wakes_the_next(self):
         self.queue_crossing(self.freezer, -14, 20)
