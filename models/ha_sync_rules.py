@@ -25,10 +25,12 @@ pass, not once a round), their actions run by ``_process``:
   ``bridge/rules_runner.py``) and queues the firings for the cron, which
   runs the actions (:meth:`HaSync._ha_fire`, see ``ha_rule_firing.py``);
   for any other caller of the mirror (a test, a script), at once, in its
-  transaction (:meth:`HaSync._ha_run_rules`). Each change is evaluated on
-  its own values, placed in the record cache: the "before" filter on the
-  old ones, the "after" filter and the actions on the new ones (an entity
-  with several changes gets one round per change);
+  transaction (:meth:`HaSync._ha_run_rules`). A change whose own values
+  fail every rule (a condition on the state they decide, see
+  ``ha_rule_values.may_hold``) goes before any record is read; the others
+  are evaluated on their own values, placed in the record cache: the
+  "before" filter on the old ones, the "after" filter and the actions on
+  the new ones (an entity with several changes gets one round per change);
 * a state HA changed because Odoo asked (its context id is one of Odoo's
   calls, remembered or logged) is an echo: no rule fires on it.
 
@@ -50,23 +52,11 @@ from odoo.addons.base_automation.models.base_automation import WRITE_TRIGGERS
 
 from .bridge.odoo_contexts import odoo_contexts
 from .bridge.rules_runner import MIRROR_CONTEXT, PENDING_KEY, rounds
+from .ha_rule_values import MIRRORED_FIELDS, cached, known_vals, may_hold, relax
 from .ha_sync_states import STATE_SPEC, _state_vals
 
 _logger = logging.getLogger(__name__)
 
-# The fields of ha.entity that the mirror's SQL writes.
-MIRRORED_FIELDS = frozenset(
-    {
-        "name",
-        "entity_state",
-        "attributes",
-        "last_changed",
-        "last_updated",
-        "ha_context_id",
-        "state_value",
-        "active",
-    }
-)
 ALL = "all"  # a rule that may fire on any entity
 # Seconds a watched set is reused: an entity that joins it (a new member of
 # a watched group, say) is watched within this time.
@@ -86,47 +76,6 @@ def _guarded(automation, records):
         _logger.exception(
             "Automation rule %s failed on HA states %s", automation.id, records.ids
         )
-
-
-def _known_vals(vals, name=None):
-    """``vals`` (see ``_state_vals``) as a recorded change holds them: the
-    name the mirror keeps when HA gives none, else no name (a rules round
-    leaves the record's own)."""
-    known = dict(vals)
-    if not known["name"]:
-        known.pop("name")
-        if name:
-            known["name"] = name
-    return known
-
-
-def _cached(field, value, records):
-    """``value`` of a mirrored field in the cache's format: JSON comes plain
-    (from HA or the database), converting it would only copy it; the others
-    convert without their record."""
-    if field.type == "json":
-        return value or None
-    return field.convert_to_cache(value, records)
-
-
-def relax(domain):
-    """``domain`` with every condition on a mirrored field made true: what an
-    entity satisfies, whatever HA reports, for ``domain`` to hold some day.
-
-    Sound for ``&`` and ``|`` only: None when the domain negates (``!``).
-    """
-    relaxed = []
-    for term in domain:
-        if term == expression.NOT_OPERATOR:
-            return None
-        if isinstance(term, list | tuple) and len(term) == 3:
-            field = str(term[0]).split(".", 1)[0]
-            relaxed.append(
-                expression.TRUE_LEAF if field in MIRRORED_FIELDS else tuple(term)
-            )
-        else:
-            relaxed.append(term)
-    return relaxed
 
 
 class HaSync(models.AbstractModel):
@@ -252,7 +201,7 @@ class HaSync(models.AbstractModel):
         before = {}
         for key in keys if olds else ():
             if olds.get(key):
-                before[key] = (watched[key], _known_vals(_state_vals(olds[key])))
+                before[key] = (watched[key], known_vals(_state_vals(olds[key])))
         keys = [key for key in keys if key not in before]
         if not keys:
             return log._ha_pending(instance_id), before
@@ -306,7 +255,7 @@ class HaSync(models.AbstractModel):
                 v for t, v in sorted(by_key[key].items()) if not stored or t > stored
             ]
             for vals in seq or [latest[key]]:
-                new = _known_vals(vals, old.get("name"))
+                new = known_vals(vals, old.get("name"))
                 owed.append((pk, old, new))
                 old = new
         self._ha_record_changes(owed)
@@ -358,19 +307,31 @@ class HaSync(models.AbstractModel):
         ``changes`` are such a rest (Odoo's echoes are out). ``through``:
         every round, the firings of all (the dispatcher's runner queues them
         for the cron: its filters do not see what the actions will do)."""
-        if not screened:
-            echoes = self._ha_echoes({n.get("ha_context_id") for _i, _o, n in changes})
-            changes = [c for c in changes if c[2].get("ha_context_id") not in echoes]
         automations = self.env["base.automation"].browse(
             [rule_id for rule_id, _domain in self._ha_rule_domains()]
         )
         if not automations or not changes:
             return [], []
+        filters = {a: self._ha_rule_filters(a) for a in automations}
+        # The changes whose own values fail every rule (most of them: a
+        # rule fires on a crossing) go before any record is read.
+        changes = [
+            change
+            for change in changes
+            if any(
+                may_hold(before, change[1]) and may_hold(after, change[2])
+                for before, after in filters.values()
+            )
+        ]
+        if not screened and changes:
+            echoes = self._ha_echoes({n.get("ha_context_id") for _i, _o, n in changes})
+            changes = [c for c in changes if c[2].get("ha_context_id") not in echoes]
+        if not changes:
+            return [], []
         entities = self.env["ha.entity"].with_context(active_test=False)
         # The watched set may be a few seconds old: an entity deleted since
         # is left out.
         alive = set(entities.browse({pk for pk, _o, _n in changes}).exists().ids)
-        filters = {a: self._ha_rule_filters(a) for a in automations}
         batches = rounds([c for c in changes if c[0] in alive], size)
         found = []
         for number, batch in enumerate(batches, 1):
@@ -425,7 +386,7 @@ class HaSync(models.AbstractModel):
             cache.update(
                 records.browse(known),
                 field,
-                [_cached(field, values[i][name], records) for i in known],
+                [cached(field, values[i][name], records) for i in known],
             )
 
     @api.model
@@ -487,7 +448,7 @@ class HaSync(models.AbstractModel):
         old_values = {
             entity_id: {
                 name: record._fields[name].convert_to_record(
-                    _cached(record._fields[name], value, record), record
+                    cached(record._fields[name], value, record), record
                 )
                 for name, value in old.items()
                 if name in MIRRORED_FIELDS

@@ -12,6 +12,7 @@ from odoo.addons.odoo_ha_addon.models.bridge.rules_runner import (
     rounds,
     take_pending,
 )
+from odoo.addons.odoo_ha_addon.models.ha_rule_values import may_hold
 
 from .common import HACommon, ha_state, state_changed
 
@@ -260,14 +261,13 @@ class TestDeferredRules(CountingCommon):
         )
         # Screened up to the first round a rule matched in: its firing is
         # run on its own values (the action sees "-11", not the "-10" the
-        # database holds by now), then the rest is screened.
+        # database holds by now), then the rest is screened ("-12" and
+        # "-19" cross nothing, their own values say so).
         firings, left = self.Sync._ha_screen_rules(changes)
         self.assertEqual(
             [(f[1], f[3]["entity_state"]) for f in firings], [(self.freezer.id, "-11")]
         )
-        self.assertEqual(
-            [new["entity_state"] for _i, _o, new in left], ["-12", "-19", "-10"]
-        )
+        self.assertEqual([new["entity_state"] for _i, _o, new in left], ["-10"])
         self.assertEqual(self.fired(self.freezer), [])
         self.Sync._ha_fire(*firings[0])
         self.assertEqual(self.fired(self.freezer), ["-11"])
@@ -287,24 +287,62 @@ class TestDeferredRules(CountingCommon):
                 freezer_event(-10, 80),
             ],
         )
-        left, screened, pauses = take_pending(self.env.cr), False, []
-        while left:
-            firings, left = self.Sync._ha_screen_rules(
-                left,
-                size=1,
-                pause=lambda: pauses.append(
-                    (self.fired(self.freezer), self.fired(self.fridge))
-                ),
-                screened=screened,
-            )
-            screened = True
-            for firing in firings:
-                self.Sync._ha_fire(*firing)
+        pauses = []
+        firings, left = self.Sync._ha_screen_rules(
+            take_pending(self.env.cr),
+            size=1,
+            pause=lambda: pauses.append(len(pauses)),
+            through=True,
+        )
+        # One entity a round, a pause between two; the freezer's "-19"
+        # crosses nothing (its own values say so: no round for it).
+        self.assertEqual(left, [])
+        self.assertEqual(pauses, [0, 1])
+        self.assertEqual(
+            [(pk, new["entity_state"]) for _r, pk, _o, new, _a in firings],
+            [
+                (self.freezer.id, "-14"),
+                (self.fridge.id, "-14"),
+                (self.freezer.id, "-10"),
+            ],
+        )
+        for firing in firings:
+            self.Sync._ha_fire(*firing)
         self.assertEqual(self.fired(self.freezer), ["-14", "-10"])
         self.assertEqual(self.fired(self.fridge), ["-14"])
-        # One entity a round: the freezer's first change fires, then the
-        # fridge's; the freezer's "-19" does not, a pause, its "-10" does.
-        self.assertEqual(pauses, [(["-14"], ["-14"])])
+
+    def test_a_change_its_own_values_rule_out_reads_no_record(self):
+        self.deferred._ha_apply_state_events(
+            self.instance, [freezer_event(-16, 60), freezer_event(-19, 70)]
+        )
+        changes = take_pending(self.env.cr)
+        with patch.object(type(self.Sync), "_ha_echoes", autospec=True) as echoes:
+            self.assertEqual(self.Sync._ha_screen_rules(changes), ([], []))
+        echoes.assert_not_called()
+
+    def test_which_conditions_a_changes_values_decide(self):
+        vals = {"state_value": -14.0, "entity_state": "-14"}
+        cases = [
+            ([("state_value", ">", -15)], True),
+            ([("state_value", "<=", -15)], False),
+            ([("state_value", "in", [-14, 3])], True),
+            ([("state_value", "not in", [-14])], False),
+            ([("entity_state", "=", "on")], False),
+            ([("entity_state", "!=", "on")], True),
+            (["!", ("state_value", ">", -15)], False),
+            (["|", ("state_value", "<", -20), ("entity_state", "=", "on")], False),
+            # Undecided: other fields, an empty text, text against numbers.
+            ([("group_ids", "in", [1]), ("state_value", ">", -15)], True),
+            ([("group_ids", "in", [1]), ("state_value", "<", -15)], False),
+            ([("entity_state", "=", False)], True),
+            ([("state_value", ">", "5")], True),
+            ([("name", "ilike", "freezer")], True),
+            ([], True),
+        ]
+        for domain, held in cases:
+            with self.subTest(domain=domain):
+                self.assertEqual(may_hold(domain, vals), held)
+        self.assertFalse(may_hold([("state_value", ">", 0)], {"state_value": None}))
 
     def test_the_runner_ends_its_transaction_after_each_firing(self):
         self.deferred._ha_apply_state_events(
@@ -339,10 +377,27 @@ class TestDeferredRules(CountingCommon):
     def test_a_stopping_runner_runs_what_is_owed_at_once(self):
         runner = DatabaseDispatcher(self.env.cr.dbname)._rules
         passes = [
-            # Running: the freezer and the fridge cross, a pause between.
-            (False, [freezer_event(-16, 50), freezer_event(-14, 60)], True),
+            # Running: the freezer crosses twice, a pause between.
+            (
+                False,
+                [
+                    freezer_event(-14, 50),
+                    freezer_event(-16, 55),
+                    freezer_event(-13, 60),
+                ],
+                True,
+            ),
             # Stopping: its stop waits, no pause.
-            (True, [freezer_event(-16, 70), freezer_event(-10, 80)], False),
+            (
+                True,
+                [
+                    freezer_event(-16, 70),
+                    freezer_event(-10, 80),
+                    freezer_event(-17, 85),
+                    freezer_event(-9, 90),
+                ],
+                False,
+            ),
         ]
         for quitting, events, paused in passes:
             fridge = state_changed("sensor.fridge", "-14", 60)
@@ -355,7 +410,7 @@ class TestDeferredRules(CountingCommon):
                 runner.run_rules(take_pending(self.env.cr))
             self.assertEqual(sleep.called, paused)
             self.env["ha.rule.firing"]._cron_fire(auto_commit=False)
-        self.assertEqual(self.fired(self.freezer), ["-14", "-10"])
+        self.assertEqual(self.fired(self.freezer), ["-14", "-13", "-10", "-9"])
         self.assertEqual(self.fired(self.fridge), ["-14"])
 
     def test_the_dispatcher_is_in_step_from_its_full_sync_on(self):
