@@ -29,11 +29,12 @@ With ``--rule N`` the second run is made with an automation rule
 (``base.automation``, "on update" of the state) watching N of the 1,000
 entities: its "before" / "after" domains fire once per entity when its value
 crosses the middle of the run's range (``--rule-never-fires``: never, the
-cost of watching alone). The server runs as in production for both runs:
-prefork, two HTTP workers (one leads the instance) and a cron worker (the
-rule's actions). Goal: both runs' rate and lags within 10 % (or 5 ms) of
-each other, as for ``--users``, and the rule fired for each of the N
-entities.
+cost of watching alone; ``--rule-control``: no rule at all, the same flow,
+to see how much two identical runs differ). The server runs as in
+production for both runs: prefork, two HTTP workers (one leads the
+instance) and a cron worker (the rule's actions). Goal: both runs' rate
+and lags within 10 % (or 5 ms) of each other, as for ``--users``, and the
+rule fired for each of the N entities.
 
 Run from the repo root (see bench_failover.py for the stage / database):
 
@@ -392,17 +393,22 @@ def rule_run(sim, listener, args, instance_id, port, runs):
     middle = args.rate * args.seconds / 2
     if args.rule_never_fires:
         middle = float(10**12)
-    rule = BenchRule(args.db, port, instance_id, args.rule, middle)
+    rule = None
+    if not args.rule_control:
+        rule = BenchRule(args.db, port, instance_id, args.rule, middle)
     try:
         warm_up(sim, args.db, instance_id)  # no crossing: the load starts at 0
         crons_caught_up(args.db)  # its registry reloaded too
         time.sleep(1)  # the warm-up's rules pass done
-        name = f"rule on {args.rule}"
+        name = "no rule (control)" if rule is None else f"rule on {args.rule}"
         runs.append((name, measure(sim, listener, args, instance_id)))
-        fired = rule.fired()
+        fired = rule and rule.fired()
     finally:
-        rule.remove()
+        if rule:
+            rule.remove()
     failures = goals(name, runs[1][1]) + compare(runs[0][1], runs[1][1], name)
+    if rule is None:
+        return failures
     print(f"the rule fired for {fired} of the {args.rule} watched entities")
     if fired != (0 if args.rule_never_fires else args.rule):
         failures.append(f"the rule fired for {fired} of {args.rule} entities")
@@ -434,6 +440,12 @@ def main():
         "--rule-never-fires",
         action="store_true",
         help="the rule's threshold is out of reach: the cost of watching alone",
+    )
+    parser.add_argument(
+        "--rule-control",
+        action="store_true",
+        help="the second run made the same way but with no rule: how much two"
+        " identical runs differ",
     )
     args = parser.parse_args()
     if args.online > args.users:
