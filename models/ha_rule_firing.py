@@ -94,7 +94,8 @@ class HaRuleFiring(models.Model):
         started = None  # when the open transaction's first firing began
         while time.monotonic() < deadline:
             if auto_commit and (started is None or self._ha_commit_due(started)):
-                self._ha_next_transaction()
+                # Paced between two transactions: never asleep on a lock.
+                self._ha_next_transaction(started is not None and pacer)
                 started = time.monotonic()
             firing = self._ha_take()
             if firing is None:
@@ -102,11 +103,9 @@ class HaRuleFiring(models.Model):
                     self._ha_next_transaction()
                 return
             rule_id, entity_id, old, new = firing
-            rule = sync.env["base.automation"].browse(rule_id)
             if rule_id not in afters:
-                afters[rule_id] = (
-                    sync._ha_rule_filters(rule)[1] if rule.active else None
-                )
+                rule = sync.env["base.automation"].browse(rule_id)
+                afters[rule_id] = sync._ha_rule_filters(rule)[1]
             try:
                 sync._ha_fire(rule_id, entity_id, load(old), load(new), afters[rule_id])
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
@@ -115,8 +114,6 @@ class HaRuleFiring(models.Model):
                 self.env.cr.rollback()  # queued still: the next run tries again
                 _logger.info("HA rule %s on entity %s met a concurrent update", *firing)
                 break
-            if pacer:
-                pacer()
         self.env.ref("odoo_ha_addon.ir_cron_ha_rule_firings").sudo()._trigger()
 
     @api.model
@@ -160,10 +157,12 @@ class HaRuleFiring(models.Model):
         return self.env.cr.fetchone()[0]
 
     @api.model
-    def _ha_next_transaction(self):
+    def _ha_next_transaction(self, pause=None):
         # The cron's own cursor, between two firings: the firing done stays
         # done (and its locks go) whatever the next one does.
         self.env.cr.commit()  # pylint: disable=invalid-commit
+        if pause:
+            pause()
         # A rule's write on a row the mirror rewrites meanwhile waits for it
         # rather than failing (REPEATABLE READ would).
         self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")

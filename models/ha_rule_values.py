@@ -116,12 +116,13 @@ def _leaf(term, vals):
 
 
 def may_hold(domain, vals):
-    """False when ``domain`` surely fails on a change's ``vals`` (the
-    conditions they decide, see :func:`_leaf`), True otherwise: a change no
-    rule may fire on is left out before any record is read."""
+    """False when ``domain`` (normalized: ``expression.normalize_domain``)
+    surely fails on a change's ``vals`` (the conditions they decide, see
+    :func:`_leaf`), True otherwise: a change no rule may fire on is left
+    out before any record is read."""
     if not domain:
         return True
-    terms = iter(expression.normalize_domain(domain))
+    terms = iter(domain)
 
     def walk():
         term = next(terms)

@@ -312,7 +312,12 @@ class HaSync(models.AbstractModel):
         )
         if not automations or not changes:
             return [], []
-        filters = {a: self._ha_rule_filters(a) for a in automations}
+        filters = {
+            a: tuple(
+                d and expression.normalize_domain(d) for d in self._ha_rule_filters(a)
+            )
+            for a in automations
+        }
         # The changes whose own values fail every rule (most of them: a
         # rule fires on a crossing) go before any record is read.
         changes = [
