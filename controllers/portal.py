@@ -204,7 +204,14 @@ class HaPortal(CustomerPortal):
 
     # -- records ----------------------------------------------------------------------
 
-    def _record_page(self, kind, instance_id, record_id):
+    @http.route(
+        "/my/ha/<int:instance_id>/<any(entity,group,device):kind>/<int:record_id>",
+        type="http",
+        auth="user",
+        website=True,
+        sitemap=False,
+    )
+    def portal_record(self, instance_id, kind, record_id, **kw):
         Portal = request.env["ha.portal"]
         try:
             record, permission = Portal._resolve(kind, record_id, instance_id)
@@ -231,16 +238,6 @@ class HaPortal(CustomerPortal):
                 shared[index + 1] if 0 <= index < len(shared) - 1 else False
             )
         return self._page(f"odoo_ha_addon.portal_{kind}_detail", values)
-
-    @http.route(
-        "/my/ha/<int:instance_id>/<any(entity,group,device):kind>/<int:record_id>",
-        type="http",
-        auth="user",
-        website=True,
-        sitemap=False,
-    )
-    def portal_record(self, instance_id, kind, record_id, **kw):
-        return self._record_page(kind, instance_id, record_id)
 
     @http.route(
         [

@@ -102,11 +102,8 @@ class HaInstance(models.Model):
 
     # -- buttons ---------------------------------------------------------------
 
-    def _ha_is_manager(self):
-        return self.env["ha.api"]._ha_is_manager()
-
     def _ha_check_manager(self):
-        if not self._ha_is_manager():
+        if not self.env["ha.api"]._ha_is_manager():
             raise AccessError(_("Only Home Assistant managers may do this."))
         self.check_access("write")
 
@@ -215,7 +212,7 @@ class HaInstance(models.Model):
     @api.model
     def action_open_create_modal(self):
         """The dashboard's "+ New instance": a modal form, managers only."""
-        if not self._ha_is_manager():
+        if not self.env["ha.api"]._ha_is_manager():
             raise AccessError(_("Only Home Assistant managers may add an instance."))
         return {
             "type": "ir.actions.act_window",

@@ -160,11 +160,12 @@ class HaPortal(models.AbstractModel):
         instances where the user has non-expired shares, by name."""
         Share = self.env["ha.entity.share"]
         shares = Share.get_shares_for_user()  # read once for every count
+        by_instance = shares.grouped("ha_instance_id")
         result = []
         for instance in shares.ha_instance_id.sorted("name"):
             if not instance.active:
                 continue
-            mine = shares.filtered(lambda share, i=instance: share.ha_instance_id == i)
+            mine = by_instance[instance]
             result.append(
                 {
                     "instance": instance,
