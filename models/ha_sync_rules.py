@@ -71,7 +71,7 @@ def _guarded(automation, records):
     try:
         yield
     except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-        raise  # the pass is run again, as a whole
+        raise  # its transaction is run again (a screening, a cron run)
     except Exception:  # noqa: BLE001
         _logger.exception(
             "Automation rule %s failed on HA states %s", automation.id, records.ids
