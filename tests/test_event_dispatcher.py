@@ -1,7 +1,9 @@
+import gc
 import json
 import select
 import threading
 import time
+import weakref
 from types import SimpleNamespace
 from unittest.mock import patch
 
@@ -16,6 +18,7 @@ from odoo.tools import OrderedSet
 from odoo.addons.odoo_ha_addon.models.bridge import (
     bus_wakeups,
     event_dispatcher,
+    heap_settling,
     instance_feed,
     owed_pushes,
 )
@@ -183,6 +186,47 @@ class TestRegistryDigest(BaseCase):
         plain = [{"label_id": "odoo", "name": "Odoo"}]
         self.assertEqual(digest(plain), digest([dict(plain[0])]))
         self.assertNotEqual(digest(plain), digest([{"label_id": "odoo", "name": "x"}]))
+
+
+class _Registry:
+    """A registry stand-in, garbage with a cycle once dropped."""
+
+    def __init__(self):
+        self.db_name = "heap-settling-test"
+        self.itself = self
+
+
+class TestHeapSettling(BaseCase):
+    def setUp(self):
+        super().setUp()
+        self.full = []
+
+        def count(phase, info):
+            if phase == "stop" and info["generation"] == 2:
+                self.full.append(info)
+
+        gc.callbacks.append(count)
+        self.addCleanup(gc.callbacks.remove, count)
+        self.addCleanup(gc.unfreeze)
+        self.addCleanup(heap_settling._settled.pop, "heap-settling-test", None)
+
+    def test_a_registry_is_settled_once(self):
+        registry = _Registry()
+        heap_settling.settle(registry)
+        self.assertEqual(len(self.full), 1)
+        self.assertGreater(gc.get_freeze_count(), 0)
+        heap_settling.settle(registry)
+        self.assertEqual(len(self.full), 1)
+
+    def test_a_replaced_registry_is_collected(self):
+        first = _Registry()
+        heap_settling.settle(first)
+        replaced = weakref.ref(first)
+        del first  # frozen, kept by its own cycle
+        self.assertTrue(replaced())
+        heap_settling.settle(_Registry())
+        self.assertEqual(len(self.full), 2)
+        self.assertIsNone(replaced())
 
 
 class TestCommandHolds(BaseCase):

@@ -37,6 +37,7 @@ from ..common.hass_ws_types import STATUS_CONNECTING
 from .bus_wakeups import BusWakeups
 from .command_holds import command_holds
 from .connections import database_away
+from .heap_settling import settle
 from .instance_feed import STOP, InstanceFeed
 from .owed_pushes import PUSH_GRACE, InstanceState
 from .registry_digests import snapshot_digests
@@ -411,6 +412,7 @@ class DatabaseDispatcher(threading.Thread):
 
     def _transaction(self, work, live, started):
         registry = odoo.modules.registry.Registry(self.dbname)
+        settle(registry)  # outside the transaction: it holds no lock meanwhile
         cr = registry.cursor()
         with closing(cr):
             if not live or started - self._last_signaling >= SIGNALING_EVERY:
