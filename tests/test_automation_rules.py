@@ -546,7 +546,8 @@ class TestRuleFirings(CountingCommon):
         firings, _left = self.Sync._ha_screen_rules(
             take_pending(self.env.cr), through=True
         )
-        return self.queue._ha_queue(firings)
+        self.queue._ha_queue(firings)
+        return self.queue.search([], order="id desc", limit=len(firings))
 
     def test_the_action_sees_the_queued_values(self):
         stored = self.freezer.last_updated.isoformat()
