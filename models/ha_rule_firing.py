@@ -1,10 +1,11 @@
 """The firings of automation rules on HA states, waiting for Odoo's cron.
 
-The mirror's rules runner screens the changes (``ha.sync._ha_screen_rules``)
-in the process that leads the instance, and queues what matched here; the
-actions run in the cron (``_cron_fire``): in a prefork deployment, a process
-of its own, so a rule's action (a message, a maintenance request) never
-holds up the mirror's next batch. A queued firing outlives a restart.
+The mirror's rules runner, in the process that leads the instance, looks at
+the changes by their own values only, and queues here those a rule may fire
+on (``ha.sync._ha_candidates``). The cron (``_cron_fire``) applies the rest
+of the rule's filters (on records: a group, an area) and runs its actions:
+in a prefork deployment, in a process of its own, so that neither holds up
+the mirror's next batch. A queued firing outlives a restart.
 """
 
 import json
@@ -64,7 +65,7 @@ class HaRuleFiring(models.Model):
 
     @api.model
     def _ha_queue(self, firings):
-        """Queue ``firings`` (see ``ha.sync._ha_fire``) for the cron, which
+        """Queue ``firings`` (see ``ha.sync._ha_candidates``) for the cron, which
         is woken when this transaction commits.
 
         By one SQL insert, not the ORM's ``create``: the rules runner shares
@@ -93,14 +94,15 @@ class HaRuleFiring(models.Model):
 
     @api.model
     def _cron_fire(self, auto_commit=True):
-        """Run the queued firings in their order, in transactions of their
-        own (see :meth:`_ha_commit_due`), for ``FIRE_BUDGET`` seconds at
-        most. A threaded server runs its cron beside the mirror: paced
-        there, as the screening is."""
+        """Run the queued firings in their order (each filtered first, see
+        ``ha.sync._ha_fire_candidate``), in transactions of their own (see
+        :meth:`_ha_commit_due`), for ``FIRE_BUDGET`` seconds at most. A
+        threaded server runs its cron beside the mirror: paced there, as
+        the rules runner is."""
         pacer = Pacer(RULES_SHARE) if auto_commit and not in_prefork_worker() else None
         deadline = time.monotonic() + FIRE_BUDGET
         sync = self.env["ha.sync"].sudo()
-        afters = {}  # rule id -> its "after" domain, evaluated once a run
+        filters = {}  # rule id -> its filters, evaluated once a run
         started = None  # when the open transaction's first firing began
         while time.monotonic() < deadline:
             if auto_commit and (started is None or self._ha_commit_due(started)):
@@ -113,11 +115,10 @@ class HaRuleFiring(models.Model):
                     self._ha_next_transaction()
                 return
             rule_id, entity_id, old, new = firing
-            if rule_id not in afters:
-                rule = sync.env["base.automation"].browse(rule_id)
-                afters[rule_id] = sync._ha_rule_filters(rule)[1]
             try:
-                sync._ha_fire(rule_id, entity_id, load(old), load(new), afters[rule_id])
+                sync._ha_fire_candidate(
+                    rule_id, entity_id, load(old), load(new), filters
+                )
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if not auto_commit:
                     raise

@@ -141,3 +141,44 @@ def may_hold(domain, vals):
         return _leaf(term, vals)
 
     return walk() is not False
+
+
+def _names(code):
+    yield from code.co_names
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            yield from _names(const)
+
+
+def literal(text):
+    """Whether a rule's filter text is a literal (it names nothing: no
+    ``uid``, ``time``, ``context_today``...): it evaluates to the same domain
+    every time, so it can be evaluated once, not for every pass."""
+    try:
+        return not text or not any(_names(compile(text, "<domain>", "eval")))
+    except SyntaxError:
+        return False  # safe_eval says what is wrong, where it is evaluated
+
+
+def may_fire(filters, change):
+    """Whether some rule of ``filters`` (see :func:`candidates`) may fire on
+    ``change``, by its own values."""
+    _pk, old, new = change
+    return any(
+        may_hold(before, old) and may_hold(after, new)
+        for _rule_id, before, after in filters
+    )
+
+
+def candidates(filters, changes):
+    """``[(rule id, ha.entity id, old, new)]``: for each of ``changes``
+    (``[(ha.entity id, old vals, new vals)]``), in their order, each rule of
+    ``filters`` (``[(rule id, before, after)]``, normalized domains or None)
+    whose "before" filter its old values may hold and whose "after" filter
+    its new values may hold (see :func:`may_hold`)."""
+    return [
+        (rule_id, pk, old, new)
+        for pk, old, new in changes
+        for rule_id, before, after in filters
+        if may_hold(before, old) and may_hold(after, new)
+    ]

@@ -4,8 +4,8 @@ The mirror writes HA's states with bulk SQL (see ``ha_sync.py``), so the
 ``write`` that ``base.automation`` patches never runs for them. This is the
 explicit hook instead, for the rules "on update" of ``ha.entity``
 (``_get_actions`` would find): their filters applied as ``_filter_pre`` and
-``_filter_post_export_domain`` apply them (each domain evaluated once a
-pass, not once a round), their actions run by ``_process``:
+``_filter_post_export_domain`` apply them, their actions run by
+``_process``:
 
 * only the entities some active rule may fire on are looked at: each rule's
   filter domains, with their conditions on mirrored values taken as true,
@@ -20,17 +20,18 @@ pass, not once a round), their actions run by ``_process``:
   sync has them from its diff. No query more, no rule run, on the mirror's
   path;
 * the rules run later on the recorded changes, in the order they were
-  committed: for the dispatcher, a thread of its own screens them (the
-  filters, :meth:`HaSync._ha_screen_rules`, batched and paced, see
-  ``bridge/rules_runner.py``) and queues the firings for the cron, which
-  runs the actions (:meth:`HaSync._ha_fire`, see ``ha_rule_firing.py``);
-  for any other caller of the mirror (a test, a script), at once, in its
-  transaction (:meth:`HaSync._ha_run_rules`). A change whose own values
-  fail every rule (a condition on the state they decide, see
-  ``ha_rule_values.may_hold``) goes before any record is read; the others
-  are evaluated on their own values, placed in the record cache: the
-  "before" filter on the old ones, the "after" filter and the actions on
-  the new ones (an entity with several changes gets one round per change);
+  committed. First on the changes' own values, before any record is read
+  (:meth:`HaSync._ha_candidates`): a change whose values fail a rule's
+  conditions on the state (``ha_rule_values.may_hold``), or that Odoo
+  asked for, is no candidate for it; most changes cross nothing. Then
+  each candidate in turn, on the record with the change's values placed in
+  the cache (:meth:`HaSync._ha_fire_candidate`): the "after" filter on the
+  new values, the "before" filter on the old ones, the actions on the new
+  ones. For the dispatcher, a thread of its own does the first step
+  (``bridge/rules_runner.py``) and queues the candidates for the cron,
+  which does the second (``ha_rule_firing.py``); for any other caller of
+  the mirror (a test, a script), both run at once, in its transaction
+  (:meth:`HaSync._ha_run_rules`);
 * a state HA changed because Odoo asked (its context id is one of Odoo's
   calls, remembered or logged) is an echo: no rule fires on it.
 
@@ -51,8 +52,15 @@ from odoo.tools.safe_eval import safe_eval
 from odoo.addons.base_automation.models.base_automation import WRITE_TRIGGERS
 
 from .bridge.odoo_contexts import odoo_contexts
-from .bridge.rules_runner import MIRROR_CONTEXT, PENDING_KEY, rounds
-from .ha_rule_values import MIRRORED_FIELDS, cached, known_vals, may_hold, relax
+from .bridge.rules_runner import MIRROR_CONTEXT, PENDING_KEY, PRESCREENS_KEY
+from .ha_rule_values import (
+    MIRRORED_FIELDS,
+    cached,
+    candidates,
+    known_vals,
+    literal,
+    relax,
+)
 from .ha_sync_states import STATE_SPEC, _state_vals
 
 _logger = logging.getLogger(__name__)
@@ -178,7 +186,9 @@ class HaSync(models.AbstractModel):
         if not changes:
             return
         if self.env.context.get("ha_rules_deferred"):
-            self.env.cr.precommit.data.setdefault(PENDING_KEY, []).extend(changes)
+            data = self.env.cr.precommit.data
+            data.setdefault(PENDING_KEY, []).extend(changes)
+            data[PRESCREENS_KEY] = self._ha_rule_prescreens()
         else:
             self._ha_run_rules(changes)
 
@@ -285,71 +295,79 @@ class HaSync(models.AbstractModel):
     def _ha_run_rules(self, changes):
         """Run the update rules of ``ha.entity`` on ``changes`` (``[(ha.entity
         id, old vals, new vals)]`` in the mirror's order) now, in this
-        transaction, as ``base.automation`` runs them around ``write``."""
-        screened = False
-        while changes:
-            firings, changes = self._ha_screen_rules(changes, screened=screened)
-            screened = True
-            for firing in firings:
-                self._ha_fire(*firing)
+        transaction, as ``base.automation`` runs them around ``write``: each
+        change, in turn, filtered then acted on."""
+        filters = {}
+        for candidate in self._ha_candidates(changes):
+            self._ha_fire_candidate(*candidate, filters)
 
     @api.model
-    def _ha_screen_rules(
-        self, changes, size=None, pause=None, screened=False, through=False
-    ):
-        """The rules' filters on ``changes`` (see :meth:`_ha_run_rules`),
-        each change on its own values, by rounds of at most ``size``
-        entities (see :func:`rounds`), calling ``pause()`` between two; up
-        to the first round a rule matched in. Returns ``(firings, changes
-        left)``: the round's firings (see :meth:`_ha_fire`), to run before
-        the changes left are screened (a round is one write: all filtered,
-        then all acted on, as ``base.automation`` does). ``screened``:
-        ``changes`` are such a rest (Odoo's echoes are out). ``through``:
-        every round, the firings of all (the dispatcher's runner queues them
-        for the cron: its filters do not see what the actions will do)."""
-        automations = self.env["base.automation"].browse(
-            [rule_id for rule_id, _domain in self._ha_rule_domains()]
-        )
-        if not automations or not changes:
-            return [], []
-        filters = {
-            a: tuple(
-                d and expression.normalize_domain(d) for d in self._ha_rule_filters(a)
-            )
-            for a in automations
-        }
-        # The changes whose own values fail every rule (most of them: a
-        # rule fires on a crossing) go before any record is read.
-        changes = [
-            change
-            for change in changes
-            if any(
-                may_hold(before, change[1]) and may_hold(after, change[2])
-                for before, after in filters.values()
-            )
+    def _ha_filters(self):
+        """``[(rule id, before, after)]``: the filters of the rules the
+        mirror's writes may trigger (see :meth:`_ha_rule_domains`), evaluated
+        now (see :meth:`_ha_rule_filters`) and normalized."""
+        automations = self.env["base.automation"]
+        return [
+            (rule_id, *self._ha_normalized_filters(automations.browse(rule_id)))
+            for rule_id, _domain in self._ha_rule_domains()
         ]
-        if not screened and changes:
-            echoes = self._ha_echoes({n.get("ha_context_id") for _i, _o, n in changes})
-            changes = [c for c in changes if c[2].get("ha_context_id") not in echoes]
-        if not changes:
-            return [], []
-        entities = self.env["ha.entity"].with_context(active_test=False)
-        # The watched set may be a few seconds old: an entity deleted since
-        # is left out.
-        alive = set(entities.browse({pk for pk, _o, _n in changes}).exists().ids)
-        batches = rounds([c for c in changes if c[0] in alive], size)
-        found = []
-        for number, batch in enumerate(batches, 1):
-            if pause and number > 1:
-                pause()
-            batch = {pk: (old, new) for pk, old, new in batch}
-            # Prefetched with every round's: the fields the filters read on
-            # other models (groups, say) are fetched once a pass.
-            records = entities.browse(sorted(batch)).with_prefetch(alive)
-            found += self._ha_rules_round(filters, records, batch)
-            if found and not through:
-                return found, [change for rest in batches[number:] for change in rest]
-        return found, []
+
+    @api.model
+    def _ha_normalized_filters(self, automation):
+        return tuple(
+            d and expression.normalize_domain(d)
+            for d in self._ha_rule_filters(automation)
+        )
+
+    @api.model
+    @tools.ormcache()
+    def _ha_rule_prescreens(self):
+        """:meth:`_ha_filters` when every filter is a literal (see
+        ``ha_rule_values.literal``), None otherwise: the rules runner screens
+        changes by them without a transaction, and needs one only for those
+        that some rule may fire on. Cached as :meth:`_ha_rule_domains`."""
+        automations = (
+            self.env["base.automation"]
+            .sudo()
+            .browse([rule_id for rule_id, _domain in self._ha_rule_domains()])
+        )
+        if not all(
+            literal(a.filter_pre_domain) and literal(a.filter_domain)
+            for a in automations
+        ):
+            return None
+        return tuple(self._ha_filters())
+
+    @api.model
+    def _ha_candidates(self, changes, filters=None):
+        """The firings ``changes`` may make: ``[(rule id, ha.entity id, old
+        vals, new vals)]`` whose own values the rule's filters (``filters``,
+        see :meth:`_ha_filters`) may hold (see ``ha_rule_values.candidates``),
+        Odoo's echoes left out. Most changes cross nothing: they go before
+        any record is read."""
+        found = candidates(self._ha_filters() if filters is None else filters, changes)
+        if found:
+            echoes = self._ha_echoes({new.get("ha_context_id") for *_c, new in found})
+            found = [c for c in found if c[3].get("ha_context_id") not in echoes]
+        return found
+
+    @api.model
+    def _ha_fire_candidate(self, rule_id, entity_id, old, new, filters):
+        """Rule ``rule_id``'s filters on the change ``old`` → ``new`` of
+        entity ``entity_id`` (a candidate, see :meth:`_ha_candidates`), then
+        its actions if they hold (see :meth:`_ha_fire`). ``filters``: ``{rule
+        id: (before, after)}``, filled here, kept by the caller for its next
+        candidates. Nothing if the rule or the entity is gone meanwhile."""
+        rule = self.env["base.automation"].browse(rule_id).exists()
+        record = self.env["ha.entity"].with_context(active_test=False)
+        record = record.browse(entity_id).exists()
+        if not rule.active or not record:
+            return
+        if rule_id not in filters:
+            filters[rule_id] = self._ha_normalized_filters(rule)
+        changes = {entity_id: (old, new)}
+        for firing in self._ha_rules_round({rule: filters[rule_id]}, record, changes):
+            self._ha_fire(*firing)
 
     @api.model
     def _ha_rule_filters(self, automation):
@@ -441,14 +459,11 @@ class HaSync(models.AbstractModel):
         """Run the actions of rule ``rule_id`` on entity ``entity_id``, which
         its filters matched (``domain_post``: its "after" domain) on the
         change ``old`` → ``new``: on the new values, with the old ones as
-        ``base.automation`` gives them (its trigger fields' check). Nothing
-        if the rule or the entity is gone meanwhile."""
+        ``base.automation`` gives them (its trigger fields' check)."""
         context = {k: v for k, v in self.env.context.items() if k not in MIRROR_CONTEXT}
         env = self.with_context(context, __action_done={}).env
-        rule = env["base.automation"].browse(rule_id).exists()
+        rule = env["base.automation"].browse(rule_id)
         record = env["ha.entity"].with_context(active_test=False).browse(entity_id)
-        if not rule.active or not record.exists():
-            return
         self._ha_place(record, {entity_id: new})
         old_values = {
             entity_id: {

@@ -4,6 +4,7 @@ from unittest.mock import patch
 from odoo.osv.expression import normalize_domain
 
 from odoo.addons.odoo_ha_addon.models import ha_rule_firing as firings
+from odoo.addons.odoo_ha_addon.models.bridge import rules_runner
 from odoo.addons.odoo_ha_addon.models.bridge.event_dispatcher import (
     DatabaseDispatcher,
 )
@@ -11,10 +12,14 @@ from odoo.addons.odoo_ha_addon.models.bridge.odoo_contexts import odoo_contexts
 from odoo.addons.odoo_ha_addon.models.bridge.rules_runner import (
     RULES_DELAY,
     Pacer,
-    rounds,
     take_pending,
+    take_prescreens,
 )
-from odoo.addons.odoo_ha_addon.models.ha_rule_values import may_hold
+from odoo.addons.odoo_ha_addon.models.ha_rule_values import (
+    candidates,
+    literal,
+    may_hold,
+)
 
 from .common import HACommon, ha_state, state_changed
 
@@ -261,57 +266,35 @@ class TestDeferredRules(CountingCommon):
             [new["entity_state"] for _id, _old, new in changes],
             ["-11", "-12", "-19", "-10"],
         )
-        # Screened up to the first round a rule matched in: its firing is
-        # run on its own values (the action sees "-11", not the "-10" the
-        # database holds by now), then the rest is screened ("-12" and
-        # "-19" cross nothing, their own values say so).
-        firings, left = self.Sync._ha_screen_rules(changes)
+        # By their own values, "-12" and "-19" cross nothing: the candidates
+        # are "-11" and "-10", each filtered, then acted on, on its own
+        # values (the action sees "-11", not the "-10" the database holds).
+        found = self.Sync._ha_candidates(changes)
         self.assertEqual(
-            [(f[1], f[3]["entity_state"]) for f in firings], [(self.freezer.id, "-11")]
+            [(rule, pk, new["entity_state"]) for rule, pk, _old, new in found],
+            [(self.rule.id, self.freezer.id, state) for state in ("-11", "-10")],
         )
-        self.assertEqual([new["entity_state"] for _i, _o, new in left], ["-10"])
-        self.assertEqual(self.fired(self.freezer), [])
-        self.Sync._ha_fire(*firings[0])
+        filters = {}
+        self.Sync._ha_fire_candidate(*found[0], filters)
         self.assertEqual(self.fired(self.freezer), ["-11"])
-        firings, left = self.Sync._ha_screen_rules(left, screened=True)
-        self.assertEqual(left, [])
-        self.Sync._ha_fire(*firings[0])
+        self.Sync._ha_fire_candidate(*found[1], filters)
         self.assertEqual(self.fired(self.freezer), ["-11", "-10"])
         self.assertEqual(self.freezer.entity_state, "-10")
 
-    def test_small_rounds_with_pauses_fire_the_same(self):
-        self.deferred._ha_apply_state_events(
-            self.instance,
-            [
-                freezer_event(-14, 60),
-                state_changed("sensor.fridge", "-14", 60),
-                freezer_event(-19, 70),
-                freezer_event(-10, 80),
-            ],
+    def test_a_candidate_its_record_rules_out_does_not_fire(self):
+        self.deferred._ha_apply_state_events(self.instance, [freezer_event(-14, 60)])
+        (change,) = take_pending(self.env.cr)
+        cellar = self.freezer.copy(
+            {"entity_id": "sensor.cellar", "entity_state": "-18", "state_value": -18}
         )
-        pauses = []
-        firings, left = self.Sync._ha_screen_rules(
-            take_pending(self.env.cr),
-            size=1,
-            pause=lambda: pauses.append(len(pauses)),
-            through=True,
-        )
-        # One entity a round, a pause between two; the freezer's "-19"
-        # crosses nothing (its own values say so: no round for it).
-        self.assertEqual(left, [])
-        self.assertEqual(pauses, [0, 1])
-        self.assertEqual(
-            [(pk, new["entity_state"]) for _r, pk, _o, new, _a in firings],
-            [
-                (self.freezer.id, "-14"),
-                (self.fridge.id, "-14"),
-                (self.freezer.id, "-10"),
-            ],
-        )
-        for firing in firings:
-            self.Sync._ha_fire(*firing)
-        self.assertEqual(self.fired(self.freezer), ["-14", "-10"])
-        self.assertEqual(self.fired(self.fridge), ["-14"])
+        # The same values on another entity: a candidate (the rule's
+        # condition on entity_id needs the record), not fired.
+        found = self.Sync._ha_candidates([change, (cellar.id, *change[1:])])
+        self.assertEqual([c[1] for c in found], [self.freezer.id, cellar.id])
+        self.env["ha.rule.firing"]._ha_queue(found)
+        self.env["ha.rule.firing"]._cron_fire(auto_commit=False)
+        self.assertEqual(self.fired(self.freezer), ["-14"])
+        self.assertEqual(self.fired(cellar), [])
 
     def test_a_change_its_own_values_rule_out_reads_no_record(self):
         self.deferred._ha_apply_state_events(
@@ -319,8 +302,43 @@ class TestDeferredRules(CountingCommon):
         )
         changes = take_pending(self.env.cr)
         with patch.object(type(self.Sync), "_ha_echoes", autospec=True) as echoes:
-            self.assertEqual(self.Sync._ha_screen_rules(changes), ([], []))
+            self.assertEqual(self.Sync._ha_candidates(changes), [])
         echoes.assert_not_called()
+
+    def test_literal_filters_screen_without_a_transaction(self):
+        self.deferred._ha_apply_state_events(
+            self.instance, [freezer_event(-16, 60), freezer_event(-14, 70)]
+        )
+        changes = take_pending(self.env.cr)
+        prescreens = take_prescreens(self.env.cr)
+        self.assertEqual([rule_id for rule_id, *_f in prescreens], [self.rule.id])
+        runner = DatabaseDispatcher(self.env.cr.dbname)._rules
+        with patch.object(
+            runner, "_transaction", side_effect=lambda w: w(self.env)
+        ) as transaction:
+            runner.run_rules(changes[:1], prescreens)  # "-16" crosses nothing
+            transaction.assert_not_called()
+            runner.run_rules(changes, prescreens)
+            transaction.assert_called_once()
+        queued = self.env["ha.rule.firing"].search([])
+        self.assertEqual(queued.new_values["entity_state"], "-14")
+
+    def test_filters_that_name_something_are_evaluated_each_pass(self):
+        self.assertEqual(len(self.Sync._ha_rule_prescreens()), 1)
+        self.rule.filter_domain = "[('state_value', '>', -15), ('id', '!=', uid)]"
+        self.assertIsNone(self.Sync._ha_rule_prescreens())
+        cases = [
+            ("[('state_value', '>', -15)]", True),
+            ("[('group_ids', 'in', [3, 4]), ('active', '=', True)]", True),
+            ("", True),
+            (False, True),
+            ("[('create_uid', '=', uid)]", False),
+            ("[('last_changed', '<', time.strftime('%Y-%m-%d'))]", False),
+            ("[(", False),
+        ]
+        for text, held in cases:
+            with self.subTest(text=text):
+                self.assertEqual(literal(text), held)
 
     def test_which_conditions_a_changes_values_decide(self):
         vals = {"state_value": -14.0, "entity_state": "-14"}
@@ -385,7 +403,7 @@ class TestDeferredRules(CountingCommon):
     def test_a_stopping_runner_runs_what_is_owed_at_once(self):
         runner = DatabaseDispatcher(self.env.cr.dbname)._rules
         passes = [
-            # Running: the freezer crosses twice, a pause between.
+            # Running: the freezer crosses twice, pauses between changes.
             (
                 False,
                 [
@@ -413,9 +431,12 @@ class TestDeferredRules(CountingCommon):
             runner._quit = quitting
             with (
                 patch.object(runner, "_transaction", side_effect=lambda w: w(self.env)),
+                patch.object(rules_runner, "CHUNK", 1),
                 patch("time.sleep") as sleep,
             ):
-                runner.run_rules(take_pending(self.env.cr))
+                runner.run_rules(
+                    take_pending(self.env.cr), take_prescreens(self.env.cr)
+                )
             self.assertEqual(sleep.called, paused)
             self.env["ha.rule.firing"]._cron_fire(auto_commit=False)
         self.assertEqual(self.fired(self.freezer), ["-14", "-13", "-10", "-9"])
@@ -471,7 +492,7 @@ class TestDeferredRules(CountingCommon):
         def apply(label, work, **kw):
             result = work(env)
             # What its transaction does once committed.
-            runner.add(take_pending(env.cr))
+            runner.add(take_pending(env.cr), take_prescreens(env.cr))
             return result
 
         with (
@@ -486,24 +507,20 @@ class TestDeferredRules(CountingCommon):
             start.assert_called_once()  # the thread, with the first change
             self.assertEqual(runner.take(), [])  # not due yet
             runner._due -= RULES_DELAY
-            runner.run_rules(runner.take())
+            runner.run_owed()
         self.assertEqual(self.fired(self.freezer), [])  # queued for the cron
         self.env["ha.rule.firing"]._cron_fire(auto_commit=False)
         self.assertEqual(self.fired(self.freezer), ["-14"])
         self.assertFalse(runner)
 
-    def test_the_pass_runs_one_round_per_change_of_an_entity(self):
-        changes = [(1, "a", "b"), (2, "x", "y"), (1, "b", "c"), (1, "c", "d")]
+    def test_candidates_go_by_change_then_by_rule(self):
+        rises = [("state_value", ">", 0)]
+        filters = [(1, None, rises), (2, None, None)]
+        up, down = {"state_value": 1.0}, {"state_value": -1.0}
+        changes = [(7, {}, up), (8, {}, down)]
         self.assertEqual(
-            rounds(changes),
-            [[(1, "a", "b"), (2, "x", "y")], [(1, "b", "c")], [(1, "c", "d")]],
-        )
-
-    def test_rounds_are_cut_to_their_size(self):
-        changes = [(1, "a", "b"), (2, "x", "y"), (3, "p", "q"), (1, "b", "c")]
-        self.assertEqual(
-            rounds(changes, 2),
-            [[(1, "a", "b"), (2, "x", "y")], [(3, "p", "q")], [(1, "b", "c")]],
+            candidates(filters, changes),
+            [(1, 7, {}, up), (2, 7, {}, up), (2, 8, {}, down)],
         )
 
     def test_the_pacer_sleeps_for_the_rest_of_its_share(self):
@@ -543,11 +560,9 @@ class TestRuleFirings(CountingCommon):
         self.Sync.with_context(ha_rules_deferred=True)._ha_apply_state_events(
             self.instance, [state_changed(entity.entity_id, str(value), seconds)]
         )
-        firings, _left = self.Sync._ha_screen_rules(
-            take_pending(self.env.cr), through=True
-        )
-        self.queue._ha_queue(firings)
-        return self.queue.search([], order="id desc", limit=len(firings))
+        found = self.Sync._ha_candidates(take_pending(self.env.cr))
+        self.queue._ha_queue(found)
+        return self.queue.search([], order="id desc", limit=len(found))
 
     def test_the_action_sees_the_queued_values(self):
         stored = self.freezer.last_updated.isoformat()

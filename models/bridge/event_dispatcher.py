@@ -41,7 +41,7 @@ from .heap_settling import settle
 from .instance_feed import STOP, InstanceFeed
 from .owed_pushes import PUSH_GRACE, InstanceState
 from .registry_digests import snapshot_digests
-from .rules_runner import MIRROR_CONTEXT, RulesRunner, take_pending
+from .rules_runner import MIRROR_CONTEXT, RulesRunner, take_pending, take_prescreens
 
 _logger = logging.getLogger(__name__)
 
@@ -426,7 +426,8 @@ class DatabaseDispatcher(threading.Thread):
             with registry.manage_changes(), cr:
                 result = work(self._env(cr))
                 rule_changes = take_pending(cr)
-            self._rules.add(rule_changes)  # committed: owed to the rules
+                prescreens = take_prescreens(cr)
+            self._rules.add(rule_changes, prescreens)  # committed: owed to the rules
             return result
 
     def _env(self, cr):

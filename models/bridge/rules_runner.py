@@ -2,21 +2,25 @@
 
 The mirror's transaction only records the changes of the entities some
 automation rule watches (see ``ha_sync_rules``); the dispatcher hands them,
-once committed, to its :class:`RulesRunner`, which screens them (the rules'
-"before" and "after" filters) ``RULES_DELAY`` seconds after the first one
-waiting, in a transaction of its own, in commit order, and queues what
-matched for Odoo's cron (``ha.rule.firing``): the actions run there, in a
-process of their own in a prefork deployment. The dispatcher never waits
-for a rule: its next batch is written meanwhile, on its own connection.
-The screening shares the interpreter with the mirror's threads, so it is
-paced: it takes at most ``RULES_SHARE`` of it.
+once committed, to its :class:`RulesRunner`, which looks at them
+``RULES_DELAY`` seconds after the first one waiting, in commit order, on
+their own values only: the changes a rule may fire on (candidates, see
+``ha.sync._ha_candidates``) are queued for Odoo's cron
+(``ha.rule.firing``), which applies the rest of the rules' filters and runs
+their actions, in a process of its own in a prefork deployment. Most
+changes cross nothing: when the rules' filters are literals (see
+``ha.sync._ha_rule_prescreens``), the runner drops those without a
+transaction, and opens one only to queue candidates. The dispatcher never
+waits for a rule: its next batch is written meanwhile, on its own
+connection. The runner shares the interpreter with the mirror's threads, so
+it is paced: it takes at most ``RULES_SHARE`` of it.
 
 The changes are kept in memory until screened, not in a table: a crash
 between the mirror's commit and the screening loses at most that window,
 the very window whose mirror commits a crash may lose too (the mirror
 commits without waiting for the WAL flush); a table would cost every such
 batch an insert for a guarantee the states themselves do not have. A
-firing, once queued, outlives a crash.
+candidate, once queued, outlives a crash.
 """
 
 import logging
@@ -32,12 +36,15 @@ from odoo.service.model import (
     PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
 )
 
+from ..ha_rule_values import may_fire
 from .command_holds import command_holds
 
 _logger = logging.getLogger(__name__)
 
-# The key of the changes recorded in a transaction, in its precommit data.
+# The keys of the changes recorded in a transaction, and of the rules'
+# filters they may be screened by without one, in its precommit data.
 PENDING_KEY = "ha.rule_changes"
+PRESCREENS_KEY = "ha.rule_prescreens"
 # The context of the dispatcher's transactions: mirrored rows carry HA's
 # changes (no chatter message, no tracking) and their rules run after the
 # commit. A rule inherits none of it (see ha_sync_rules).
@@ -49,31 +56,16 @@ MIRROR_CONTEXT = {
     "mail_notrack": True,
 }
 RULES_DELAY = 0.5  # seconds a committed change may wait for its rules
-# A pass goes by rounds of at most ROUND_SIZE entities (well under a
-# millisecond each) and sleeps between two, so as to take at most RULES_SHARE
-# of the interpreter: the mirror's threads share it, and a pass run at once
-# would hold up the events that arrive meanwhile.
-ROUND_SIZE = 25
+# A pass screens CHUNK changes at a time (a fraction of a millisecond) and
+# sleeps between two, so as to take at most RULES_SHARE of the interpreter:
+# the mirror's threads share it, and a pass run at once would hold up the
+# events that arrive meanwhile.
+CHUNK = 50
 RULES_SHARE = 0.1
 # Changes owed beyond which a pass runs unpaced: rules that need more than
 # their share must not fall behind for ever.
 BACKLOG = 10000
 STOP_TIMEOUT = 10.0
-
-
-def rounds(changes, size=None):
-    """``changes`` (``[(ha.entity id, old, new)]``, in order) as rounds: the
-    first change of each entity, then the second, etc.; each round cut in
-    rounds of at most ``size`` changes."""
-    result, depth = [], {}
-    for change in changes:
-        level = depth[change[0]] = depth.get(change[0], -1) + 1
-        if level == len(result):
-            result.append([])
-        result[level].append(change)
-    if not size:
-        return result
-    return [batch[i : i + size] for batch in result for i in range(0, len(batch), size)]
 
 
 class Pacer:
@@ -89,16 +81,18 @@ class Pacer:
         self.mark = time.thread_time()
 
 
-def _screen(env, changes, pause):
-    firings, _left = env["ha.sync"]._ha_screen_rules(
-        changes, size=ROUND_SIZE, pause=pause, through=True
-    )
-    env["ha.rule.firing"]._ha_queue(firings)
+def _queue(env, changes):
+    env["ha.rule.firing"]._ha_queue(env["ha.sync"]._ha_candidates(changes))
 
 
 def take_pending(cr):
     """The rule changes recorded on ``cr`` (before its commit), cleared."""
     return cr.precommit.data.pop(PENDING_KEY, None) or []
+
+
+def take_prescreens(cr):
+    """The rules' filters recorded with them (see ``_ha_rule_prescreens``)."""
+    return cr.precommit.data.pop(PRESCREENS_KEY, None)
 
 
 class RulesRunner(threading.Thread):
@@ -108,21 +102,26 @@ class RulesRunner(threading.Thread):
     def __init__(self, dbname):
         super().__init__(name=f"odoo_ha_addon.rules.{dbname}", daemon=True)
         self.dbname = dbname
-        self._changes = []
+        self._owed = []  # [prescreens, changes], in commit order
         self._due = None  # monotonic time of the next pass
         self._quit = False
         self._launched = False
         self._cond = threading.Condition()
 
     def __bool__(self):
-        return bool(self._changes)
+        return bool(self._owed)
 
-    def add(self, changes):
-        """Owe the rules ``changes`` (committed), from the dispatcher."""
+    def add(self, changes, prescreens=None):
+        """Owe the rules ``changes`` (committed), from the dispatcher, with
+        the rules' filters that may screen them without a transaction
+        (None: none may, see ``take_prescreens``)."""
         if not changes:
             return
         with self._cond:
-            self._changes.extend(changes)
+            if self._owed and self._owed[-1][0] is prescreens:
+                self._owed[-1][1].extend(changes)
+            else:
+                self._owed.append([prescreens, list(changes)])
             if self._due is None:
                 self._due = time.monotonic() + RULES_DELAY
                 self._cond.notify()
@@ -139,13 +138,14 @@ class RulesRunner(threading.Thread):
             self.join(timeout)
 
     def take(self, now=False):
-        """The changes to run the rules on (``[]`` if not due, unless ``now``)."""
+        """``[[prescreens, changes]]`` to run the rules on (``[]`` if not
+        due, unless ``now``), in commit order."""
         with self._cond:
             due = self._due is not None and self._due <= time.monotonic()
-            if not self._changes or not (now or due):
+            if not self._owed or not (now or due):
                 return []
-            changes, self._changes, self._due = self._changes, [], None
-            return changes
+            owed, self._owed, self._due = self._owed, [], None
+            return owed
 
     def run(self):
         threading.current_thread().dbname = self.dbname
@@ -157,23 +157,41 @@ class RulesRunner(threading.Thread):
                     wait = None if self._due is None else self._due - time.monotonic()
                     self._cond.wait(wait)
                 quit_ = self._quit
-            self.run_rules(self.take(now=quit_))
+            self.run_owed(now=quit_)
             if quit_:
                 return
 
-    def run_rules(self, changes):
-        """Screen ``changes`` by rounds, in one transaction that queues what
-        matched for the cron (see ``ha.rule.firing``): the actions run there,
-        not here. Paced (see ``RULES_SHARE``) unless it is behind, or the
-        runner is stopping (its stop waits for what is owed)."""
-        if not changes:
-            return
+    def run_owed(self, now=False):
+        """Run the rules on what is owed, if due (see :meth:`take`)."""
+        for prescreens, changes in self.take(now):
+            self.run_rules(changes, prescreens)
+
+    def run_rules(self, changes, prescreens=None):
+        """Queue for the cron the candidates among ``changes`` (see
+        ``ha.sync._ha_candidates``): the filters that need records, and the
+        actions, run there, not here. With ``prescreens`` (literal filters),
+        the changes no rule may fire on go first, without a transaction.
+        Paced (see ``RULES_SHARE``) unless it is behind, or the runner is
+        stopping (its stop waits for what is owed)."""
         pacer = Pacer(RULES_SHARE) if len(changes) < BACKLOG else None
         pause = pacer and (lambda: self._quit or pacer())
+        if prescreens is not None:
+            kept = []
+            for start in range(0, len(changes), CHUNK):
+                if pause and start:
+                    pause()
+                kept += [
+                    change
+                    for change in changes[start : start + CHUNK]
+                    if may_fire(prescreens, change)
+                ]
+            changes = kept
+        if not changes:
+            return
         command_holds.wait_released()
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             try:
-                self._transaction(lambda env: _screen(env, changes, pause))
+                self._transaction(lambda env: _queue(env, changes))
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE:
                     time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
@@ -192,7 +210,7 @@ class RulesRunner(threading.Thread):
         registry = odoo.modules.registry.Registry(self.dbname)
         with closing(registry.cursor()) as cr, registry.manage_changes(), cr:
             # The mirror keeps writing the watched rows meanwhile; the
-            # screening writes none of them, and needs no snapshot older
-            # than each of its statements.
+            # runner writes none of them, and needs no snapshot older than
+            # each of its statements.
             cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
             return work(api.Environment(cr, SUPERUSER_ID, {}))
