@@ -64,35 +64,33 @@ def relax(domain):
     return relaxed
 
 
-def _compare(data, operator, value):
-    """``data`` against ``value`` as ``filtered_domain`` compares a record's
-    value; None when this does not say (another operator, another type)."""
+_COMPARISONS = {
+    "=": lambda data, value: data == value,
+    "!=": lambda data, value: data != value,
+    "<": lambda data, value: data < value,
+    "<=": lambda data, value: data <= value,
+    ">": lambda data, value: data > value,
+    ">=": lambda data, value: data >= value,
+}
+
+
+def _comparison(operator, value):
+    """``data -> bool``: ``data`` against ``value`` as ``filtered_domain``
+    compares a record's value; None for another operator."""
     if operator in ("in", "not in"):
-        values = set(value) if isinstance(value, list | tuple) else {value}
-        found = bool(values) and data in values
-        return found if operator == "in" else not found
-    if operator == "=":
-        return data == value
-    if operator == "!=":
-        return data != value
-    if not isinstance(data, _NUMBERS) or not isinstance(value, _NUMBERS):
-        return None
-    if operator == "<":
-        return data < value
-    if operator == "<=":
-        return data <= value
-    if operator == ">":
-        return data > value
-    if operator == ">=":
-        return data >= value
-    return None
+        values = frozenset(value if isinstance(value, list | tuple) else [value])
+        if operator == "in":
+            return lambda data: data in values
+        return lambda data: data not in values
+    compare = _COMPARISONS.get(operator)
+    return compare and (lambda data: compare(data, value))
 
 
-def _leaf(term, vals):
-    """Whether condition ``term`` holds on a change's ``vals``: True, False,
-    or None when only the record can tell. Decided: the numeric state (a
-    float field, 0.0 for none) and a non-empty text state compared to
-    non-empty texts; what ``filtered_domain`` would find."""
+def _leaf(term):
+    """Condition ``term`` as a test of a change's values (see
+    :func:`predicate`). Decided: the numeric state (a float field, 0.0 for
+    none) against numbers, and a non-empty text state against non-empty
+    texts; what ``filtered_domain`` would find."""
     if term == expression.TRUE_LEAF:
         return True
     if term == expression.FALSE_LEAF:
@@ -101,25 +99,83 @@ def _leaf(term, vals):
         return None
     name, operator, value = term
     values = value if isinstance(value, list | tuple) else [value]
-    if name == "state_value" and name in vals:
+    if name == "state_value":
         if any(isinstance(v, bool) or not isinstance(v, _NUMBERS) for v in values):
             return None
-        return _compare(float(vals[name] or 0.0), operator, value)
+        compare = _comparison(operator, value)
+        return compare and (
+            lambda vals: compare(float(vals[name] or 0.0)) if name in vals else None
+        )
     if name == "entity_state" and operator in ("=", "!=", "in", "not in"):
-        data = vals.get(name)
-        if not data or not isinstance(data, str):
-            return None
         if not values or not all(v and isinstance(v, str) for v in values):
             return None
-        return _compare(data, operator, value)
+        compare = _comparison(operator, value)
+
+        def text_leaf(vals):
+            data = vals.get(name)
+            return compare(data) if data and isinstance(data, str) else None
+
+        return text_leaf
     return None
 
 
-def may_hold(domain, vals):
-    """False when ``domain`` (normalized: ``expression.normalize_domain``)
-    surely fails on a change's ``vals`` (the conditions they decide, see
-    :func:`_leaf`), True otherwise: a change no rule may fire on is left
-    out before any record is read."""
+def _not(test):
+    if not callable(test):
+        return None if test is None else not test
+    return lambda vals: None if (held := test(vals)) is None else not held
+
+
+def _and(left, right):
+    if left is False or right is False:
+        return False
+    if left is True or right is True:
+        return right if left is True else left
+    if left is None and right is None:
+        return None
+    if left is None or right is None:
+        known = left or right
+        return lambda vals: False if known(vals) is False else None
+
+    def both(vals):
+        first = left(vals)
+        if first is False:
+            return False
+        second = right(vals)
+        if second is False:
+            return False
+        return True if first and second else None
+
+    return both
+
+
+def _or(left, right):
+    if left is True or right is True:
+        return True
+    if left is False or right is False:
+        return right if left is False else left
+    if left is None and right is None:
+        return None
+    if left is None or right is None:
+        known = left or right
+        return lambda vals: True if known(vals) is True else None
+
+    def either(vals):
+        first = left(vals)
+        if first is True:
+            return True
+        second = right(vals)
+        if second is True:
+            return True
+        return False if first is False and second is False else None
+
+    return either
+
+
+def predicate(domain):
+    """``domain`` (normalized: ``expression.normalize_domain``) as a test of
+    a change's values, its terms looked at once: a function of the values
+    that returns True, False, or None when only the record can tell; or
+    that answer itself when the values cannot change it. See :func:`holds`."""
     if not domain:
         return True
     terms = iter(domain)
@@ -127,20 +183,20 @@ def may_hold(domain, vals):
     def walk():
         term = next(terms)
         if term == expression.NOT_OPERATOR:
-            held = walk()
-            return None if held is None else not held
+            return _not(walk())
         if term in (expression.AND_OPERATOR, expression.OR_OPERATOR):
             left, right = walk(), walk()
-            if term == expression.AND_OPERATOR:
-                if left is False or right is False:
-                    return False
-                return True if left and right else None
-            if left is True or right is True:
-                return True
-            return False if left is False and right is False else None
-        return _leaf(term, vals)
+            return (_and if term == expression.AND_OPERATOR else _or)(left, right)
+        return _leaf(term)
 
-    return walk() is not False
+    return walk()
+
+
+def holds(test, vals):
+    """False when ``test`` (see :func:`predicate`) says its domain surely
+    fails on a change's ``vals``, True otherwise: a change no rule may fire
+    on is left out before any record is read."""
+    return (test(vals) if callable(test) else test) is not False
 
 
 def _names(code):
@@ -160,25 +216,29 @@ def literal(text):
         return False  # safe_eval says what is wrong, where it is evaluated
 
 
-def may_fire(filters, change):
-    """Whether some rule of ``filters`` (see :func:`candidates`) may fire on
+def value_tests(rule_id, before, after):
+    """A rule's "before" and "after" filters (normalized domains, or None)
+    as ``(rule id, before test, after test)`` (see :func:`predicate`)."""
+    return rule_id, predicate(before), predicate(after)
+
+
+def may_fire(rules, change):
+    """Whether a rule of ``rules`` (see :func:`value_tests`) may fire on
     ``change``, by its own values."""
     _pk, old, new = change
     return any(
-        may_hold(before, old) and may_hold(after, new)
-        for _rule_id, before, after in filters
+        holds(before, old) and holds(after, new) for _rule_id, before, after in rules
     )
 
 
-def candidates(filters, changes):
+def candidates(rules, changes):
     """``[(rule id, ha.entity id, old, new)]``: for each of ``changes``
     (``[(ha.entity id, old vals, new vals)]``), in their order, each rule of
-    ``filters`` (``[(rule id, before, after)]``, normalized domains or None)
-    whose "before" filter its old values may hold and whose "after" filter
-    its new values may hold (see :func:`may_hold`)."""
+    ``rules`` (see :func:`value_tests`) whose "before" filter its old values may
+    hold and whose "after" filter its new values may hold."""
     return [
         (rule_id, pk, old, new)
         for pk, old, new in changes
-        for rule_id, before, after in filters
-        if may_hold(before, old) and may_hold(after, new)
+        for rule_id, before, after in rules
+        if holds(before, old) and holds(after, new)
     ]

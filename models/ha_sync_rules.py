@@ -22,7 +22,7 @@ explicit hook instead, for the rules "on update" of ``ha.entity``
 * the rules run later on the recorded changes, in the order they were
   committed. First on the changes' own values, before any record is read
   (:meth:`HaSync._ha_candidates`): a change whose values fail a rule's
-  conditions on the state (``ha_rule_values.may_hold``), or that Odoo
+  conditions on the state (``ha_rule_values.predicate``), or that Odoo
   asked for, is no candidate for it; most changes cross nothing. Then
   each candidate in turn, on the record with the change's values placed in
   the cache (:meth:`HaSync._ha_fire_candidate`): the "after" filter on the
@@ -60,6 +60,7 @@ from .ha_rule_values import (
     known_vals,
     literal,
     relax,
+    value_tests,
 )
 from .ha_sync_states import STATE_SPEC, _state_vals
 
@@ -302,13 +303,16 @@ class HaSync(models.AbstractModel):
             self._ha_fire_candidate(*candidate, filters)
 
     @api.model
-    def _ha_filters(self):
-        """``[(rule id, before, after)]``: the filters of the rules the
-        mirror's writes may trigger (see :meth:`_ha_rule_domains`), evaluated
-        now (see :meth:`_ha_rule_filters`) and normalized."""
+    def _ha_value_tests(self):
+        """The filters of the rules the mirror's writes may trigger (see
+        :meth:`_ha_rule_domains`), evaluated now (see
+        :meth:`_ha_rule_filters`), as tests of a change's own values (see
+        ``ha_rule_values.value_tests``)."""
         automations = self.env["base.automation"]
         return [
-            (rule_id, *self._ha_normalized_filters(automations.browse(rule_id)))
+            value_tests(
+                rule_id, *self._ha_normalized_filters(automations.browse(rule_id))
+            )
             for rule_id, _domain in self._ha_rule_domains()
         ]
 
@@ -322,7 +326,7 @@ class HaSync(models.AbstractModel):
     @api.model
     @tools.ormcache()
     def _ha_rule_prescreens(self):
-        """:meth:`_ha_filters` when every filter is a literal (see
+        """:meth:`_ha_value_tests` when every filter is a literal (see
         ``ha_rule_values.literal``), None otherwise: the rules runner screens
         changes by them without a transaction, and needs one only for those
         that some rule may fire on. Cached as :meth:`_ha_rule_domains`."""
@@ -336,16 +340,15 @@ class HaSync(models.AbstractModel):
             for a in automations
         ):
             return None
-        return tuple(self._ha_filters())
+        return tuple(self._ha_value_tests())
 
     @api.model
-    def _ha_candidates(self, changes, filters=None):
+    def _ha_candidates(self, changes):
         """The firings ``changes`` may make: ``[(rule id, ha.entity id, old
-        vals, new vals)]`` whose own values the rule's filters (``filters``,
-        see :meth:`_ha_filters`) may hold (see ``ha_rule_values.candidates``),
-        Odoo's echoes left out. Most changes cross nothing: they go before
-        any record is read."""
-        found = candidates(self._ha_filters() if filters is None else filters, changes)
+        vals, new vals)]`` whose own values the rule's filters may hold (see
+        ``ha_rule_values.candidates``), Odoo's echoes left out. Most changes
+        cross nothing: they go before any record is read."""
+        found = candidates(self._ha_value_tests(), changes)
         if found:
             echoes = self._ha_echoes({new.get("ha_context_id") for *_c, new in found})
             found = [c for c in found if c[3].get("ha_context_id") not in echoes]

@@ -17,8 +17,10 @@ from odoo.addons.odoo_ha_addon.models.bridge.rules_runner import (
 )
 from odoo.addons.odoo_ha_addon.models.ha_rule_values import (
     candidates,
+    holds,
     literal,
-    may_hold,
+    predicate,
+    value_tests,
 )
 
 from .common import HACommon, ha_state, state_changed
@@ -361,8 +363,14 @@ class TestDeferredRules(CountingCommon):
         ]
         for domain, held in cases:
             with self.subTest(domain=domain):
-                self.assertEqual(may_hold(normalize_domain(domain), vals), held)
-        self.assertFalse(may_hold([("state_value", ">", 0)], {"state_value": None}))
+                test = predicate(normalize_domain(domain))
+                self.assertEqual(holds(test, vals), held)
+        self.assertFalse(
+            holds(predicate([("state_value", ">", 0)]), {"state_value": None})
+        )
+        # Looked at once: a domain the values cannot decide is an answer.
+        self.assertIsNone(predicate([("group_ids", "in", [1])]))
+        self.assertIs(predicate(["!", ("state_value", ">", "5")]), None)
 
     def test_the_runner_ends_its_transaction_after_each_firing(self):
         self.deferred._ha_apply_state_events(
@@ -515,7 +523,7 @@ class TestDeferredRules(CountingCommon):
 
     def test_candidates_go_by_change_then_by_rule(self):
         rises = [("state_value", ">", 0)]
-        filters = [(1, None, rises), (2, None, None)]
+        filters = [value_tests(1, None, rises), value_tests(2, None, None)]
         up, down = {"state_value": 1.0}, {"state_value": -1.0}
         changes = [(7, {}, up), (8, {}, down)]
         self.assertEqual(
