@@ -343,12 +343,14 @@ class HaSync(models.AbstractModel):
         return tuple(self._ha_value_tests())
 
     @api.model
-    def _ha_candidates(self, changes):
+    def _ha_candidates(self, changes, rules=None):
         """The firings ``changes`` may make: ``[(rule id, ha.entity id, old
         vals, new vals)]`` whose own values the rule's filters may hold (see
-        ``ha_rule_values.candidates``), Odoo's echoes left out. Most changes
-        cross nothing: they go before any record is read."""
-        found = candidates(self._ha_value_tests(), changes)
+        ``ha_rule_values.candidates``; ``rules``: the tests of
+        :meth:`_ha_value_tests`, when the caller has them), Odoo's echoes
+        left out. Most changes cross nothing: they go before any record is
+        read."""
+        found = candidates(rules or self._ha_value_tests(), changes)
         if found:
             echoes = self._ha_echoes({new.get("ha_context_id") for *_c, new in found})
             found = [c for c in found if c[3].get("ha_context_id") not in echoes]

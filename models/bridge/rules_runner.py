@@ -81,8 +81,9 @@ class Pacer:
         self.mark = time.thread_time()
 
 
-def _queue(env, changes):
-    env["ha.rule.firing"]._ha_queue(env["ha.sync"]._ha_candidates(changes))
+def _queue(env, changes, prescreens):
+    found = env["ha.sync"]._ha_candidates(changes, prescreens)
+    env["ha.rule.firing"]._ha_queue(found)
 
 
 def take_pending(cr):
@@ -191,7 +192,7 @@ class RulesRunner(threading.Thread):
         command_holds.wait_released()
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             try:
-                self._transaction(lambda env: _queue(env, changes))
+                self._transaction(lambda env: _queue(env, changes, prescreens))
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE:
                     time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
