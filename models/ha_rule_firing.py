@@ -8,7 +8,6 @@ in a prefork deployment, in a process of its own, so that neither holds up
 the mirror's next batch. A queued firing outlives a restart.
 """
 
-import json
 import logging
 import time
 from datetime import datetime
@@ -19,6 +18,7 @@ from odoo.tools import SQL
 
 from .bridge.process_policy import in_prefork_worker
 from .bridge.rules_runner import RULES_SHARE, Pacer
+from .ha_sync import TX_NOW, _unnest
 
 _logger = logging.getLogger(__name__)
 
@@ -74,20 +74,22 @@ class HaRuleFiring(models.Model):
         compute, no default, no tracking)."""
         if not firings:
             return
+        columns = [
+            ([firing[0] for firing in firings], "int4"),
+            ([firing[1] for firing in firings], "int4"),
+            ([dump(firing[2]) for firing in firings], "jsonb"),
+            ([dump(firing[3]) for firing in firings], "jsonb"),
+        ]
         self.env.cr.execute(
             SQL(
                 "INSERT INTO ha_rule_firing (automation_id, entity_id, old_values,"
                 " new_values, create_uid, write_uid, create_date, write_date)"
                 " SELECT f.rule, f.entity, f.old, f.new, %(uid)s, %(uid)s,"
-                " now() AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC'"
-                " FROM unnest(%(rules)s::int[], %(entities)s::int[],"
-                " %(olds)s::jsonb[], %(news)s::jsonb[])"
+                " %(now)s, %(now)s FROM %(rows)s"
                 " WITH ORDINALITY AS f(rule, entity, old, new, n) ORDER BY f.n",
                 uid=self.env.uid,
-                rules=[firing[0] for firing in firings],
-                entities=[firing[1] for firing in firings],
-                olds=[json.dumps(dump(firing[2])) for firing in firings],
-                news=[json.dumps(dump(firing[3])) for firing in firings],
+                now=TX_NOW,
+                rows=_unnest(columns),
             )
         )
         self.env.ref("odoo_ha_addon.ir_cron_ha_rule_firings").sudo()._trigger()

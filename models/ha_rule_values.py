@@ -83,6 +83,10 @@ def _comparison(operator, value):
             return lambda data: data in values
         return lambda data: data not in values
     compare = _COMPARISONS.get(operator)
+    if operator not in ("=", "!=") and (
+        isinstance(value, bool) or not isinstance(value, _NUMBERS)
+    ):
+        return None  # an order against a list, say: the record tells
     return compare and (lambda data: compare(data, value))
 
 

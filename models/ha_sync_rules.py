@@ -370,9 +370,9 @@ class HaSync(models.AbstractModel):
             return
         if rule_id not in filters:
             filters[rule_id] = self._ha_normalized_filters(rule)
-        changes = {entity_id: (old, new)}
-        for firing in self._ha_rules_round({rule: filters[rule_id]}, record, changes):
-            self._ha_fire(*firing)
+        before, after = filters[rule_id]
+        if self._ha_rule_holds(rule, record, old, new, before, after):
+            self._ha_fire(rule_id, entity_id, old, new, after)
 
     @api.model
     def _ha_rule_filters(self, automation):
@@ -418,46 +418,27 @@ class HaSync(models.AbstractModel):
             )
 
     @api.model
-    def _ha_rules_round(self, filters, records, changes):
-        """One change of each of ``records`` (``{id: (old, new)}``): the
-        "after" filters on the new values, then the "before" filters on the
-        old values of the records an "after" filter kept (most changes cross
-        nothing: their old values are not even placed). Returns the firings
-        (see :meth:`_ha_fire`), by rule then id.
-
-        ``filters``: ``{automation: (before, after)}`` (see
-        :meth:`_ha_rule_filters`), filtered as ``base.automation`` does.
-        """
-
-        def filtered(found, domain, feedback=False):
-            # As base.automation's _filter_pre (no feedback) and
-            # _filter_post_export_domain (the flag tells a rule run while the
-            # filter computes a field).
-            if domain is None or not found:
-                return found
-            if feedback:
-                found = found.with_context(__action_feedback=True)
-            return found.sudo().filtered_domain(domain).with_env(found.env)
-
+    def _ha_rule_holds(self, rule, record, old, new, before, after):
+        """Whether ``rule``'s filters (``before``, ``after``: normalized
+        domains, or None) hold on the change ``old`` → ``new`` of ``record``,
+        each on its values placed in the cache, as ``base.automation``
+        filters a write: the "after" domain on the new values (as
+        ``_filter_post_export_domain``, the flag telling a rule run while it
+        computes a field), then the "before" domain on the old ones (as
+        ``_filter_pre``; most changes cross nothing: their old values are not
+        even placed). A filter that fails is logged: the rule does not fire."""
+        held = False
         try:
-            self._ha_place(records, {i: changes[i][1] for i in records._ids})
-            post = {}
-            for rule, (_before, after) in filters.items():
-                post[rule] = records.browse()
-                with _guarded(rule, records):
-                    post[rule] = filtered(records, after, feedback=True)
-            kept = records.browse().union(*post.values())
-            if not kept:
-                return []
-            self._ha_place(kept, {i: changes[i][0] for i in kept._ids})
-            firings = []
-            for rule, (before, after) in filters.items():
-                found = filtered(post[rule], before)
-                firings += [(rule.id, i, *changes[i], after) for i in found.ids]
-            return firings
+            with _guarded(rule, record):
+                self._ha_place(record, {record.id: new})
+                found = record.with_context(__action_feedback=True).sudo()
+                if after is None or found.filtered_domain(after):
+                    self._ha_place(record, {record.id: old})
+                    held = before is None or bool(record.sudo().filtered_domain(before))
         finally:
-            # The records' next reads see what the database holds.
-            records.invalidate_recordset(self._ha_rules_placed())
+            # The record's next reads see what the database holds.
+            record.invalidate_recordset(self._ha_rules_placed())
+        return held
 
     @api.model
     def _ha_fire(self, rule_id, entity_id, old, new, domain_post):

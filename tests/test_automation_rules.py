@@ -358,6 +358,7 @@ class TestDeferredRules(CountingCommon):
             ([("group_ids", "in", [1]), ("state_value", "<", -15)], False),
             ([("entity_state", "=", False)], True),
             ([("state_value", ">", "5")], True),
+            ([("state_value", ">", [5])], True),
             ([("name", "ilike", "freezer")], True),
             ([], True),
         ]
@@ -589,6 +590,17 @@ class TestRuleFirings(CountingCommon):
         self.assertEqual(
             firings.load(firing.new_values)["last_updated"].microsecond, 250000
         )
+
+    def test_a_failing_filter_is_logged_and_its_rule_does_not_fire(self):
+        # Text against a number: its own values do not say (a candidate),
+        # the record's filter fails on it.
+        self.rule.filter_pre_domain = "[('state_value', '<=', 'cold')]"
+        self.queue_crossing(self.freezer, -14, 20)
+        self.assertEqual(len(self.queue.search([])), 1)
+        with self.assertLogs("odoo.addons.odoo_ha_addon.models.ha_sync_rules", "ERROR"):
+            self.queue._cron_fire(auto_commit=False)
+        self.assertEqual(self.fired(self.freezer), [])
+        self.assertFalse(self.queue.search([]))
 
     def test_a_failing_action_is_logged_and_the_next_one_runs(self):
         self.queue_crossing(self.freezer, -14, 20)

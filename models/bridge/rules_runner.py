@@ -81,7 +81,7 @@ class Pacer:
         self.mark = time.thread_time()
 
 
-def _queue(env, changes, prescreens):
+def _queue_candidates(env, changes, prescreens):
     found = env["ha.sync"]._ha_candidates(changes, prescreens)
     env["ha.rule.firing"]._ha_queue(found)
 
@@ -176,30 +176,37 @@ class RulesRunner(threading.Thread):
         stopping (its stop waits for what is owed)."""
         pacer = Pacer(RULES_SHARE) if len(changes) < BACKLOG else None
         pause = pacer and (lambda: self._quit or pacer())
-        if prescreens is not None:
-            kept = []
-            for start in range(0, len(changes), CHUNK):
-                if pause and start:
-                    pause()
-                kept += [
-                    change
-                    for change in changes[start : start + CHUNK]
-                    if may_fire(prescreens, change)
-                ]
-            changes = kept
-        if not changes:
-            return
+        try:
+            if prescreens is not None:
+                changes = self._prescreened(changes, prescreens, pause)
+            if changes:
+                self._queue(changes, prescreens)
+        except Exception:  # noqa: BLE001 - the thread must live on
+            self._dropped(changes)
+
+    def _prescreened(self, changes, prescreens, pause):
+        """The changes some rule may fire on by their own values, screened
+        ``CHUNK`` at a time, ``pause()`` between two."""
+        kept = []
+        for start in range(0, len(changes), CHUNK):
+            if pause and start:
+                pause()
+            chunk = changes[start : start + CHUNK]
+            kept += [change for change in chunk if may_fire(prescreens, change)]
+        return kept
+
+    def _queue(self, changes, prescreens):
         command_holds.wait_released()
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             try:
-                self._transaction(lambda env: _queue(env, changes, prescreens))
+                self._transaction(
+                    lambda env: _queue_candidates(env, changes, prescreens)
+                )
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE:
                     time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
                     continue
-                self._dropped(changes)
-            except Exception:  # noqa: BLE001 - the thread must live on
-                self._dropped(changes)
+                raise
             return
 
     def _dropped(self, changes):
