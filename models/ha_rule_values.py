@@ -129,50 +129,32 @@ def _not(test):
     return lambda vals: None if (held := test(vals)) is None else not held
 
 
-def _and(left, right):
-    if left is False or right is False:
-        return False
-    if left is True or right is True:
-        return right if left is True else left
+def _join(left, right, decisive):
+    """``left`` AND ``right`` (``decisive``: False) or ``left`` OR ``right``
+    (``decisive``: True), in three-valued logic: one decisive answer
+    decides, two neutral ones (the other boolean) give a neutral one, any
+    other pair is None."""
+    neutral = not decisive
+    if left is decisive or right is decisive:
+        return decisive
+    if left is neutral or right is neutral:
+        return right if left is neutral else left
     if left is None and right is None:
         return None
     if left is None or right is None:
         known = left or right
-        return lambda vals: False if known(vals) is False else None
+        return lambda vals: decisive if known(vals) is decisive else None
 
-    def both(vals):
+    def joined(vals):
         first = left(vals)
-        if first is False:
-            return False
+        if first is decisive:
+            return decisive
         second = right(vals)
-        if second is False:
-            return False
-        return True if first and second else None
+        if second is decisive:
+            return decisive
+        return neutral if first is neutral and second is neutral else None
 
-    return both
-
-
-def _or(left, right):
-    if left is True or right is True:
-        return True
-    if left is False or right is False:
-        return right if left is False else left
-    if left is None and right is None:
-        return None
-    if left is None or right is None:
-        known = left or right
-        return lambda vals: True if known(vals) is True else None
-
-    def either(vals):
-        first = left(vals)
-        if first is True:
-            return True
-        second = right(vals)
-        if second is True:
-            return True
-        return False if first is False and second is False else None
-
-    return either
+    return joined
 
 
 def predicate(domain):
@@ -190,7 +172,7 @@ def predicate(domain):
             return _not(walk())
         if term in (expression.AND_OPERATOR, expression.OR_OPERATOR):
             left, right = walk(), walk()
-            return (_and if term == expression.AND_OPERATOR else _or)(left, right)
+            return _join(left, right, term == expression.OR_OPERATOR)
         return _leaf(term)
 
     return walk()

@@ -1,3 +1,4 @@
+import itertools
 import time
 from unittest.mock import patch
 
@@ -521,6 +522,31 @@ class TestDeferredRules(CountingCommon):
         self.env["ha.rule.firing"]._cron_fire(auto_commit=False)
         self.assertEqual(self.fired(self.freezer), ["-14"])
         self.assertFalse(runner)
+
+    def test_and_or_not_in_three_valued_logic(self):
+        # A leaf on the text state: True, False or None for these values.
+        leaf = {
+            True: ("entity_state", "=", "on"),
+            False: ("entity_state", "=", "off"),
+            None: ("group_ids", "in", [1]),
+        }
+        vals = {"entity_state": "on"}
+        answers = (True, False, None)
+        for left, right in itertools.product(answers, answers):
+            with self.subTest(left=left, right=right):
+                both = None if None in (left, right) else left and right
+                if False in (left, right):
+                    both = False
+                either = None if None in (left, right) else left or right
+                if True in (left, right):
+                    either = True
+                for op, expected in (("&", both), ("|", either)):
+                    test = predicate([op, leaf[left], leaf[right]])
+                    held = test(vals) if callable(test) else test
+                    self.assertIs(held, expected)
+                test = predicate(["!", leaf[left]])
+                held = test(vals) if callable(test) else test
+                self.assertIs(held, None if left is None else not left)
 
     def test_candidates_go_by_change_then_by_rule(self):
         rises = [("state_value", ">", 0)]
