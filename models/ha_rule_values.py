@@ -25,8 +25,8 @@ _NUMBERS = (int, float)
 
 def known_vals(vals, name=None):
     """``vals`` (see ``_state_vals``) as a recorded change holds them: the
-    name the mirror keeps when HA gives none, else no name (a rules round
-    leaves the record's own)."""
+    name the mirror keeps when HA gives none, else no name (the rules
+    leave the record's own)."""
     known = dict(vals)
     if not known["name"]:
         known.pop("name")

@@ -377,8 +377,8 @@ class HaSync(models.AbstractModel):
     @api.model
     def _ha_rule_filters(self, automation):
         """``automation``'s "before" and "after" domains (None: none), as
-        ``_filter_pre`` and ``_filter_post_export_domain`` evaluate them: once
-        a pass here, not once a round."""
+        ``_filter_pre`` and ``_filter_post_export_domain`` evaluate them (once
+        a pass or a cron run here, not once a change)."""
         rule = automation.sudo()
         context = automation._get_eval_context()
         return tuple(
@@ -389,9 +389,9 @@ class HaSync(models.AbstractModel):
     @api.model
     @tools.ormcache()
     def _ha_rules_placed(self):
-        """The fields a rules round places in the cache: the mirrored ones and
+        """The fields the rules place in the cache: the mirrored ones and
         those computed (not stored) from them; the other fields stay in the
-        cache from one round to the next."""
+        cache from one change to the next."""
         entities = self.env["ha.entity"]
         return tuple(sorted(MIRRORED_FIELDS)) + tuple(
             name
