@@ -27,6 +27,8 @@ _logger = logging.getLogger(__name__)
 FIRE_BUDGET = 60.0
 # Seconds of firings a transaction holds at most (see _ha_commit_due).
 BATCH_SECONDS = 0.05
+# Firings a transaction takes at once (their records are read together).
+TAKE = 25
 # The tables whose rows the mirror updates.
 MIRRORED_TABLES = ("ha_entity", "ha_control_log")
 # The values of a change that are datetimes (JSON holds them as text).
@@ -105,46 +107,68 @@ class HaRuleFiring(models.Model):
         deadline = time.monotonic() + FIRE_BUDGET
         sync = self.env["ha.sync"].sudo()
         filters = {}  # rule id -> its filters, evaluated once a run
-        started = None  # when the open transaction's first firing began
+        paced = False  # no pause before the first transaction
         while time.monotonic() < deadline:
-            if auto_commit and (started is None or self._ha_commit_due(started)):
+            if auto_commit:
                 # Paced between two transactions: never asleep on a lock.
-                self._ha_next_transaction(started is not None and pacer)
-                started = time.monotonic()
-            firing = self._ha_take()
-            if firing is None:
+                self._ha_next_transaction(paced and pacer)
+            taken = self._ha_take()
+            if not taken:
                 if auto_commit:
                     self._ha_next_transaction()
                 return
-            rule_id, entity_id, old, new = firing
+            paced = True
+            started = time.monotonic()
+            # The entities of the firings taken are read together.
+            prefetch = [firing[2] for firing in taken]
+            done = []
             try:
-                sync._ha_fire_candidate(
-                    rule_id, entity_id, load(old), load(new), filters
-                )
+                for firing_id, *firing in taken:
+                    rule_id, entity_id, old, new = firing
+                    sync._ha_fire_candidate(
+                        rule_id, entity_id, load(old), load(new), filters, prefetch
+                    )
+                    done.append(firing_id)
+                    if auto_commit and self._ha_commit_due(started):
+                        break
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if not auto_commit:
                     raise
                 self.env.cr.rollback()  # queued still: the next run tries again
-                _logger.info("HA rule %s on entity %s met a concurrent update", *firing)
+                _logger.info(
+                    "HA rule %s on entity %s met a concurrent update",
+                    rule_id,
+                    entity_id,
+                )
                 break
+            # The firings not reached stay queued, unlocked at the commit.
+            self._ha_forget(done)
         self.env.ref("odoo_ha_addon.ir_cron_ha_rule_firings").sudo()._trigger()
 
     @api.model
     def _ha_take(self):
-        """The oldest firing no other run holds, deleted (in this transaction):
-        ``(rule id, entity id, old, new)``, or None. By SQL: the ORM's unlink
-        would empty the whole record cache, that the next firing refills."""
+        """The oldest ``TAKE`` firings no other run holds, locked for this
+        transaction: ``[(id, rule id, entity id, old, new)]`` in their order.
+        By SQL: one query for them all."""
         self.env.cr.execute(
             SQL(
-                "DELETE FROM ha_rule_firing WHERE id = (SELECT id FROM ha_rule_firing"
-                " ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-                " RETURNING automation_id, entity_id, old_values, new_values"
+                "SELECT id, automation_id, entity_id, old_values, new_values"
+                " FROM ha_rule_firing ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED",
+                TAKE,
             )
         )
-        taken = self.env.cr.fetchone()
-        if taken:
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _ha_forget(self, firing_ids):
+        """Delete the firings run (in this transaction). By SQL: the ORM's
+        unlink would empty the whole record cache, that the next firing
+        refills."""
+        if firing_ids:
+            self.env.cr.execute(
+                SQL("DELETE FROM ha_rule_firing WHERE id = ANY(%s)", firing_ids)
+            )
             self.invalidate_model()
-        return taken
 
     @api.model
     def _ha_commit_due(self, started):
@@ -160,11 +184,14 @@ class HaRuleFiring(models.Model):
         """The rows of the tables the mirror writes that this transaction
         updated or deleted (PostgreSQL counts them for it)."""
         self.env.flush_all()
+        # The functions behind pg_stat_xact_user_tables, by table: the view
+        # reads the catalog for every table first.
         self.env.cr.execute(
             SQL(
-                "SELECT coalesce(sum(n_tup_upd + n_tup_del), 0)"
-                " FROM pg_stat_xact_user_tables WHERE relname IN %s",
-                MIRRORED_TABLES,
+                "SELECT coalesce(sum(pg_stat_get_xact_tuples_updated(t)"
+                " + pg_stat_get_xact_tuples_deleted(t)), 0)::int"
+                " FROM unnest(%s::regclass[]) AS t",
+                list(MIRRORED_TABLES),
             )
         )
         return self.env.cr.fetchone()[0]

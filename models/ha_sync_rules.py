@@ -299,8 +299,10 @@ class HaSync(models.AbstractModel):
         transaction, as ``base.automation`` runs them around ``write``: each
         change, in turn, filtered then acted on."""
         filters = {}
-        for candidate in self._ha_candidates(changes):
-            self._ha_fire_candidate(*candidate, filters)
+        found = self._ha_candidates(changes)
+        prefetch = [candidate[1] for candidate in found]
+        for candidate in found:
+            self._ha_fire_candidate(*candidate, filters, prefetch)
 
     @api.model
     def _ha_value_tests(self):
@@ -357,22 +359,38 @@ class HaSync(models.AbstractModel):
         return found
 
     @api.model
-    def _ha_fire_candidate(self, rule_id, entity_id, old, new, filters):
+    def _ha_fire_candidate(self, rule_id, entity_id, old, new, filters, prefetch=()):
         """Rule ``rule_id``'s filters on the change ``old`` → ``new`` of
         entity ``entity_id`` (a candidate, see :meth:`_ha_candidates`), then
         its actions if they hold (see :meth:`_ha_fire`). ``filters``: ``{rule
         id: (before, after)}``, filled here, kept by the caller for its next
-        candidates. Nothing if the rule or the entity is gone meanwhile."""
-        rule = self.env["base.automation"].browse(rule_id).exists()
-        record = self.env["ha.entity"].with_context(active_test=False)
-        record = record.browse(entity_id).exists()
-        if not rule.active or not record:
+        candidates; ``prefetch``: their entity ids, whose fields are read
+        together. Nothing if the rule or the entity is gone meanwhile."""
+        if not self._ha_both_there(rule_id, entity_id):
             return
+        rule = self.env["base.automation"].browse(rule_id)
+        record = self.env["ha.entity"].with_context(active_test=False)
+        record = record.browse(entity_id).with_prefetch(prefetch or [entity_id])
         if rule_id not in filters:
             filters[rule_id] = self._ha_normalized_filters(rule)
         before, after = filters[rule_id]
         if self._ha_rule_holds(rule, record, old, new, before, after):
-            self._ha_fire(rule_id, entity_id, old, new, after)
+            self._ha_fire(rule_id, record, old, new, after)
+
+    @api.model
+    def _ha_both_there(self, rule_id, entity_id):
+        """Whether rule ``rule_id`` is still active and entity ``entity_id``
+        still there: one query (two ``exists()`` otherwise)."""
+        self.env["base.automation"].flush_model(["active"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT EXISTS (SELECT FROM base_automation WHERE id = %s AND active)"
+                " AND EXISTS (SELECT FROM ha_entity WHERE id = %s)",
+                rule_id,
+                entity_id,
+            )
+        )
+        return self.env.cr.fetchone()[0]
 
     @api.model
     def _ha_rule_filters(self, automation):
@@ -441,15 +459,17 @@ class HaSync(models.AbstractModel):
         return held
 
     @api.model
-    def _ha_fire(self, rule_id, entity_id, old, new, domain_post):
-        """Run the actions of rule ``rule_id`` on entity ``entity_id``, which
-        its filters matched (``domain_post``: its "after" domain) on the
-        change ``old`` → ``new``: on the new values, with the old ones as
-        ``base.automation`` gives them (its trigger fields' check)."""
+    def _ha_fire(self, rule_id, entity, old, new, domain_post):
+        """Run the actions of rule ``rule_id`` on ``entity`` (an ``ha.entity``
+        record), which its filters matched (``domain_post``: its "after"
+        domain) on the change ``old`` → ``new``: on the new values, with the
+        old ones as ``base.automation`` gives them (its trigger fields'
+        check)."""
         context = {k: v for k, v in self.env.context.items() if k not in MIRROR_CONTEXT}
         env = self.with_context(context, __action_done={}).env
         rule = env["base.automation"].browse(rule_id)
-        record = env["ha.entity"].with_context(active_test=False).browse(entity_id)
+        entity_id = entity.id
+        record = entity.with_env(env).with_context(active_test=False)
         self._ha_place(record, {entity_id: new})
         old_values = {
             entity_id: {

@@ -610,6 +610,28 @@ class TestRuleFirings(CountingCommon):
         self.assertEqual(self.freezer.entity_state, "-10")
         self.assertFalse(self.queue.search([]))
 
+    def test_firings_are_taken_a_few_at_a_time_in_their_order(self):
+        self.queue_crossing(self.freezer, -14, 20)
+        self.queue_crossing(self.fridge, -14, 20)
+        self.queue_crossing(self.freezer, -16, 30)  # crosses nothing
+        self.queue_crossing(self.freezer, -13, 40)
+        take, sizes = type(self.queue)._ha_take, []
+
+        def counted(queue):
+            taken = take(queue)
+            sizes.append(len(taken))
+            return taken
+
+        with (
+            patch(f"{FIRINGS}.TAKE", 2),
+            patch.object(type(self.queue), "_ha_take", counted),
+        ):
+            self.queue._cron_fire(auto_commit=False)
+        self.assertEqual(sizes, [2, 1, 0])
+        self.assertEqual(self.fired(self.freezer), ["-14", "-13"])
+        self.assertEqual(self.fired(self.fridge), ["-14"])
+        self.assertFalse(self.queue.search([]))
+
     def test_queued_values_keep_the_microseconds_of_ha(self):
         self.queue_crossing(self.freezer, -14, 20.25)
         firing = self.queue.search([])
