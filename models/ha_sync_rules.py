@@ -364,8 +364,9 @@ class HaSync(models.AbstractModel):
         entity ``entity_id`` (a candidate, see :meth:`_ha_candidates`), then
         its actions if they hold (see :meth:`_ha_fire`). ``filters``: ``{rule
         id: (before, after)}``, filled here, kept by the caller for its next
-        candidates; ``prefetch``: their entity ids, whose fields are read
-        together. Nothing if the rule or the entity is gone meanwhile."""
+        candidates; ``prefetch``: their entity ids, whose fields the filters
+        read together (as they are at the first one's reading, in the same
+        transaction). Nothing if the rule or the entity is gone meanwhile."""
         if not self._ha_both_there(rule_id, entity_id):
             return
         rule = self.env["base.automation"].browse(rule_id)

@@ -616,20 +616,54 @@ class TestRuleFirings(CountingCommon):
         self.queue_crossing(self.freezer, -16, 30)  # crosses nothing
         self.queue_crossing(self.freezer, -13, 40)
         take, sizes = type(self.queue)._ha_take, []
+        fire, fired = type(self.Sync)._ha_fire, []
 
         def counted(queue):
             taken = take(queue)
             sizes.append(len(taken))
             return taken
 
+        def recorded(sync, rule_id, entity, old, new, domain_post):
+            fired.append((entity.entity_id, new["entity_state"]))
+            return fire(sync, rule_id, entity, old, new, domain_post)
+
         with (
             patch(f"{FIRINGS}.TAKE", 2),
             patch.object(type(self.queue), "_ha_take", counted),
+            patch.object(type(self.Sync), "_ha_fire", recorded),
         ):
             self.queue._cron_fire(auto_commit=False)
         self.assertEqual(sizes, [2, 1, 0])
+        self.assertEqual(
+            fired,
+            [
+                ("sensor.freezer", "-14"),
+                ("sensor.fridge", "-14"),
+                ("sensor.freezer", "-13"),
+            ],
+        )
         self.assertEqual(self.fired(self.freezer), ["-14", "-13"])
         self.assertEqual(self.fired(self.fridge), ["-14"])
+        self.assertFalse(self.queue.search([]))
+
+    def test_an_action_may_delete_the_entity_of_a_later_firing(self):
+        self.queue_crossing(self.freezer, -14, 20)
+        self.queue_crossing(self.fridge, -14, 20)
+        automations = type(self.env["base.automation"])
+        process = automations._process
+
+        def deleting(rule, records, domain_post=None):
+            self.fridge.unlink()  # taken with the freezer's, not run yet
+            return process(rule, records, domain_post=domain_post)
+
+        with (
+            patch.object(automations, "_process", deleting),
+            self.assertNoLogs(
+                "odoo.addons.odoo_ha_addon.models.ha_sync_rules", "ERROR"
+            ),
+        ):
+            self.queue._cron_fire(auto_commit=False)
+        self.assertEqual(self.fired(self.freezer), ["-14"])
         self.assertFalse(self.queue.search([]))
 
     def test_queued_values_keep_the_microseconds_of_ha(self):
