@@ -27,7 +27,8 @@ _logger = logging.getLogger(__name__)
 FIRE_BUDGET = 60.0
 # Seconds of firings a transaction holds at most (see _ha_commit_due).
 BATCH_SECONDS = 0.05
-# Firings a transaction takes at once (their records are read together).
+# Firings a transaction takes at once (their filters read the records
+# together).
 TAKE = 25
 # The tables whose rows the mirror updates.
 MIRRORED_TABLES = ("ha_entity", "ha_control_log")
@@ -123,8 +124,7 @@ class HaRuleFiring(models.Model):
             prefetch = [firing[2] for firing in taken]
             done = []
             try:
-                for firing_id, *firing in taken:
-                    rule_id, entity_id, old, new = firing
+                for firing_id, rule_id, entity_id, old, new in taken:
                     sync._ha_fire_candidate(
                         rule_id, entity_id, load(old), load(new), filters, prefetch
                     )

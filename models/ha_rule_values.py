@@ -208,15 +208,6 @@ def value_tests(rule_id, before, after):
     return rule_id, predicate(before), predicate(after)
 
 
-def may_fire(rules, change):
-    """Whether a rule of ``rules`` (see :func:`value_tests`) may fire on
-    ``change``, by its own values."""
-    _pk, old, new = change
-    return any(
-        holds(before, old) and holds(after, new) for _rule_id, before, after in rules
-    )
-
-
 def candidates(rules, changes):
     """``[(rule id, ha.entity id, old, new)]``: for each of ``changes``
     (``[(ha.entity id, old vals, new vals)]``), in their order, each rule of

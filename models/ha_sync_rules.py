@@ -345,18 +345,21 @@ class HaSync(models.AbstractModel):
         return tuple(self._ha_value_tests())
 
     @api.model
-    def _ha_candidates(self, changes, rules=None):
+    def _ha_candidates(self, changes):
         """The firings ``changes`` may make: ``[(rule id, ha.entity id, old
         vals, new vals)]`` whose own values the rule's filters may hold (see
-        ``ha_rule_values.candidates``; ``rules``: the tests of
-        :meth:`_ha_value_tests`, when the caller has them), Odoo's echoes
-        left out. Most changes cross nothing: they go before any record is
-        read."""
-        found = candidates(rules or self._ha_value_tests(), changes)
-        if found:
-            echoes = self._ha_echoes({new.get("ha_context_id") for *_c, new in found})
-            found = [c for c in found if c[3].get("ha_context_id") not in echoes]
-        return found
+        ``ha_rule_values.candidates``), Odoo's echoes left out. Most changes
+        cross nothing: they go before any record is read."""
+        return self._ha_without_echoes(candidates(self._ha_value_tests(), changes))
+
+    @api.model
+    def _ha_without_echoes(self, found):
+        """``found`` (see :meth:`_ha_candidates`) less the changes HA made
+        because Odoo asked."""
+        if not found:
+            return found
+        echoes = self._ha_echoes({new.get("ha_context_id") for *_c, new in found})
+        return [c for c in found if c[3].get("ha_context_id") not in echoes]
 
     @api.model
     def _ha_fire_candidate(self, rule_id, entity_id, old, new, filters, prefetch=()):

@@ -36,7 +36,7 @@ from odoo.service.model import (
     PG_CONCURRENCY_EXCEPTIONS_TO_RETRY,
 )
 
-from ..ha_rule_values import may_fire
+from ..ha_rule_values import candidates
 from .command_holds import command_holds
 
 _logger = logging.getLogger(__name__)
@@ -81,8 +81,13 @@ class Pacer:
         self.mark = time.thread_time()
 
 
-def _queue_candidates(env, changes, prescreens):
-    found = env["ha.sync"]._ha_candidates(changes, prescreens)
+def _queue_candidates(env, changes, found):
+    # ``found``: the candidates already screened out of ``changes``, if any.
+    sync = env["ha.sync"]
+    if found is None:
+        found = sync._ha_candidates(changes)
+    else:
+        found = sync._ha_without_echoes(found)
     env["ha.rule.firing"]._ha_queue(found)
 
 
@@ -171,37 +176,38 @@ class RulesRunner(threading.Thread):
         """Queue for the cron the candidates among ``changes`` (see
         ``ha.sync._ha_candidates``): the filters that need records, and the
         actions, run there, not here. With ``prescreens`` (literal filters),
-        the changes no rule may fire on go first, without a transaction.
+        the candidates are found without a transaction, and a pass that
+        finds none opens none.
         Paced (see ``RULES_SHARE``) unless it is behind, or the runner is
         stopping (its stop waits for what is owed)."""
         pacer = Pacer(RULES_SHARE) if len(changes) < BACKLOG else None
         pause = pacer and (lambda: self._quit or pacer())
         try:
+            found = None
             if prescreens is not None:
-                changes = self._prescreened(changes, prescreens, pause)
-            if changes:
-                self._queue(changes, prescreens)
+                found = self._prescreened(changes, prescreens, pause)
+                if not found:
+                    return
+            self._queue(changes, found)
         except Exception:  # noqa: BLE001 - the thread must live on
             self._dropped(changes)
 
     def _prescreened(self, changes, prescreens, pause):
-        """The changes some rule may fire on by their own values, screened
-        ``CHUNK`` at a time, ``pause()`` between two."""
-        kept = []
+        """The candidates among ``changes`` by their own values (see
+        ``ha_rule_values.candidates``), ``CHUNK`` changes at a time,
+        ``pause()`` between two."""
+        found = []
         for start in range(0, len(changes), CHUNK):
             if pause and start:
                 pause()
-            chunk = changes[start : start + CHUNK]
-            kept += [change for change in chunk if may_fire(prescreens, change)]
-        return kept
+            found += candidates(prescreens, changes[start : start + CHUNK])
+        return found
 
-    def _queue(self, changes, prescreens):
+    def _queue(self, changes, found):
         command_holds.wait_released()
         for attempt in range(1, MAX_TRIES_ON_CONCURRENCY_FAILURE + 1):
             try:
-                self._transaction(
-                    lambda env: _queue_candidates(env, changes, prescreens)
-                )
+                self._transaction(lambda env: _queue_candidates(env, changes, found))
             except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
                 if attempt < MAX_TRIES_ON_CONCURRENCY_FAILURE:
                     time.sleep(random.uniform(0.0, 0.05 * 2**attempt))
