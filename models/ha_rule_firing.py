@@ -22,9 +22,13 @@ from .ha_sync import TX_NOW, _unnest
 
 _logger = logging.getLogger(__name__)
 
-# Seconds a cron run fires for; what is left triggers the next run (a cron
-# run holds a cron worker, which has other jobs).
-FIRE_BUDGET = 60.0
+# Seconds a cron run fires for; what is left triggers the next run. Short:
+# Odoo's cron keeps the job's own transaction (its lock on the ir_cron row)
+# open for the whole run, and meanwhile PostgreSQL may prune no row version
+# written since, in any table of the database: the mirror's updates of
+# ha_entity stop being made in place (HOT) and go through all its indexes.
+# (A run also holds a cron worker, which has other jobs.)
+FIRE_BUDGET = 0.25
 # Seconds of firings a transaction holds at most (see _ha_commit_due).
 BATCH_SECONDS = 0.05
 # Firings a transaction takes at once (their filters read the records
