@@ -302,6 +302,8 @@ class BenchRule:
     (as a manager would, so that its cache of watched entities follows)."""
 
     NOTE = "bench rule: "
+    NAME = "Bench: load crosses its threshold"
+    GROUP = "Bench rule "
     # Without --rule-action-none's message, each action counts itself here.
     COUNTER = "bench_rule_actions"
     COUNT_SQL = f"SELECT nextval('{COUNTER}')"
@@ -311,11 +313,7 @@ class BenchRule:
         if not act:
             run_sql(db, f"CREATE SEQUENCE IF NOT EXISTS {self.COUNTER}")
             self.first_count = self.counted()
-        self.admin = Session(port)
-        self.admin.json(
-            "/web/session/authenticate",
-            {"db": db, "login": "admin", "password": "admin"},
-        )
+        self.admin = admin_session(db, port)
         # Spread over the 1,000: the load visits them in turn, so that they
         # cross the threshold in turn too, as real sensors would.
         step = max(1, ENTITIES // count)
@@ -337,7 +335,7 @@ class BenchRule:
             "ha.entity.group",
             "create",
             {
-                "name": f"Bench rule {time.time()}",
+                "name": f"{self.GROUP}{time.time()}",
                 "ha_instance_id": instance_id,
                 "entity_ids": [(6, 0, entity_ids)],
             },
@@ -352,7 +350,7 @@ class BenchRule:
             "base.automation",
             "create",
             {
-                "name": "Bench: load crosses its threshold",
+                "name": self.NAME,
                 "model_id": model,
                 "trigger": "on_create_or_write",
                 "trigger_field_ids": [(6, 0, [field])],
@@ -386,10 +384,7 @@ class BenchRule:
         )
 
     def call(self, model, method, *args, **kwargs):
-        return self.admin.json(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": args, "kwargs": kwargs},
-        )
+        return call_kw(self.admin, model, method, *args, **kwargs)
 
     def counted(self):
         return query(self.db, self.COUNT_SQL)[0][0]
@@ -409,6 +404,51 @@ class BenchRule:
     def remove(self):
         self.call("base.automation", "unlink", [self.id])
         self.call("ha.entity.group", "unlink", [self.group])
+
+    @classmethod
+    def remove_leftovers(cls, db, port):
+        """Remove the rules and groups a bench stopped midway left: every
+        later run would watch with them, the runs without a rule too.
+        Returns how many rules were removed."""
+        rules = [
+            row[0]
+            for row in query(
+                db,
+                "SELECT id FROM base_automation WHERE name->>'en_US' = %s",
+                (cls.NAME,),
+            )
+        ]
+        groups = [
+            row[0]
+            for row in query(
+                db,
+                "SELECT id FROM ha_entity_group WHERE name LIKE %s",
+                (cls.GROUP + "%",),
+            )
+        ]
+        if rules or groups:
+            admin = admin_session(db, port)
+            for model, ids in (("base.automation", rules), ("ha.entity.group", groups)):
+                if ids:
+                    call_kw(admin, model, "unlink", ids)
+        return len(rules)
+
+
+def call_kw(session, model, method, *args, **kwargs):
+    return session.json(
+        f"/web/dataset/call_kw/{model}/{method}",
+        {"model": model, "method": method, "args": args, "kwargs": kwargs},
+    )
+
+
+def admin_session(db, port):
+    """A session of the admin user on the server at ``port``."""
+    session = Session(port)
+    session.json(
+        "/web/session/authenticate",
+        {"db": db, "login": "admin", "password": "admin"},
+    )
+    return session
 
 
 def rule_measure(sim, listener, args, instance_id, port):
@@ -511,6 +551,19 @@ def rule_rounds(sim, listener, args, instance_id, port, runs):
     return failures + compare(runs[0][1], runs[1][1], name, allowance=0)
 
 
+def start_server(args, servers, instance_id):
+    """The Odoo server of the runs, started: its port."""
+    # With a rule, as in production: prefork, an HTTP worker leads the
+    # instance, the cron worker runs the rule's actions.
+    prefork = (2, ["--max-cron-threads=1"]) if args.rule else (0, [])
+    # On again, whatever a run stopped midway left.
+    autovacuum(args.db, not args.rule)
+    port = start_synced_server(args, servers, instance_id, "bench_ingest", *prefork)
+    if args.rule and BenchRule.remove_leftovers(args.db, port):
+        print("removed the automation rule(s) a bench stopped midway left")
+    return port
+
+
 def main():
     parser = bench_parser(__doc__)
     parser.add_argument("--rate", type=int, default=5000)
@@ -569,12 +622,7 @@ def main():
     try:
         instance_id = new_instance(args.db, sim.url)
         listener = CommitListener(args.db, PREFIX + "%")
-        # With a rule, as in production: prefork, an HTTP worker leads the
-        # instance, the cron worker runs the rule's actions.
-        prefork = (2, ["--max-cron-threads=1"]) if args.rule else (0, [])
-        # On again, whatever a run stopped midway left.
-        autovacuum(args.db, not args.rule)
-        port = start_synced_server(args, servers, instance_id, "bench_ingest", *prefork)
+        port = start_server(args, servers, instance_id)
         if args.users:
             users = BenchUsers(args.db, port, args.users)
             users.activate(False)  # a run stopped midway may have left them
