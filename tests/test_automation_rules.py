@@ -396,8 +396,13 @@ class TestDeferredRules(CountingCommon):
             seen.append((self.fired(first), self.fired(second)))
             paced.append(bool(pause))
 
-        with patch.object(
-            type(queue), "_ha_next_transaction", side_effect=next_transaction
+        with (
+            patch.object(
+                type(queue), "_ha_next_transaction", side_effect=next_transaction
+            ),
+            # Each firing a transaction of its own: however slow the machine,
+            # within one run.
+            patch(f"{FIRINGS}.FIRE_BUDGET", 60.0),
         ):
             queue._cron_fire()
         # In their order; a transaction ends after each (their action wrote
