@@ -43,18 +43,8 @@ class BenchUsers:
 
     def __init__(self, db, port, count):
         self.db, self.port, self.count = db, port, count
-        self.admin = Session(port)
-        self.admin.json(
-            "/web/session/authenticate",
-            {"db": db, "login": "admin", "password": "admin"},
-        )
+        self.admin = Session(port).authenticate(db)
         self.ids = self._ensure()
-
-    def call(self, model, method, *args, **kwargs):
-        return self.admin.json(
-            f"/web/dataset/call_kw/{model}/{method}",
-            {"model": model, "method": method, "args": args, "kwargs": kwargs},
-        )
 
     def _ensure(self):
         logins = [LOGIN.format(i) for i in range(self.count)]
@@ -75,7 +65,7 @@ class BenchUsers:
         ]
         missing = [login for login in logins if login not in existing]
         if missing:
-            created = self.call(
+            created = self.admin.call(
                 "res.users",
                 "create",
                 [
@@ -92,7 +82,7 @@ class BenchUsers:
         return [existing[login] for login in logins]
 
     def activate(self, active=True):
-        self.call(
+        self.admin.call(
             "res.users",
             "write",
             self.ids,
@@ -105,12 +95,13 @@ class BenchUsers:
         default the admin's), its password set on first use."""
         session = Session(port or self.port)
         login = LOGIN.format(index)
-        params = {"db": self.db, "login": login, "password": PASSWORD}
         try:
-            session.json("/web/session/authenticate", params)
+            session.authenticate(self.db, login, PASSWORD)
         except RuntimeError:
-            self.call("res.users", "write", [self.ids[index]], {"password": PASSWORD})
-            session.json("/web/session/authenticate", params)
+            self.admin.call(
+                "res.users", "write", [self.ids[index]], {"password": PASSWORD}
+            )
+            session.authenticate(self.db, login, PASSWORD)
         return session.cookie
 
 

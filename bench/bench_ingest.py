@@ -313,7 +313,7 @@ class BenchRule:
         if not act:
             run_sql(db, f"CREATE SEQUENCE IF NOT EXISTS {self.COUNTER}")
             self.first_count = self.counted()
-        self.admin = admin_session(db, port)
+        self.admin = Session(port).authenticate(db)
         # Spread over the 1,000: the load visits them in turn, so that they
         # cross the threshold in turn too, as real sensors would.
         step = max(1, ENTITIES // count)
@@ -331,7 +331,7 @@ class BenchRule:
                 (instance_id, keys),
             )
         ]
-        self.group = self.call(
+        self.group = self.admin.call(
             "ha.entity.group",
             "create",
             {
@@ -346,7 +346,7 @@ class BenchRule:
             "SELECT id FROM ir_model_fields WHERE model = 'ha.entity'"
             " AND name = 'entity_state'",
         )[0][0]
-        self.id = self.call(
+        self.id = self.admin.call(
             "base.automation",
             "create",
             {
@@ -383,9 +383,6 @@ class BenchRule:
             },
         )
 
-    def call(self, model, method, *args, **kwargs):
-        return call_kw(self.admin, model, method, *args, **kwargs)
-
     def counted(self):
         return query(self.db, self.COUNT_SQL)[0][0]
 
@@ -402,8 +399,8 @@ class BenchRule:
         )[0][0]
 
     def remove(self):
-        self.call("base.automation", "unlink", [self.id])
-        self.call("ha.entity.group", "unlink", [self.group])
+        self.admin.call("base.automation", "unlink", [self.id])
+        self.admin.call("ha.entity.group", "unlink", [self.group])
 
     @classmethod
     def remove_leftovers(cls, db, port):
@@ -427,28 +424,11 @@ class BenchRule:
             )
         ]
         if rules or groups:
-            admin = admin_session(db, port)
+            admin = Session(port).authenticate(db)
             for model, ids in (("base.automation", rules), ("ha.entity.group", groups)):
                 if ids:
-                    call_kw(admin, model, "unlink", ids)
+                    admin.call(model, "unlink", ids)
         return len(rules)
-
-
-def call_kw(session, model, method, *args, **kwargs):
-    return session.json(
-        f"/web/dataset/call_kw/{model}/{method}",
-        {"model": model, "method": method, "args": args, "kwargs": kwargs},
-    )
-
-
-def admin_session(db, port):
-    """A session of the admin user on the server at ``port``."""
-    session = Session(port)
-    session.json(
-        "/web/session/authenticate",
-        {"db": db, "login": "admin", "password": "admin"},
-    )
-    return session
 
 
 def rule_measure(sim, listener, args, instance_id, port):

@@ -104,22 +104,16 @@ class Lifecycle:
         base = f"http://127.0.0.1:{self.port}"
         if not wait_for(lambda: odoo_up(base), 60):
             raise SystemExit("Odoo never answered")
-        self.session = Session(self.port)
-        self.session.json(
-            "/web/session/authenticate",
-            {"db": self.db, "login": "admin", "password": "admin"},
-        )
+        self.session = Session(self.port).authenticate(self.db)
 
     def write(self, vals):
         """``ha.instance.write`` over JSON-RPC; which worker saved it."""
-        self.session.json(
-            "/web/dataset/call_kw/ha.instance/write",
-            {
-                "model": "ha.instance",
-                "method": "write",
-                "args": [[self.instance_id], vals],
-                "kwargs": {"context": {"active_test": False}},
-            },
+        self.session.call(
+            "ha.instance",
+            "write",
+            [self.instance_id],
+            vals,
+            context={"active_test": False},
         )
         served = served_by(self.logfile, "/web/dataset/call_kw/")
         leader = ws_leader(self.db, self.instance_id) or ""

@@ -79,6 +79,21 @@ class Session:
             raise RuntimeError(payload["error"]["data"]["message"])
         return payload.get("result")
 
+    def authenticate(self, db, login="admin", password="admin"):
+        """Log in as ``login`` (the admin by default): this session."""
+        self.json(
+            "/web/session/authenticate",
+            {"db": db, "login": login, "password": password},
+        )
+        return self
+
+    def call(self, model, method, *args, **kwargs):
+        """``model.method(*args, **kwargs)``, as the web client calls it."""
+        return self.json(
+            f"/web/dataset/call_kw/{model}/{method}",
+            {"model": model, "method": method, "args": args, "kwargs": kwargs},
+        )
+
     def timed(self, path, params):
         started = time.perf_counter()
         result = self.json(path, params)
@@ -157,10 +172,7 @@ def _measure(args, sim):
             raise SystemExit("the mirror never got the entity")
         session = Session(port)
         wait_for(lambda: odoo_up(base), 30)
-        session.json(
-            "/web/session/authenticate",
-            {"db": args.db, "login": "admin", "password": "admin"},
-        )
+        session.authenticate(args.db)
         params = {
             "domain": "input_boolean",
             "service": "toggle",
