@@ -38,8 +38,9 @@ alone) and no third; ``--rule-control`` makes it with no rule at all (how much
 two identical runs differ). The server runs as in production: prefork, two
 HTTP workers (one leads the instance) and a cron worker (the rule's actions).
 The runs of a round follow each other, ``--rounds`` rounds (9 by default: one
-run's p95 moves by up to a third from one run to the next on a small machine,
-and five rounds' medians moved from -4 to +28 % in the same hour), each
+run's p95 often moves by a third from one run to the next on a small machine,
+and five rounds' medians moved from +28 to -4 % from one invocation to the
+next), each
 from vacuumed tables (``VACUUM``, ``CHECKPOINT`` and ``ALTER TABLE``: the
 bench connects as the database's owner and superuser, as the project's
 scripts set it up), and the medians of each kind of run are compared. Goals:
